@@ -1,0 +1,70 @@
+# Escalation Dashboard — every target is idempotent and quick when nothing changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-dev run serve test lint format lock check-system clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))." >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) \
+		|| { echo "Could not create $(VENV). On Debian: apt-get install python3-venv" >&2; exit 1; }
+	@$(PIP) install --quiet --disable-pip-version-check --upgrade pip
+
+$(VENV)/.installed: requirements.lock | $(PY)
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@rm -f $(VENV)/.installed-dev
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock | $(PY)
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned runtime dependencies
+
+install-dev: $(VENV)/.installed-dev ## Install the pinned runtime and test dependencies
+
+run: install ## Migrate, load demo data on an empty database, serve on http://127.0.0.1:8000
+	@$(MANAGE) migrate --no-input -v 0
+	@$(MANAGE) bootstrap_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	@$(MANAGE) runserver $(HOST):$(PORT)
+
+serve: install ## Serve with gunicorn and production settings (needs SECRET_KEY, ALLOWED_HOSTS)
+	@DEBUG=0 $(MANAGE) check --deploy --fail-level ERROR
+	@DEBUG=0 $(MANAGE) collectstatic --no-input -v 0
+	@DEBUG=0 $(MANAGE) migrate --no-input -v 0
+	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+check-system: ## Install (as root on Debian) or name the system packages the tests need
+	@bash scripts/check-system.sh
+
+lint: install-dev ## Ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install-dev check-system lint ## Lint, then the whole suite: unit, view and browser tests
+	$(MANAGE) makemigrations --check --dry-run -v 0 --settings=config.settings_test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lock: ## Recompile the hashed lock files from pyproject.toml (needs uv)
+	UV_PYTHON_DOWNLOADS=never uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
+	UV_PYTHON_DOWNLOADS=never uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+
+clean: ## Remove the environment and collected static files (keeps the database)
+	rm -rf $(VENV) staticfiles

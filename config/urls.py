@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from escalations import views as escalation_views
+
+urlpatterns = [
+    path("", escalation_views.dashboard, name="dashboard"),
+    path("tickets/", include("tickets.urls")),
+    path("admins/", include("admins.urls")),
+    path("guide/", include("escalations.urls")),
+    path("reports/", include("reports.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from escalations import demo
+from tickets.models import Ticket
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with realistic demo data, the same for the same seed."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=400)
+        parser.add_argument("--weeks", type=int, default=12)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="seed even with DEBUG off (demo logins share one known password)",
+        )
+
+    def handle(self, *args, tickets: int, weeks: int, seed: int, **options) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "DEBUG is off: demo users have a published password. "
+                "Pass --allow-production to seed anyway."
+            )
+        if tickets < 0 or weeks < 1 or seed < 0:
+            raise CommandError("--tickets must be 0 or more, --weeks 1 or more, --seed 0 or more.")
+        if Ticket.objects.exists():
+            raise CommandError(
+                "The database already has tickets; demo data only goes into an empty one."
+            )
+        started = time.perf_counter()
+        result = demo.seed(tickets=tickets, weeks=weeks, seed=seed)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {result.tickets} tickets over {weeks} weeks and "
+                f"{result.users} demo users in {time.perf_counter() - started:.1f} s."
+            )
+        )

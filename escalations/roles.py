@@ -1,0 +1,89 @@
+"""The three roles, as Django groups, and the permissions each one holds.
+
+The table below is the single source of truth. Every migration that adds models calls
+``sync_role_permissions`` so the groups gain the new permissions; running it again is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+AGENT = "Agent"
+SUPERVISOR = "Supervisor"
+MANAGER = "Manager"
+ROLES = (AGENT, SUPERVISOR, MANAGER)
+ROLE_BY_SLUG = {role.lower(): role for role in ROLES}
+
+# Agents run the day-to-day work; supervisors also maintain the reference data the work relies
+# on; managers read everything and change nothing except what they file themselves.
+_AGENT = {
+    "tickets": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"],
+    "admins": ["view_administrator", "view_service"],
+}
+_SUPERVISOR_EXTRA = {
+    "tickets": ["view_category", "add_category", "change_category"]
+    + ["view_priority", "add_priority", "change_priority"],
+    "admins": ["add_administrator", "change_administrator"] + ["add_service", "change_service"],
+}
+_MANAGER = {
+    "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"],
+    "admins": ["view_administrator", "view_service"],
+}
+
+
+def _merge(*tables: dict[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for table in tables:
+        for app_label, codenames in table.items():
+            merged.setdefault(app_label, [])
+            merged[app_label] += [c for c in codenames if c not in merged[app_label]]
+    return merged
+
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    AGENT: _AGENT,
+    SUPERVISOR: _merge(_AGENT, _SUPERVISOR_EXTRA),
+    MANAGER: _MANAGER,
+}
+
+
+def sync_role_permissions(apps, schema_editor=None) -> None:
+    """Create the role groups and give each exactly the permissions in ROLE_PERMISSIONS.
+
+    Meant for ``migrations.RunPython``. Permissions are normally created after ``migrate``
+    finishes, so they are created here first for every installed app.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, table in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codenames in table.items():
+            wanted += list(
+                Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
+        group.permissions.set(wanted)
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> str:
+    """The user's role for display: the first role group they belong to."""
+    if not user.is_authenticated:
+        return ""
+    cached = getattr(user, "_role_name", None)
+    if cached is None:
+        names = {g.name for g in user.groups.all()}
+        cached = next((r for r in (SUPERVISOR, AGENT, MANAGER) if r in names), "")
+        if not cached and user.is_superuser:
+            cached = "Superuser"
+        user._role_name = cached
+    return cached

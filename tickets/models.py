@@ -1,0 +1,231 @@
+"""Tickets as the support center logs them, and the timeline of every change to them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Category(models.Model):
+    """A service-request category from the prioritisation SOP, editable by supervisors."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.name}"
+
+
+class Priority(models.Model):
+    """A priority level. Most apply to every category; some belong to one category only."""
+
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_priorities",
+        help_text="Leave empty when the level applies to every category.",
+    )
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category__number", "number"]
+        verbose_name_plural = "priorities"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="priority_unique_name"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(category=None), name="priority_unique_general_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.name}"
+
+    def applies_to(self, category: Category | None) -> bool:
+        return self.category_id is None or (
+            category is not None and self.category_id == category.pk
+        )
+
+
+class Classification(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    SERVICE_REQUEST = "service_request", "Service request"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_ADMIN = "waiting_admin", "Waiting on admin"
+    WAITING_ON_REQUESTER = "waiting_requester", "Waiting on requester"
+    WAITING_ON_VENDOR = "waiting_vendor", "Waiting on vendor"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = [
+    Status.NEW,
+    Status.IN_PROGRESS,
+    Status.WAITING_ON_ADMIN,
+    Status.WAITING_ON_REQUESTER,
+    Status.WAITING_ON_VENDOR,
+]
+DONE_STATUSES = [Status.RESOLVED, Status.CLOSED]
+
+
+class Tier(models.TextChoices):
+    HANDLE = "handle", "Handle"
+    COLLABORATE = "collaborate", "Collaborate"
+    ESCALATE = "escalate", "Escalate"
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def escalated(self) -> TicketQuerySet:
+        return self.filter(tier=Tier.ESCALATE)
+
+    def for_list(self) -> TicketQuerySet:
+        """Everything a ticket row shows, in one query."""
+        return self.select_related("category", "priority", "agent", "admin")
+
+
+class Ticket(models.Model):
+    external_id = models.CharField(
+        "ticket ID",
+        max_length=32,
+        unique=True,
+        help_text="The ticket number in the ticketing system.",
+    )
+    title = models.CharField(max_length=200)
+    classification = models.CharField(
+        max_length=20, choices=Classification, default=Classification.INCIDENT
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    priority = models.ForeignKey(
+        Priority, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    service = models.ForeignKey(
+        "admins.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    requestor_name = models.CharField("requestor", max_length=120, blank=True)
+    requestor_email = models.EmailField("requestor email", blank=True)
+    department = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.NEW)
+    tier = models.CharField(max_length=12, choices=Tier, default=Tier.HANDLE)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets"
+    )
+    admin = models.ForeignKey(
+        "admins.Administrator",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name="current admin",
+    )
+    opened_at = models.DateTimeField("opened", default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Incremented on every save; an edit only lands if nobody saved in between.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            # The list's default order, and every "filter + newest first" view.
+            models.Index(fields=["-opened_at", "-id"], name="ticket_opened"),
+            models.Index(fields=["status", "-opened_at"], name="ticket_status_opened"),
+            models.Index(fields=["tier", "-opened_at"], name="ticket_tier_opened"),
+            models.Index(fields=["priority", "-opened_at"], name="ticket_priority_opened"),
+            models.Index(fields=["category", "-opened_at"], name="ticket_category_opened"),
+            models.Index(fields=["agent", "-opened_at"], name="ticket_agent_opened"),
+            models.Index(fields=["admin", "-opened_at"], name="ticket_admin_opened"),
+            models.Index(fields=["department", "-opened_at"], name="ticket_department_opened"),
+            models.Index(fields=["tier", "status", "-opened_at"], name="ticket_tier_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="ticket_external_id_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="ticket_resolved_after_opened",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.external_id} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:detail", args=[self.external_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        self.external_id = (self.external_id or "").strip()
+        if self.opened_at and self.opened_at > timezone.now() + timezone.timedelta(minutes=1):
+            errors["opened_at"] = "The opened time cannot be in the future."
+        if self.priority_id and not self.priority.applies_to(self.category):
+            errors["priority"] = f"The priority “{self.priority.name}” belongs to another category."
+        if errors:
+            raise ValidationError(errors)
+
+
+class EventKind(models.TextChoices):
+    LOGGED = "logged", "Logged"
+    CHANGED = "changed", "Changed"
+    TIER_CHANGED = "tier_changed", "Tier changed"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+class TicketEvent(models.Model):
+    """One entry on a ticket's timeline. Written by the services, never edited."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for changes the system made on its own.",
+    )
+    kind = models.CharField(max_length=20, choices=EventKind)
+    field = models.CharField(max_length=50, blank=True)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["ticket", "-at", "-id"], name="event_ticket_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
