@@ -75,8 +75,8 @@ DEPARTMENTS = [
     "Evaluation",
 ]
 
-FIRST = "Alex Blair Casey Devon Elliot Frankie Harper Jamie Kai Logan Noel Parker Quinn Rowan".split()
-LAST = "Adler Brooks Castillo Dube Evans Fischer Garcia Holm Iqbal Jensen Kowalski Lopez".split()
+FIRST = "Alex Blair Casey Devon Elliot Frankie Harper Jamie Kai Logan Noel Parker".split()
+LAST = "Adler Brooks Castillo Dube Evans Fischer Garcia Holm Iqbal Jensen Lopez".split()
 
 TITLES = [
     "Cannot sign in after password reset",
@@ -200,10 +200,7 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
         )
     created = Ticket.objects.bulk_create(rows, batch_size=2000)
     TicketEvent.objects.bulk_create(
-        (
-            TicketEvent(ticket=t, at=t.opened_at, by=t.agent, kind=EventKind.LOGGED)
-            for t in created
-        ),
+        (TicketEvent(ticket=t, at=t.opened_at, by=t.agent, kind=EventKind.LOGGED) for t in created),
         batch_size=2000,
     )
     return DemoResult(users=len(users), tickets=len(created))

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from admins.models import Administrator, Service
+from escalations.roles import AGENT, MANAGER, SUPERVISOR
+from tickets.models import Category, Priority, Ticket
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password(PASSWORD)
+
+
+def _join(role: str):
+    def join(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=extracted or role))
+
+    return factory.PostGeneration(join)
+
+
+class AgentFactory(UserFactory):
+    role = _join(AGENT)
+
+
+class SupervisorFactory(UserFactory):
+    role = _join(SUPERVISOR)
+
+
+class ManagerFactory(UserFactory):
+    role = _join(MANAGER)
+
+
+class AdministratorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Administrator
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"admin{n}@example.org")
+    team = "Infrastructure"
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    external_id = factory.Sequence(lambda n: str(500000 + n))
+    title = factory.Sequence(lambda n: f"Printer problem {n}")
+    category = factory.LazyFunction(lambda: Category.objects.get(number=1))
+    priority = factory.LazyFunction(lambda: Priority.objects.get(name="High", category=None))
+    requestor_name = "Casey Adler"
+    requestor_email = "casey.adler@example.org"
+    department = "Finance"
+    agent = factory.SubFactory(AgentFactory)
+    opened_at = factory.LazyFunction(timezone.now)
