@@ -155,7 +155,8 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     for index in range(tickets):
         # Older tickets are more likely done; escalations are rarer than handled tickets.
         age = span * (rng.random() ** 1.3)
-        opened = now - timedelta(seconds=age)
+        # Tickets arrive in local working hours.
+        opened = timezone.localtime(now - timedelta(seconds=age))
         opened = opened.replace(hour=8 + int(rng.random() * 9), minute=rng.randrange(60))
         if opened > now:
             opened -= timedelta(days=1)
@@ -198,6 +199,8 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
                 closed_at=closed_at,
             )
         )
+    # Insert in the order the tickets were opened, as they would have been logged.
+    rows.sort(key=lambda t: t.opened_at)
     created = Ticket.objects.bulk_create(rows, batch_size=2000)
     TicketEvent.objects.bulk_create(
         (TicketEvent(ticket=t, at=t.opened_at, by=t.agent, kind=EventKind.LOGGED) for t in created),

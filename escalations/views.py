@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
+
+from tickets.forms import TicketLogForm
+from tickets.models import Ticket
+
+DASHBOARD_ROWS = 15
 
 
 def coming_soon(request: HttpRequest, *, title: str, description: str) -> HttpResponse:
@@ -12,7 +18,17 @@ def coming_soon(request: HttpRequest, *, title: str, description: str) -> HttpRe
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "escalations/dashboard.html")
+    open_escalations = Ticket.objects.open().escalated()
+    context = {
+        "open_escalations": open_escalations.for_list().order_by("opened_at", "id")[
+            :DASHBOARD_ROWS
+        ],
+        "open_escalation_count": open_escalations.count(),
+        "recent_tickets": Ticket.objects.for_list().order_by("-id")[:10],
+        "form": TicketLogForm(),
+        "now": timezone.now(),
+    }
+    return render(request, "escalations/dashboard.html", context)
 
 
 @require_GET

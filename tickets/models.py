@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -184,6 +184,92 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def set_tier(self, tier: str, *, by, reason: str = "") -> TicketEvent | None:
+        """Move the ticket to another tier and put the change on its timeline.
+
+        Returns the timeline event, or None when the tier was already that one.
+        """
+        tier = Tier(tier)
+        if tier == self.tier:
+            return None
+        before = self.get_tier_display()
+        with transaction.atomic():
+            self._bump(tier=tier)
+            return self.events.create(
+                by=by,
+                kind=EventKind.TIER_CHANGED,
+                field="tier",
+                before=before,
+                after=self.get_tier_display(),
+                note=reason.strip(),
+            )
+
+    def resolve(self, *, by, note: str = "") -> TicketEvent:
+        """Mark an open ticket resolved now; refuses a ticket that is not open."""
+        return self._transition(
+            by=by,
+            kind=EventKind.RESOLVED,
+            note=note,
+            allowed=OPEN_STATUSES,
+            status=Status.RESOLVED,
+            resolved_at=timezone.now(),
+        )
+
+    def close(self, *, by, note: str = "") -> TicketEvent:
+        """Close a ticket; an open one is resolved at the same moment."""
+        now = timezone.now()
+        return self._transition(
+            by=by,
+            kind=EventKind.CLOSED,
+            note=note,
+            allowed=[*OPEN_STATUSES, Status.RESOLVED],
+            status=Status.CLOSED,
+            closed_at=now,
+            resolved_at=self.resolved_at or now,
+        )
+
+    def reopen(self, *, by, note: str = "") -> TicketEvent:
+        """Put a resolved or closed ticket back in progress, clearing its end times."""
+        return self._transition(
+            by=by,
+            kind=EventKind.REOPENED,
+            note=note,
+            allowed=DONE_STATUSES,
+            status=Status.IN_PROGRESS,
+            resolved_at=None,
+            closed_at=None,
+        )
+
+    def _transition(self, *, by, kind: str, note: str, allowed, **changes) -> TicketEvent:
+        before = self.get_status_display()
+        with transaction.atomic():
+            # The status condition makes a second click, or a stale page, a clear refusal
+            # rather than a second event.
+            updated = Ticket.objects.filter(pk=self.pk, status__in=allowed).update(
+                **changes, version=F("version") + 1, updated_at=timezone.now()
+            )
+            if not updated:
+                self.refresh_from_db()
+                raise ValidationError(
+                    f"Ticket #{self.external_id} is {self.get_status_display().lower()}; "
+                    f"it cannot be {EventKind(kind).label.lower()} now."
+                )
+            self.refresh_from_db()
+            return self.events.create(
+                by=by,
+                kind=kind,
+                field="status",
+                before=before,
+                after=self.get_status_display(),
+                note=note.strip(),
+            )
+
+    def _bump(self, **changes) -> None:
+        Ticket.objects.filter(pk=self.pk).update(
+            **changes, version=F("version") + 1, updated_at=timezone.now()
+        )
+        self.refresh_from_db()
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         self.external_id = (self.external_id or "").strip()
@@ -229,3 +315,9 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def by_name(self) -> str:
+        if self.by is None:
+            return "System"
+        return self.by.get_full_name() or self.by.get_username()

@@ -8,4 +8,11 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_new, name="new"),
+    path("export.csv", views.ticket_export, name="export"),
+    path("<str:external_id>/", views.ticket_detail, name="detail"),
+    path("<str:external_id>/edit/", views.ticket_edit, name="edit"),
+    path("<str:external_id>/tier/", views.ticket_tier, name="tier"),
+    path("<str:external_id>/resolve/", views.ticket_resolve, name="resolve"),
+    path("<str:external_id>/close/", views.ticket_close, name="close"),
+    path("<str:external_id>/reopen/", views.ticket_reopen, name="reopen"),
 ]

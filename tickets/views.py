@@ -1,17 +1,278 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+import csv
+from collections.abc import Iterator
 
-from escalations.views import coming_soon
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from tickets import services
+from tickets.filters import TicketFilter
+from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
+from tickets.models import Ticket
+
+PAGE_SIZE = 50
+COLUMNS = [
+    ("Ticket ID", "id"),
+    ("Title", "title"),
+    ("Classification", "classification"),
+    ("Requestor", "requestor"),
+    ("Department", "department"),
+    ("Status", "status"),
+    ("Priority", "priority"),
+    ("Tier", "tier"),
+    ("Agent", "agent"),
+    ("Admin", "admin"),
+    ("Date", "date"),
+]
+TIMELINE_LIMIT = 200
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    # A history restore asks for the whole page even though it comes from htmx.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def sort_columns(current: str) -> list[dict[str, str]]:
+    columns = []
+    for label, key in COLUMNS:
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+        columns.append(
+            {
+                "label": label,
+                "sort": f"-{key}" if current == key else key,
+                "state": state,
+            }
+        )
+    return columns
 
 
 @require_GET
+@permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    return coming_soon(request, title="All tickets", description="every logged ticket.")
+    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list())
+    valid = filterset.is_valid()
+    paginator = Paginator(filterset.qs if valid else Ticket.objects.none(), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "columns": sort_columns(request.GET.get("sort", "")),
+        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+    }
+    template = "tickets/ticket_list.html"
+    if wants_partial(request):
+        template += "#ticket-table"
+    status = 200 if valid or request.htmx else 400
+    response = TemplateResponse(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
+class Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_cell(value: object) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is read as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+@permission_required("tickets.view_ticket", raise_exception=True)
+def ticket_export(request: HttpRequest) -> HttpResponse:
+    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list())
+    if not filterset.is_valid():
+        return HttpResponse(
+            "The filters are not valid: " + filterset.errors.as_text(),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    header = [label for label, _ in COLUMNS] + ["Category", "Opened (ISO)"]
+
+    def rows() -> Iterator[list[str]]:
+        yield header
+        for t in filterset.qs.iterator(chunk_size=2000):
+            yield [
+                csv_cell(v)
+                for v in (
+                    t.external_id,
+                    t.title,
+                    t.get_classification_display(),
+                    t.requestor_name,
+                    t.department,
+                    t.get_status_display(),
+                    t.priority.name if t.priority else "",
+                    t.get_tier_display(),
+                    t.agent.get_full_name() or t.agent.get_username(),
+                    t.admin.name if t.admin else "",
+                    timezone.localtime(t.opened_at).strftime("%Y-%m-%d"),
+                    t.category.name if t.category else "",
+                    timezone.localtime(t.opened_at).isoformat(),
+                )
+            ]
+
+    writer = csv.writer(Echo())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return StreamingHttpResponse(
+        (writer.writerow(row) for row in rows()),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tickets-{stamp}.csv"'},
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @permission_required("tickets.add_ticket", raise_exception=True)
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    return coming_soon(request, title="Log a ticket", description="the ticket form.")
+    form = TicketLogForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ticket = services.log_ticket(by=request.user, **form.cleaned_data)
+        if request.htmx:
+            response = render(
+                request,
+                "escalations/dashboard.html#quick-log",
+                {"form": TicketLogForm(), "logged": ticket},
+            )
+            return trigger_client_event(response, "ticketLogged", {"id": ticket.external_id})
+        messages.success(request, f"Ticket #{ticket.external_id} logged.")
+        return redirect(ticket)
+    if request.htmx:
+        return render(request, "escalations/dashboard.html#quick-log", {"form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tickets/ticket_new.html", {"form": form}, status=status)
+
+
+def load_ticket(external_id: str) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.for_list().select_related("service"), external_id=external_id
+    )
+
+
+def render_detail(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    edit_form: TicketEditForm | None = None,
+    tier_form: TierForm | None = None,
+    conflict: services.EditConflict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    events = list(ticket.events.select_related("by")[: TIMELINE_LIMIT + 1])
+    context = {
+        "ticket": ticket,
+        "events": events[:TIMELINE_LIMIT],
+        "more_events": len(events) > TIMELINE_LIMIT,
+        "edit_form": edit_form or TicketEditForm(instance=ticket),
+        "tier_form": tier_form or TierForm(initial={"tier": ticket.tier}),
+        "note_form": NoteForm(),
+        "conflict": conflict,
+    }
+    template = "tickets/ticket_detail.html"
+    if wants_partial(request):
+        template += "#ticket-main"
+        status = 200  # htmx 2 does not swap 4xx responses
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@permission_required("tickets.view_ticket", raise_exception=True)
+def ticket_detail(request: HttpRequest, external_id: str) -> HttpResponse:
+    return render_detail(request, load_ticket(external_id))
+
+
+def _done(request: HttpRequest, ticket: Ticket, message: str, event: str) -> HttpResponse:
+    if request.htmx:
+        messages.success(request, message)
+        response = render_detail(request, load_ticket(ticket.external_id))
+        return trigger_client_event(response, event, {"id": ticket.external_id})
+    messages.success(request, message)
+    return redirect(ticket)
+
+
+@require_POST
+@permission_required("tickets.change_ticket", raise_exception=True)
+def ticket_edit(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    form = TicketEditForm(request.POST, instance=load_ticket(external_id))
+    if not form.is_valid():
+        return render_detail(request, ticket, edit_form=form, status=400)
+    try:
+        changes = services.update_ticket(
+            ticket,
+            by=request.user,
+            changes=form.changes(),
+            expected_version=form.cleaned_data["version"],
+            seen_event=form.cleaned_data["seen_event"],
+        )
+    except services.EditConflict as conflict:
+        # Keep what this editor typed, but let a second save be a deliberate choice made with
+        # the other changes in view.
+        data = request.POST.copy()
+        data["version"] = conflict.ticket.version
+        data["seen_event"] = conflict.changes[-1].pk if conflict.changes else data["seen_event"]
+        form = TicketEditForm(data, instance=load_ticket(external_id))
+        form.is_valid()
+        return render_detail(
+            request, conflict.ticket, edit_form=form, conflict=conflict, status=409
+        )
+    if not changes:
+        return _done(request, ticket, "Nothing changed.", "ticketChanged")
+    names = ", ".join(ticket._meta.get_field(c.field).verbose_name for c in changes)
+    return _done(request, ticket, f"Saved: {names}.", "ticketChanged")
+
+
+@require_POST
+@permission_required("tickets.change_ticket", raise_exception=True)
+def ticket_tier(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    form = TierForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, ticket, tier_form=form, status=400)
+    event = ticket.set_tier(
+        form.cleaned_data["tier"], by=request.user, reason=form.cleaned_data["reason"]
+    )
+    if event is None:
+        return _done(
+            request, ticket, f"The tier is already {ticket.get_tier_display()}.", "ticketChanged"
+        )
+    return _done(
+        request, ticket, f"Tier changed to {ticket.get_tier_display()}.", "ticketTierChanged"
+    )
+
+
+def _status_action(action: str, past: str):
+    @require_POST
+    @permission_required("tickets.change_ticket", raise_exception=True)
+    def view(request: HttpRequest, external_id: str) -> HttpResponse:
+        ticket = load_ticket(external_id)
+        form = NoteForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        try:
+            getattr(ticket, action)(by=request.user, note=note)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            if request.htmx:
+                return render_detail(request, ticket)
+            return redirect(ticket)
+        return _done(
+            request, ticket, f"Ticket #{ticket.external_id} {past}.", f"ticket{past.title()}"
+        )
+
+    view.__name__ = f"ticket_{action}"
+    return view
+
+
+ticket_resolve = _status_action("resolve", "resolved")
+ticket_close = _status_action("close", "closed")
+ticket_reopen = _status_action("reopen", "reopened")

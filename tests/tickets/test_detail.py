@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.factories import AdministratorFactory, AgentFactory, TicketFactory
+from tickets.models import EventKind, Status, Ticket, Tier
+
+
+def edit_data(ticket: Ticket, **overrides) -> dict:
+    data = {
+        "title": ticket.title,
+        "classification": ticket.classification,
+        "category": ticket.category_id or "",
+        "priority": ticket.priority_id or "",
+        "service": ticket.service_id or "",
+        "status": ticket.status,
+        "requestor_name": ticket.requestor_name,
+        "requestor_email": ticket.requestor_email,
+        "department": ticket.department,
+        "agent": ticket.agent_id,
+        "admin": ticket.admin_id or "",
+        "opened_at": ticket.opened_at.astimezone().strftime("%Y-%m-%dT%H:%M"),
+        "version": ticket.version,
+        "seen_event": ticket.events.order_by("-id").values_list("id", flat=True).first() or 0,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_detail_shows_fields_badge_and_timeline(agent_client):
+    ticket = TicketFactory(external_id="4242", title="Printer jam", tier=Tier.COLLABORATE)
+    ticket.events.create(kind=EventKind.LOGGED, by=ticket.agent)
+    response = agent_client.get(ticket.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ticket #4242: Printer jam" in html
+    assert 'class="badge tier-collaborate"' in html
+    assert "Logged" in html
+    assert "Save changes" in html
+
+
+def test_unknown_ticket_is_404(agent_client):
+    assert agent_client.get(reverse("tickets:detail", args=["999999"])).status_code == 404
+
+
+def test_manager_reads_but_cannot_change(manager_client):
+    ticket = TicketFactory()
+    html = manager_client.get(ticket.get_absolute_url()).content.decode()
+    assert "Save changes" not in html and "Change tier" not in html
+    url = reverse("tickets:tier", args=[ticket.external_id])
+    assert manager_client.post(url, {"tier": "escalate"}).status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.HANDLE
+
+
+def test_detail_query_count_is_bounded(agent_client, django_assert_max_num_queries):
+    ticket = TicketFactory(admin=AdministratorFactory())
+    for n in range(30):
+        ticket.events.create(kind=EventKind.CHANGED, field="title", before=str(n), after="x")
+    with django_assert_max_num_queries(16):
+        agent_client.get(ticket.get_absolute_url())
+
+
+def test_edit_records_each_change_before_and_after(agent_client, agent):
+    ticket = TicketFactory(title="Old title", department="Finance")
+    new_agent = AgentFactory(first_name="Noel", last_name="Brooks")
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    response = agent_client.post(
+        url, edit_data(ticket, title="New title", department="Legal", agent=new_agent.pk)
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.department, ticket.agent) == ("New title", "Legal", new_agent)
+    assert ticket.version == 2
+    changes = {e.field: (e.before, e.after, e.by) for e in ticket.events.all()}
+    assert changes["title"] == ("Old title", "New title", agent)
+    assert changes["department"] == ("Finance", "Legal", agent)
+    assert changes["agent"][1] == "Noel Brooks"
+
+
+def test_second_editor_gets_a_conflict_and_nothing_is_overwritten(client, agent):
+    ticket = TicketFactory(title="Original", department="Finance")
+    stale = edit_data(ticket)
+    other = AgentFactory(username="other")
+    client.force_login(other)
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    client.post(url, edit_data(ticket, title="Changed by other"))
+
+    client.force_login(agent)
+    response = client.post(url, {**stale, "department": "Legal"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else saved this ticket after you opened it" in html
+    assert "“Original” → “Changed by other”" in html
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.department) == ("Changed by other", "Finance")
+    # The form now carries the current version: saving again is a deliberate choice.
+    assert f'name="version" value="{ticket.version}"' in html
+
+
+def test_edit_with_bad_input_changes_nothing(agent_client):
+    ticket = TicketFactory(title="Keep me")
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    response = agent_client.post(url, edit_data(ticket, title="", requestor_email="nope"))
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.title == "Keep me" and ticket.version == 1
+    assert not ticket.events.exists()
+
+
+def test_htmx_edit_returns_the_detail_partial_with_event(agent_client):
+    ticket = TicketFactory()
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    response = agent_client.post(
+        url, edit_data(ticket, title="Via htmx"), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and 'id="ticket-main"' in html
+    assert "Saved: title." in html
+    assert "ticketChanged" in response["HX-Trigger"]
+
+
+def test_tier_change_is_a_timeline_event_with_reason(agent_client, agent):
+    ticket = TicketFactory(tier=Tier.HANDLE)
+    url = reverse("tickets:tier", args=[ticket.external_id])
+    agent_client.post(url, {"tier": "collaborate", "reason": "Needs the mail admin's view"})
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.COLLABORATE
+    event = ticket.events.get()
+    assert (event.kind, event.before, event.after) == (
+        EventKind.TIER_CHANGED,
+        "Handle",
+        "Collaborate",
+    )
+    assert event.note == "Needs the mail admin's view" and event.by == agent
+
+
+def test_tier_change_to_unknown_tier_is_refused(agent_client):
+    ticket = TicketFactory()
+    url = reverse("tickets:tier", args=[ticket.external_id])
+    response = agent_client.post(url, {"tier": "nuclear"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not ticket.events.exists()
+
+
+def test_resolve_close_reopen(agent_client):
+    ticket = TicketFactory(status=Status.IN_PROGRESS)
+    args = [ticket.external_id]
+    agent_client.post(reverse("tickets:resolve", args=args), {"note": "Fixed the queue"})
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED and ticket.resolved_at
+    agent_client.post(reverse("tickets:close", args=args))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED and ticket.closed_at
+    agent_client.post(reverse("tickets:reopen", args=args), {"note": "It broke again"})
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    assert ticket.resolved_at is None and ticket.closed_at is None
+    kinds = list(ticket.events.order_by("id").values_list("kind", flat=True))
+    assert kinds == [EventKind.RESOLVED, EventKind.CLOSED, EventKind.REOPENED]
+
+
+def test_resolving_twice_is_refused_with_a_message(agent_client):
+    ticket = TicketFactory(status=Status.IN_PROGRESS)
+    url = reverse("tickets:resolve", args=[ticket.external_id])
+    agent_client.post(url)
+    response = agent_client.post(url, follow=True)
+    assert "it cannot be resolved now" in response.content.decode()
+    assert ticket.events.count() == 1
+
+
+def test_actions_need_post(agent_client):
+    ticket = TicketFactory()
+    for name in ["edit", "tier", "resolve", "close", "reopen"]:
+        url = reverse(f"tickets:{name}", args=[ticket.external_id])
+        assert agent_client.get(url).status_code == 405

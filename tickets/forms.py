@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from admins.models import Administrator, Service
+from escalations.roles import AGENT, SUPERVISOR
+from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
+
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def staff_users():
+    """People who can own a ticket: agents and supervisors."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[AGENT, SUPERVISOR])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class PriorityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, priority: Priority) -> str:
+        if priority.category_id:
+            return f"{priority.name} ({priority.category.name} only)"
+        return priority.name
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_FORMAT, **kwargs)
+
+
+class TicketFieldsMixin:
+    """Choices and checks shared by the log and edit forms."""
+
+    def setup_fields(self) -> None:
+        f = self.fields
+        f["category"].queryset = Category.objects.filter(active=True)
+        f["category"].empty_label = "Not categorised yet"
+        f["priority"] = PriorityChoiceField(
+            Priority.objects.filter(active=True).select_related("category"),
+            required=False,
+            empty_label="No priority yet",
+            help_text="Levels marked with a category only apply to that category.",
+        )
+        f["service"].queryset = Service.objects.all()
+        f["service"].empty_label = "Not known"
+        f["admin"].queryset = Administrator.objects.active()
+        f["admin"].empty_label = "None"
+        f["opened_at"].widget = LocalDateTimeInput()
+        f["opened_at"].help_text = "When the ticket was opened in the ticketing system."
+        f["requestor_email"].widget.attrs["autocomplete"] = "off"
+        f["title"].widget.attrs["maxlength"] = 200
+        for name in ("title", "requestor_name", "department"):
+            f[name].strip = True
+
+
+class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = [
+            "external_id",
+            "title",
+            "classification",
+            "category",
+            "priority",
+            "service",
+            "tier",
+            "requestor_name",
+            "requestor_email",
+            "department",
+            "admin",
+            "opened_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicate: Ticket | None = None
+        self.setup_fields()
+        self.fields["opened_at"].required = False
+        self.fields["opened_at"].help_text += " Leave empty for now."
+        ext = self.fields["external_id"]
+        ext.widget.attrs.update(
+            {"pattern": EXTERNAL_ID.pattern[1:-1], "autocomplete": "off", "inputmode": "text"}
+        )
+        ext.help_text = "The number the ticketing system gave the ticket."
+
+    def clean_external_id(self) -> str:
+        value = (self.cleaned_data.get("external_id") or "").strip()
+        if not EXTERNAL_ID.match(value) or not any(c.isdigit() for c in value):
+            raise forms.ValidationError(
+                "Use the ticket number as the ticketing system shows it: letters, digits, "
+                "dots, dashes or underscores, with at least one digit."
+            )
+        self.duplicate = Ticket.objects.filter(external_id__iexact=value).first()
+        if self.duplicate:
+            raise forms.ValidationError(f"Ticket #{self.duplicate.external_id} is already logged.")
+        return value
+
+    def validate_unique(self) -> None:
+        # clean_external_id already answered duplicates with a link to the existing ticket.
+        if not self.duplicate:
+            super().validate_unique()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("opened_at"):
+            cleaned["opened_at"] = timezone.now()
+            self.instance.opened_at = cleaned["opened_at"]
+        return cleaned
+
+
+class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    seen_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "title",
+            "classification",
+            "category",
+            "priority",
+            "service",
+            "status",
+            "requestor_name",
+            "requestor_email",
+            "department",
+            "agent",
+            "admin",
+            "opened_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        ticket = self.instance
+        self.fields["agent"] = UserChoiceField(staff_users(), label="Agent")
+        # Resolve, close and reopen are their own actions; the edit keeps an open ticket open.
+        open_choices = [(s.value, s.label) for s in Status if s in OPEN_STATUSES]
+        if ticket.is_open:
+            self.fields["status"].choices = open_choices
+        else:
+            self.fields["status"].disabled = True
+        self.fields["admin"].queryset = Administrator.objects.filter(
+            Q(active=True) | Q(pk=ticket.admin_id)
+        )
+        if not self.is_bound:
+            self.initial["version"] = ticket.version
+            self.initial["seen_event"] = (
+                ticket.events.order_by("-id").values_list("id", flat=True).first() or 0
+            )
+
+    def clean_opened_at(self):
+        # The widget shows minutes only; an untouched field must not count as a change.
+        value = self.cleaned_data["opened_at"]
+        stored = self.instance.opened_at
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class TierForm(forms.Form):
+    tier = forms.ChoiceField(choices=Tier.choices)
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: why the tier changes. It goes on the timeline.",
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,141 @@
+"""Workflows that write a ticket and its timeline together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tickets.models import EventKind, Ticket, TicketEvent
+
+# The fields an edit may change; status moves through resolve/close/reopen, tier through
+# set_tier, so each of those is its own timeline event.
+EDITABLE_FIELDS = [
+    "title",
+    "classification",
+    "category",
+    "priority",
+    "service",
+    "requestor_name",
+    "requestor_email",
+    "department",
+    "status",
+    "agent",
+    "admin",
+    "opened_at",
+]
+
+
+class EditConflict(Exception):
+    """Somebody saved the ticket after the editor loaded it."""
+
+    def __init__(self, ticket: Ticket, changes: list[TicketEvent]):
+        super().__init__(f"Ticket #{ticket.external_id} changed meanwhile")
+        self.ticket = ticket
+        self.changes = changes
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+def display_value(ticket: Ticket, field: str) -> str:
+    """The value as a person reads it, kept on the timeline even if the choices change."""
+    model_field = ticket._meta.get_field(field)
+    if model_field.is_relation:
+        related = getattr(ticket, field)
+        if related is None:
+            return ""
+        if hasattr(related, "get_full_name"):
+            return related.get_full_name() or related.get_username()
+        return str(related)
+    if model_field.choices:
+        return getattr(ticket, f"get_{field}_display")()
+    value = getattr(ticket, field)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def log_ticket(*, by, **fields: Any) -> Ticket:
+    """Create a ticket with ``by`` as its agent unless another is given, and log the event."""
+    fields.setdefault("agent", by)
+    with transaction.atomic():
+        ticket = Ticket(**fields)
+        ticket.full_clean()
+        ticket.save()
+        ticket.events.create(by=by, kind=EventKind.LOGGED, at=timezone.now())
+    return ticket
+
+
+def update_ticket(
+    ticket: Ticket, *, by, changes: dict[str, Any], expected_version: int, seen_event: int
+) -> list[FieldChange]:
+    """Apply an edit only if nobody saved the ticket since the editor loaded it.
+
+    Each changed field becomes a timeline event with its before and after values. When the
+    ticket moved on meanwhile nothing is written and ``EditConflict`` carries what changed
+    (the timeline events after ``seen_event``). Returns the changes made, possibly none.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    # The stored row is the "before"; the version condition below proves it is also what the
+    # editor saw, so the diff is exact.
+    current = Ticket.objects.get(pk=ticket.pk)
+    edited = Ticket.objects.get(pk=ticket.pk)
+    for name, value in changes.items():
+        setattr(edited, name, value)
+    diffs = [
+        FieldChange(name, display_value(current, name), display_value(edited, name))
+        for name in changes
+        if getattr(current, _attname(current, name)) != getattr(edited, _attname(edited, name))
+    ]
+    with transaction.atomic():
+        stored = {
+            _attname(edited, name): getattr(edited, _attname(edited, name))
+            for name in changes
+            if getattr(current, _attname(current, name)) != getattr(edited, _attname(edited, name))
+        }
+        same_version = Ticket.objects.filter(pk=ticket.pk, version=expected_version)
+        if stored:
+            updated = same_version.update(
+                **stored, version=F("version") + 1, updated_at=timezone.now()
+            )
+        else:
+            updated = same_version.exists()
+        if not updated:
+            raise EditConflict(
+                Ticket.objects.for_list().get(pk=ticket.pk),
+                list(
+                    ticket.events.filter(pk__gt=seen_event)
+                    .select_related("by")
+                    .order_by("at", "id")
+                ),
+            )
+        now = timezone.now()
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=ticket,
+                at=now,
+                by=by,
+                kind=EventKind.CHANGED,
+                field=diff.field,
+                before=diff.before,
+                after=diff.after,
+            )
+            for diff in diffs
+        )
+    ticket.refresh_from_db()
+    return diffs
+
+
+def _attname(ticket: Ticket, name: str) -> str:
+    return ticket._meta.get_field(name).attname
