@@ -35,6 +35,15 @@ COLUMNS = [
     ("Date", "date"),
 ]
 TIMELINE_LIMIT = 200
+MORE_FILTERS = [
+    "priority",
+    "category",
+    "department",
+    "agent",
+    "admin",
+    "opened_after",
+    "opened_before",
+]
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -68,6 +77,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "columns": sort_columns(request.GET.get("sort", "")),
         "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        "more_filters": MORE_FILTERS,
+        "more_filters_used": any(request.GET.get(name) for name in MORE_FILTERS),
     }
     template = "tickets/ticket_list.html"
     if wants_partial(request):

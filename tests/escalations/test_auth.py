@@ -102,3 +102,16 @@ def test_pages_not_built_yet_say_coming_soon(agent_client):
     response = agent_client.get(reverse("reports:weekly"))
     assert response.status_code == 200
     assert b"Coming soon" in response.content
+
+
+def test_supervisor_edits_categories_in_django_admin_but_agent_cannot(client, supervisor, agent):
+    url = "/django-admin/tickets/category/"
+    client.force_login(agent)
+    assert client.get(url).status_code == 302  # not staff: sent to the admin's login
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"Break/fix" in response.content
+    assert client.get("/django-admin/tickets/ticket/").status_code == 404
