@@ -22,15 +22,18 @@ ROLE_BY_SLUG = {role.lower(): role for role in ROLES}
 _AGENT = {
     "tickets": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"],
     "admins": ["view_administrator", "view_service"],
+    "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"],
 }
 _SUPERVISOR_EXTRA = {
     "tickets": ["view_category", "add_category", "change_category"]
     + ["view_priority", "add_priority", "change_priority"],
     "admins": ["add_administrator", "change_administrator"] + ["add_service", "change_service"],
+    "escalations": ["change_guidesection", "add_scenario", "change_scenario"],
 }
 _MANAGER = {
     "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"],
     "admins": ["view_administrator", "view_service"],
+    "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"],
 }
 
 

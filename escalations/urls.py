@@ -7,4 +7,8 @@ from escalations import views
 app_name = "escalations"
 urlpatterns = [
     path("", views.guide, name="guide"),
+    path("scenarios/new/", views.scenario_new, name="scenario_new"),
+    path("scenarios/<int:pk>/edit/", views.scenario_edit, name="scenario_edit"),
+    path("<slug:slug>/edit/", views.section_edit, name="section_edit"),
+    path("<slug:slug>/history/", views.section_history, name="section_history"),
 ]

@@ -22,7 +22,11 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PAGES = {"agent": ["/", "/tickets/", "/tickets/new/", "FIRST_TICKET"], "manager": ["/"]}
+PAGES = {
+    "agent": ["/", "/tickets/", "/tickets/new/", "FIRST_TICKET", "/guide/"],
+    "supervisor": ["/guide/key-principles/history/"],
+    "manager": ["/"],
+}
 
 
 def main() -> None:

@@ -37,13 +37,16 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def migration_data(transactional_db):
     """Transactional tests flush the database afterwards, data migrations included: put the
-    role groups and the reference categories and priorities back before each browser test."""
+    role groups, the reference categories and priorities, and the guide back before each test."""
     from django.apps import apps
 
     from escalations.roles import sync_role_permissions
 
-    load_reference = importlib.import_module("tickets.migrations.0002_reference_data").load
-    load_reference(apps, None)
+    for module in (
+        "tickets.migrations.0002_reference_data",
+        "escalations.migrations.0003_guide_content",
+    ):
+        importlib.import_module(module).load(apps, None)
     sync_role_permissions(apps)
 
 
