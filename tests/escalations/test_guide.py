@@ -17,6 +17,9 @@ def edit_url(slug: str = "key-principles") -> str:
     return reverse("escalations:section_edit", args=[slug])
 
 
+# The marker lets pytest-django order this test with the other database tests: the fixture
+# is looked up at run time, so it cannot see it otherwise.
+@pytest.mark.django_db
 @pytest.mark.parametrize("client_name", ["agent_client", "supervisor_client", "manager_client"])
 def test_every_role_reads_the_guide(request, client_name):
     response = request.getfixturevalue(client_name).get(GUIDE)
