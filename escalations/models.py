@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalations import markdown
+from escalations.roles import display_name
 from tickets.models import Tier
 
 
@@ -72,9 +73,7 @@ class GuideRevision(models.Model):
 
     @property
     def by_name(self) -> str:
-        if self.by is None:
-            return "Initial text"
-        return self.by.get_full_name() or self.by.get_username()
+        return "Initial text" if self.by is None else display_name(self.by)
 
 
 class ScenarioQuerySet(models.QuerySet):

@@ -78,6 +78,11 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
         group.permissions.set(wanted)
 
 
+def display_name(user) -> str:
+    """How a person is named on pages, timelines and exports: full name, else username."""
+    return user.get_full_name() or user.get_username()
+
+
 def role_of(user: AbstractBaseUser | AnonymousUser) -> str:
     """The user's role for display: the first role group they belong to."""
     if not user.is_authenticated:

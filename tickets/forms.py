@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from admins.models import Administrator, Service
-from escalations.roles import AGENT, SUPERVISOR
+from escalations.roles import AGENT, SUPERVISOR, display_name
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
 
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -27,7 +27,7 @@ def staff_users():
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 class PriorityChoiceField(forms.ModelChoiceField):

@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from escalations.roles import display_name
+
 
 class Category(models.Model):
     """A service-request category from the prioritisation SOP, editable by supervisors."""
@@ -318,6 +320,4 @@ class TicketEvent(models.Model):
 
     @property
     def by_name(self) -> str:
-        if self.by is None:
-            return "System"
-        return self.by.get_full_name() or self.by.get_username()
+        return "System" if self.by is None else display_name(self.by)

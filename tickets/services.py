@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from escalations.roles import display_name
 from tickets.models import EventKind, Ticket, TicketEvent
 
 # The fields an edit may change; status moves through resolve/close/reopen, tier through
@@ -54,7 +55,7 @@ def display_value(ticket: Ticket, field: str) -> str:
         if related is None:
             return ""
         if hasattr(related, "get_full_name"):
-            return related.get_full_name() or related.get_username()
+            return display_name(related)
         return str(related)
     if model_field.choices:
         return getattr(ticket, f"get_{field}_display")()

@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from escalations.roles import display_name
 from tickets import services
 from tickets.filters import TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
@@ -126,7 +127,7 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
                     t.get_status_display(),
                     t.priority.name if t.priority else "",
                     t.get_tier_display(),
-                    t.agent.get_full_name() or t.agent.get_username(),
+                    display_name(t.agent),
                     t.admin.name if t.admin else "",
                     timezone.localtime(t.opened_at).strftime("%Y-%m-%d"),
                     t.category.name if t.category else "",
