@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalations.forms import GuideSectionForm, ScenarioForm
+from escalations.htmx import wants_partial
 from escalations.models import GuideSection, Scenario
 from tickets.forms import TicketLogForm
 from tickets.models import Ticket
@@ -48,7 +49,7 @@ def guide(request: HttpRequest) -> HttpResponse:
         "query": query,
     }
     template = "escalations/guide.html"
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         template += "#scenario-list"
     return render(request, template, context)
 

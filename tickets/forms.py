@@ -10,6 +10,7 @@ from django.utils import timezone
 from admins.models import Administrator, Service
 from escalations.roles import AGENT, SUPERVISOR, display_name
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
+from tickets.services import EDITABLE_FIELDS
 
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -64,9 +65,6 @@ class TicketFieldsMixin:
         f["opened_at"].widget = LocalDateTimeInput()
         f["opened_at"].help_text = "When the ticket was opened in the ticketing system."
         f["requestor_email"].widget.attrs["autocomplete"] = "off"
-        f["title"].widget.attrs["maxlength"] = 200
-        for name in ("title", "requestor_name", "department"):
-            f[name].strip = True
 
 
 class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
@@ -130,20 +128,7 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Ticket
-        fields = [
-            "title",
-            "classification",
-            "category",
-            "priority",
-            "service",
-            "status",
-            "requestor_name",
-            "requestor_email",
-            "department",
-            "agent",
-            "admin",
-            "opened_at",
-        ]
+        fields = EDITABLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

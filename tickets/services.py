@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,20 +92,21 @@ def update_ticket(
     # The stored row is the "before"; the version condition below proves it is also what the
     # editor saw, so the diff is exact.
     current = Ticket.objects.get(pk=ticket.pk)
-    edited = Ticket.objects.get(pk=ticket.pk)
+    edited = copy.copy(current)  # Django copies the related-object cache with the instance
     for name, value in changes.items():
         setattr(edited, name, value)
+    attnames = {name: Ticket._meta.get_field(name).attname for name in changes}
+    changed = [
+        name
+        for name, attname in attnames.items()
+        if getattr(current, attname) != getattr(edited, attname)
+    ]
     diffs = [
         FieldChange(name, display_value(current, name), display_value(edited, name))
-        for name in changes
-        if getattr(current, _attname(current, name)) != getattr(edited, _attname(edited, name))
+        for name in changed
     ]
+    stored = {attnames[name]: getattr(edited, attnames[name]) for name in changed}
     with transaction.atomic():
-        stored = {
-            _attname(edited, name): getattr(edited, _attname(edited, name))
-            for name in changes
-            if getattr(current, _attname(current, name)) != getattr(edited, _attname(edited, name))
-        }
         same_version = Ticket.objects.filter(pk=ticket.pk, version=expected_version)
         if stored:
             updated = same_version.update(
@@ -136,7 +138,3 @@ def update_ticket(
         )
     ticket.refresh_from_db()
     return diffs
-
-
-def _attname(ticket: Ticket, name: str) -> str:
-    return ticket._meta.get_field(name).attname

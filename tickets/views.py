@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from escalations.htmx import wants_partial
 from escalations.roles import display_name
 from tickets import services
 from tickets.filters import TicketFilter
@@ -45,11 +46,6 @@ MORE_FILTERS = [
     "opened_after",
     "opened_before",
 ]
-
-
-def wants_partial(request: HttpRequest) -> bool:
-    # A history restore asks for the whole page even though it comes from htmx.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def sort_columns(current: str) -> list[dict[str, str]]:
@@ -204,11 +200,10 @@ def ticket_detail(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 def _done(request: HttpRequest, ticket: Ticket, message: str, event: str) -> HttpResponse:
+    messages.success(request, message)
     if request.htmx:
-        messages.success(request, message)
         response = render_detail(request, load_ticket(ticket.external_id))
         return trigger_client_event(response, event, {"id": ticket.external_id})
-    messages.success(request, message)
     return redirect(ticket)
 
 
