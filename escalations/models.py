@@ -1,12 +1,14 @@
-"""The framework the support center works by: guide sections and the scenario language."""
+"""The framework the support center works by: guide sections, the scenario language, the
+pre-escalation checklist and the engagements with administrators."""
 
 from __future__ import annotations
 
 import string
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,3 +131,210 @@ class Scenario(models.Model):
 class _Keep(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+class ChecklistItem(models.Model):
+    """One thing to do before a ticket's ownership moves to an administrator."""
+
+    text = models.CharField(max_length=200)
+    help = models.TextField(blank=True, help_text="Shown under the item: what counts as done.")
+    required = models.BooleanField(
+        default=True, help_text="Escalation is refused until every required item is checked."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Inactive items are no longer asked.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ChecklistAnswer(models.Model):
+    """A ticket's answer to one checklist item, with the item's wording as it was shown."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="checklist_answers"
+    )
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="answers")
+    item_text = models.CharField(max_length=200)
+    checked = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item__order", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "item"], name="checklist_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'☑' if self.checked else '☐'} {self.item_text}"
+
+    @property
+    def answered_by_name(self) -> str:
+        return display_name(self.answered_by)
+
+
+class EngagementKind(models.TextChoices):
+    COLLABORATE = "collaborate", "Collaborate"
+    ESCALATE = "escalate", "Escalate"
+
+
+class EngagementState(models.TextChoices):
+    OPEN = "open", "Awaiting response"
+    RESPONDED = "responded", "Responded"
+    NO_RESPONSE = "no_response", "No response"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EngagementQuerySet(models.QuerySet):
+    def open(self) -> EngagementQuerySet:
+        return self.filter(state=EngagementState.OPEN)
+
+    def requested_since(self, since) -> EngagementQuerySet:
+        return self if since is None else self.filter(requested_at__gte=since)
+
+    def for_list(self) -> EngagementQuerySet:
+        return self.select_related("ticket", "admin", "requested_by")
+
+
+class Engagement(models.Model):
+    """One request to one administrator on one ticket: input (Collaborate) or ownership
+    (Escalate). Its responses, and its silences, are the administrator's record."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="engagements"
+    )
+    admin = models.ForeignKey(
+        "admins.Administrator", on_delete=models.PROTECT, related_name="engagements"
+    )
+    kind = models.CharField(max_length=12, choices=EngagementKind)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    tag = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(blank=True)
+    message = models.TextField()
+    state = models.CharField(max_length=12, choices=EngagementState, default=EngagementState.OPEN)
+    # Kept with the engagement so the response summary is a plain aggregate.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    closed_note = models.TextField(blank=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["admin", "-requested_at"], name="engagement_admin_requested"),
+            models.Index(fields=["-requested_at"], name="engagement_requested"),
+            models.Index(fields=["state", "requested_at"], name="engagement_state_requested"),
+            models.Index(fields=["ticket", "-requested_at"], name="engagement_ticket"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_at=None) | Q(first_response_at__gte=F("requested_at")),
+                name="engagement_response_after_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="escalate") | ~Q(reason=""), name="engagement_escalate_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.ticket.external_id} → {self.admin}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == EngagementState.OPEN
+
+    def record_response(
+        self,
+        *,
+        outcome: str,
+        channel: str,
+        responded_at,
+        by,
+        next_time: str = "",
+        note: str = "",
+        redirect_admin=None,
+        redirect_detail: str = "",
+    ):
+        """Log what the administrator did, or that they did not answer, on the ticket's
+        timeline. The earliest answer sets the time to first response; a "no response" never
+        does. Raises ValidationError for a time before the request or in the future."""
+        from admins.models import AdminResponse, Outcome
+        from tickets.models import EventKind
+
+        outcome = Outcome(outcome)
+        errors: dict[str, str] = {}
+        if responded_at < self.requested_at:
+            errors["responded_at"] = (
+                "The response cannot come before the request "
+                f"({timezone.localtime(self.requested_at):%Y-%m-%d %H:%M})."
+            )
+        elif responded_at > timezone.now() + timezone.timedelta(minutes=1):
+            errors["responded_at"] = "The response time cannot be in the future."
+        if outcome == Outcome.NO_RESPONSE:
+            channel, redirect_admin, redirect_detail = "", None, ""
+        elif not channel:
+            errors["channel"] = "Say how the admin answered."
+        if outcome == Outcome.REDIRECTED and not (redirect_admin or redirect_detail.strip()):
+            errors["redirect_admin"] = "Name the admin or the procedure the ticket was sent to."
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            response = AdminResponse.objects.create(
+                engagement=self,
+                outcome=outcome,
+                channel=channel,
+                responded_at=responded_at,
+                redirect_admin=redirect_admin,
+                redirect_detail=redirect_detail.strip(),
+                next_time=next_time.strip(),
+                note=note.strip(),
+                logged_by=by,
+            )
+            mine = Engagement.objects.filter(pk=self.pk)
+            if response.is_answer:
+                # Conditional, so the earliest answer wins even when two are logged at once.
+                mine.filter(
+                    Q(first_response_at=None) | Q(first_response_at__gt=responded_at)
+                ).update(
+                    first_response_at=responded_at,
+                    first_response_seconds=int((responded_at - self.requested_at).total_seconds()),
+                )
+                mine.filter(state__in=[EngagementState.OPEN, EngagementState.NO_RESPONSE]).update(
+                    state=EngagementState.RESPONDED
+                )
+            else:
+                mine.filter(state=EngagementState.OPEN).update(state=EngagementState.NO_RESPONSE)
+            self.refresh_from_db()
+            summary = f"{self.admin.name}: {outcome.label.lower()}"
+            if channel:
+                summary += f" by {response.get_channel_display().lower()}"
+                if response.off_policy:
+                    summary += " (off-policy)"
+            if redirect_admin:
+                summary += f", redirected to {redirect_admin.name}"
+            elif redirect_detail:
+                summary += f", redirected to {response.redirect_detail}"
+            lines = [summary]
+            if response.next_time:
+                lines.append(f"Next time: {response.next_time}")
+            if response.note:
+                lines.append(response.note)
+            self.ticket.events.create(
+                by=by, kind=EventKind.RESPONSE, note="\n".join(lines), after=outcome.label
+            )
+        return response

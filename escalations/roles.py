@@ -21,19 +21,26 @@ ROLE_BY_SLUG = {role.lower(): role for role in ROLES}
 # on; managers read everything and change nothing except what they file themselves.
 _AGENT = {
     "tickets": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"],
-    "admins": ["view_administrator", "view_service"],
-    "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"],
+    "admins": ["view_administrator", "view_service", "view_purview"]
+    + ["view_procedure", "add_procedure", "view_adminresponse", "add_adminresponse"],
+    "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
+    + ["view_checklistitem", "view_checklistanswer", "add_checklistanswer"]
+    + ["change_checklistanswer", "view_engagement", "add_engagement", "change_engagement"],
 }
 _SUPERVISOR_EXTRA = {
     "tickets": ["view_category", "add_category", "change_category"]
     + ["view_priority", "add_priority", "change_priority"],
-    "admins": ["add_administrator", "change_administrator"] + ["add_service", "change_service"],
-    "escalations": ["change_guidesection", "add_scenario", "change_scenario"],
+    "admins": ["add_administrator", "change_administrator"]
+    + ["add_service", "change_service", "add_purview", "change_purview", "change_procedure"],
+    "escalations": ["change_guidesection", "add_scenario", "change_scenario"]
+    + ["add_checklistitem", "change_checklistitem"],
 }
 _MANAGER = {
     "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"],
-    "admins": ["view_administrator", "view_service"],
-    "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"],
+    "admins": ["view_administrator", "view_service", "view_purview", "view_procedure"]
+    + ["view_adminresponse"],
+    "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
+    + ["view_checklistitem", "view_checklistanswer", "view_engagement"],
 }
 
 

@@ -14,6 +14,8 @@ from tickets.services import EDITABLE_FIELDS
 
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Escalate has its own form: the checklist, an admin, a tag, a reason and a message.
+SC_TIERS = [(t.value, t.label) for t in (Tier.HANDLE, Tier.COLLABORATE)]
 
 
 def staff_users():
@@ -96,6 +98,12 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
             {"pattern": EXTERNAL_ID.pattern[1:-1], "autocomplete": "off", "inputmode": "text"}
         )
         ext.help_text = "The number the ticketing system gave the ticket."
+        self.fields["tier"].choices = SC_TIERS
+        self.fields[
+            "tier"
+        ].help_text = (
+            "To escalate, log the ticket first, then complete its pre-escalation checklist."
+        )
 
     def clean_external_id(self) -> str:
         value = (self.cleaned_data.get("external_id") or "").strip()
@@ -144,6 +152,10 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
         self.fields["admin"].queryset = Administrator.objects.filter(
             Q(active=True) | Q(pk=ticket.admin_id)
         )
+        if ticket.tier == Tier.ESCALATE:
+            # Ownership moves with an engagement on record, never by editing a field.
+            self.fields["admin"].disabled = True
+            self.fields["admin"].help_text = "The owner changes through Escalate or De-escalate."
         if not self.is_bound:
             self.initial["version"] = ticket.version
             self.initial["seen_event"] = (
@@ -163,7 +175,7 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
 
 
 class TierForm(forms.Form):
-    tier = forms.ChoiceField(choices=Tier.choices)
+    tier = forms.ChoiceField(choices=SC_TIERS)
     reason = forms.CharField(
         required=False,
         max_length=1000,

@@ -189,11 +189,18 @@ class Ticket(models.Model):
     def set_tier(self, tier: str, *, by, reason: str = "") -> TicketEvent | None:
         """Move the ticket to another tier and put the change on its timeline.
 
-        Returns the timeline event, or None when the tier was already that one.
+        Returns the timeline event, or None when the tier was already that one. Escalate is
+        entered and left only through ``escalations.services.escalate`` and ``deescalate``,
+        which carry the checklist, the admin and the reason.
         """
         tier = Tier(tier)
         if tier == self.tier:
             return None
+        if Tier.ESCALATE in (tier, self.tier):
+            raise ValidationError(
+                "Escalating needs the checklist, an admin, a tag, a reason and a message; "
+                "taking a ticket back needs a reason. Use Escalate or De-escalate."
+            )
         before = self.get_tier_display()
         with transaction.atomic():
             self._bump(tier=tier)
@@ -290,6 +297,12 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
+    CHECKLIST = "checklist", "Checklist updated"
+    ENGAGED = "engaged", "Admin added for input"
+    ESCALATED = "escalated", "Escalated"
+    DEESCALATED = "deescalated", "De-escalated"
+    RESPONSE = "response", "Admin response logged"
+    PROCEDURE = "procedure", "Procedure saved"
 
 
 class TicketEvent(models.Model):

@@ -92,20 +92,7 @@ def update_ticket(
     # The stored row is the "before"; the version condition below proves it is also what the
     # editor saw, so the diff is exact.
     current = Ticket.objects.get(pk=ticket.pk)
-    edited = copy.copy(current)  # Django copies the related-object cache with the instance
-    for name, value in changes.items():
-        setattr(edited, name, value)
-    attnames = {name: Ticket._meta.get_field(name).attname for name in changes}
-    changed = [
-        name
-        for name, attname in attnames.items()
-        if getattr(current, attname) != getattr(edited, attname)
-    ]
-    diffs = [
-        FieldChange(name, display_value(current, name), display_value(edited, name))
-        for name in changed
-    ]
-    stored = {attnames[name]: getattr(edited, attnames[name]) for name in changed}
+    diffs, stored = _diff(current, changes)
     with transaction.atomic():
         same_version = Ticket.objects.filter(pk=ticket.pk, version=expected_version)
         if stored:
@@ -137,4 +124,50 @@ def update_ticket(
             for diff in diffs
         )
     ticket.refresh_from_db()
+    return diffs
+
+
+def _diff(current: Ticket, changes: dict[str, Any]) -> tuple[list[FieldChange], dict[str, Any]]:
+    """What ``changes`` would change on ``current``: readable diffs and the column values."""
+    edited = copy.copy(current)  # Django copies the related-object cache with the instance
+    for name, value in changes.items():
+        setattr(edited, name, value)
+    attnames = {name: Ticket._meta.get_field(name).attname for name in changes}
+    changed = [
+        name
+        for name, attname in attnames.items()
+        if getattr(current, attname) != getattr(edited, attname)
+    ]
+    diffs = [
+        FieldChange(name, display_value(current, name), display_value(edited, name))
+        for name in changed
+    ]
+    return diffs, {attnames[name]: getattr(edited, attnames[name]) for name in changed}
+
+
+def change_fields(
+    ticket: Ticket, *, by, changes: dict[str, Any], at: datetime, silent: set[str] = frozenset()
+) -> list[FieldChange]:
+    """Apply changes a workflow decided (tier, status, admin) with one timeline event per
+    changed field, except those in ``silent`` that the caller records in its own event.
+    Call inside the workflow's transaction; ``ticket`` is refreshed."""
+    diffs, stored = _diff(ticket, changes)
+    if stored:
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **stored, version=F("version") + 1, updated_at=at
+        )
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=ticket,
+                at=at,
+                by=by,
+                kind=EventKind.TIER_CHANGED if diff.field == "tier" else EventKind.CHANGED,
+                field=diff.field,
+                before=diff.before,
+                after=diff.after,
+            )
+            for diff in diffs
+            if diff.field not in silent
+        )
+        ticket.refresh_from_db()
     return diffs

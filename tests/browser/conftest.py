@@ -37,7 +37,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def migration_data(transactional_db):
     """Transactional tests flush the database afterwards, data migrations included: put the
-    role groups, the reference categories and priorities, and the guide back before each test."""
+    role groups, the reference categories and priorities, the guide and the checklist back
+    before each test."""
     from django.apps import apps
 
     from escalations.roles import sync_role_permissions
@@ -45,6 +46,7 @@ def migration_data(transactional_db):
     for module in (
         "tickets.migrations.0002_reference_data",
         "escalations.migrations.0003_guide_content",
+        "escalations.migrations.0005_checklist_items",
     ):
         importlib.import_module(module).load(apps, None)
     sync_role_permissions(apps)

@@ -1,0 +1,77 @@
+"""Changes to who owns what: purview declarations and the procedures captured from admins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from admins.models import Administrator, AdminResponse, Procedure, Purview, Service
+from tickets.models import EventKind
+
+
+def declare_purview(
+    service: Service, *, admin: Administrator, role: str, declared_on: date, evidence: str, by
+) -> Purview:
+    """Record an administrator's declaration for a service. A current declaration by the same
+    admin for the service is ended (and kept), so one admin holds one role per service."""
+    if not evidence.strip():
+        raise ValidationError({"evidence": "Say where the declaration is on record."})
+    if declared_on > timezone.localdate():
+        raise ValidationError({"declared_on": "The declaration date cannot be in the future."})
+    now = timezone.now()
+    with transaction.atomic():
+        Purview.objects.current().filter(service=service, admin=admin).update(
+            ended_at=now, ended_by=by, end_reason="Replaced by a newer declaration."
+        )
+        return Purview.objects.create(
+            service=service,
+            admin=admin,
+            role=role,
+            declared_on=declared_on,
+            evidence=evidence.strip(),
+            recorded_by=by,
+        )
+
+
+def end_purview(purview: Purview, *, by, reason: str) -> None:
+    """Withdraw a declaration; it stays in the service's history with who, when and why."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the declaration ends."})
+    updated = Purview.objects.filter(pk=purview.pk, ended_at=None).update(
+        ended_at=timezone.now(), ended_by=by, end_reason=reason.strip()
+    )
+    if not updated:
+        raise ValidationError("This declaration has already ended.")
+
+
+def save_procedure(response: AdminResponse, *, title: str, body: str, by) -> Procedure:
+    """Keep an administrator's "next time" answer as a procedure of the ticket's service, so
+    the next ticket for that service can be handled without them."""
+    ticket = response.engagement.ticket
+    if ticket.service_id is None:
+        raise ValidationError("Set the ticket's service first: a procedure belongs to a service.")
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the procedure a title."
+    if not body.strip():
+        errors["body"] = "Write the steps."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        procedure = Procedure.objects.create(
+            service_id=ticket.service_id,
+            title=title.strip(),
+            body=body.strip(),
+            source=response,
+            created_by=by,
+        )
+        ticket.events.create(
+            by=by,
+            kind=EventKind.PROCEDURE,
+            after=procedure.title,
+            note=f"Saved for {ticket.service.name} from {response.engagement.admin.name}'s answer.",
+        )
+    return procedure

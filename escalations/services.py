@@ -1,0 +1,229 @@
+"""The hand-off workflows: the pre-escalation checklist, Collaborate, Escalate, De-escalate.
+
+Each writes the ticket, its engagements and its timeline in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from admins.models import Administrator
+from escalations.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    Engagement,
+    EngagementKind,
+    EngagementState,
+)
+from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
+from tickets.services import change_fields
+
+
+class ChecklistIncomplete(ValidationError):
+    """Escalation refused: these required checklist items are not checked on the ticket."""
+
+    def __init__(self, missing: list[ChecklistItem]):
+        self.missing = missing
+        names = "; ".join(item.text for item in missing)
+        super().__init__(f"Complete the pre-escalation checklist first. Still missing: {names}.")
+
+
+def missing_items(ticket: Ticket) -> list[ChecklistItem]:
+    """The active required items this ticket has not checked, in checklist order."""
+    checked = ChecklistAnswer.objects.filter(item=OuterRef("pk"), ticket=ticket, checked=True)
+    return list(ChecklistItem.objects.filter(active=True, required=True).exclude(Exists(checked)))
+
+
+def save_checklist(
+    ticket: Ticket, *, by, answers: Mapping[int, tuple[bool, str]]
+) -> list[ChecklistAnswer]:
+    """Store the answers (item id → checked, note) that differ from what is saved, with the
+    item's current wording, and put the changes on the timeline. Returns what changed."""
+    items = ChecklistItem.objects.in_bulk(list(answers))
+    now = timezone.now()
+    changed: list[ChecklistAnswer] = []
+    with transaction.atomic():
+        saved = {a.item_id: a for a in ticket.checklist_answers.filter(item__in=list(items))}
+        for item_id, (checked, note) in answers.items():
+            item, note = items[item_id], note.strip()
+            answer = saved.get(item_id)
+            if answer is None and not checked and not note:
+                continue
+            if answer is not None and (answer.checked, answer.note) == (checked, note):
+                continue
+            answer = answer or ChecklistAnswer(ticket=ticket, item=item)
+            answer.item_text, answer.checked, answer.note = item.text, checked, note
+            answer.answered_at, answer.answered_by = now, by
+            answer.save()
+            changed.append(answer)
+        if changed:
+            ticket.events.create(
+                by=by,
+                at=now,
+                kind=EventKind.CHECKLIST,
+                note="\n".join(str(a) + (f" ({a.note})" if a.note else "") for a in changed),
+            )
+    return changed
+
+
+def _require_open(ticket: Ticket, action: str) -> None:
+    if not ticket.is_open:
+        raise ValidationError(
+            f"Ticket #{ticket.external_id} is {ticket.get_status_display().lower()}; "
+            f"reopen it before you {action}."
+        )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    # PostgreSQL serialises hand-offs on the ticket row; SQLite's immediate transactions
+    # already serialise every writer.
+    return Ticket.objects.select_for_update().select_related("admin").get(pk=ticket.pk)
+
+
+def collaborate(
+    ticket: Ticket, *, admins: Iterable[Administrator], by, message: str, reason: str = ""
+) -> list[Engagement]:
+    """Add administrators as participants for input. The support center keeps ownership; a
+    ticket in Handle moves to Collaborate. One engagement per administrator."""
+    admins = list(admins)
+    if not admins:
+        raise ValidationError({"admins": "Choose at least one admin."})
+    if not message.strip():
+        raise ValidationError({"message": "Write the message the admin receives."})
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _require_open(ticket, "add an admin")
+        if ticket.tier == Tier.HANDLE:
+            change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
+        engagements = Engagement.objects.bulk_create(
+            Engagement(
+                ticket=ticket,
+                admin=admin,
+                kind=EngagementKind.COLLABORATE,
+                requested_at=now,
+                requested_by=by,
+                reason=reason.strip(),
+                message=message.strip(),
+            )
+            for admin in admins
+        )
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=ticket,
+                at=now,
+                by=by,
+                kind=EventKind.ENGAGED,
+                after=admin.name,
+                note=_request_note(reason=reason, message=message),
+            )
+            for admin in admins
+        )
+    return engagements
+
+
+def escalate(
+    ticket: Ticket, *, admin: Administrator, by, tag: str, reason: str, message: str
+) -> Engagement:
+    """Move ownership of the ticket to an administrator, only with a complete checklist.
+
+    The ticket's admin, tier and status change on the timeline; an earlier open escalation
+    to someone else is withdrawn, since a ticket has one owner at a time.
+    """
+    errors = {
+        name: f"Give the {label}."
+        for name, label, value in [
+            ("tag", "tag", tag),
+            ("reason", "reason for escalating", reason),
+            ("message", "message to the admin", message),
+        ]
+        if not value.strip()
+    }
+    if not admin.active:
+        errors["admin"] = f"{admin.name} is inactive; choose an active admin."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _require_open(ticket, "escalate")
+        missing = missing_items(ticket)
+        if missing:
+            raise ChecklistIncomplete(missing)
+        ticket.engagements.filter(kind=EngagementKind.ESCALATE, state=EngagementState.OPEN).update(
+            state=EngagementState.WITHDRAWN, closed_note=f"Ownership moved to {admin.name}."
+        )
+        engagement = Engagement.objects.create(
+            ticket=ticket,
+            admin=admin,
+            kind=EngagementKind.ESCALATE,
+            requested_at=now,
+            requested_by=by,
+            tag=tag.strip(),
+            reason=reason.strip(),
+            message=message.strip(),
+        )
+        before = ticket.admin.name if ticket.admin else ""
+        ticket.events.create(
+            by=by,
+            at=now,
+            kind=EventKind.ESCALATED,
+            field="admin",
+            before=before,
+            after=admin.name,
+            note=_request_note(tag=tag, reason=reason, message=message),
+        )
+        change_fields(
+            ticket,
+            by=by,
+            changes={"tier": Tier.ESCALATE, "status": Status.WAITING_ON_ADMIN, "admin": admin},
+            at=now,
+            silent={"admin"},
+        )
+    return engagement
+
+
+def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> None:
+    """Take ownership back from the administrator: the open escalation is withdrawn, the
+    ticket returns to the support center in the given tier. A reason is required."""
+    tier = Tier(tier)
+    if tier == Tier.ESCALATE:
+        raise ValueError("De-escalating moves the ticket to Handle or Collaborate.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the ticket comes back to the support center."})
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if ticket.tier != Tier.ESCALATE:
+            raise ValidationError(f"Ticket #{ticket.external_id} is not escalated.")
+        ticket.engagements.filter(kind=EngagementKind.ESCALATE, state=EngagementState.OPEN).update(
+            state=EngagementState.WITHDRAWN, closed_note=reason.strip()
+        )
+        ticket.events.create(
+            by=by,
+            at=now,
+            kind=EventKind.DEESCALATED,
+            field="admin",
+            before=ticket.admin.name if ticket.admin else "",
+            after="",
+            note=reason.strip(),
+        )
+        changes = {"tier": tier, "admin": None}
+        if ticket.status == Status.WAITING_ON_ADMIN:
+            changes["status"] = Status.IN_PROGRESS
+        change_fields(ticket, by=by, changes=changes, at=now, silent={"admin"})
+
+
+def _request_note(*, message: str, reason: str = "", tag: str = "") -> str:
+    lines = []
+    if tag.strip():
+        lines.append(f"Tag: {tag.strip()}")
+    if reason.strip():
+        lines.append(f"Reason: {reason.strip()}")
+    lines.append(f"Message: {message.strip()}")
+    return "\n".join(lines)
