@@ -116,8 +116,7 @@ class Scenario(models.Model):
 
     def fill(self, **values: str) -> str:
         """The wording with its placeholders filled; unknown or missing ones stay as typed."""
-        known = {name: values.get(name) for name in self.PLACEHOLDERS if values.get(name)}
-        return string.Formatter().vformat(self.wording, (), _Keep(known))
+        return fill_placeholders(self.wording, **values)
 
     @classmethod
     def unknown_placeholders(cls, text: str) -> list[str]:
@@ -131,6 +130,18 @@ class Scenario(models.Model):
 class _Keep(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def fill_placeholders(text: str, **values: str) -> str:
+    """Fill {ticket}, {admin}, {service} and {agent} in a message; other braces, and text an
+    agent typed with unbalanced braces, stay exactly as written."""
+    known = {name: values[name] for name in Scenario.PLACEHOLDERS if values.get(name)}
+    if not known or "{" not in text:
+        return text
+    try:
+        return string.Formatter().vformat(text, (), _Keep(known))
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return text
 
 
 class ChecklistItem(models.Model):

@@ -19,7 +19,9 @@ from escalations.models import (
     Engagement,
     EngagementKind,
     EngagementState,
+    fill_placeholders,
 )
+from escalations.roles import display_name
 from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.services import change_fields
 
@@ -82,7 +84,7 @@ def _require_open(ticket: Ticket, action: str) -> None:
 def _locked(ticket: Ticket) -> Ticket:
     # PostgreSQL serialises hand-offs on the ticket row; SQLite's immediate transactions
     # already serialise every writer.
-    return Ticket.objects.select_for_update().select_related("admin").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update().select_related("admin", "service").get(pk=ticket.pk)
 
 
 def collaborate(
@@ -109,7 +111,7 @@ def collaborate(
                 requested_at=now,
                 requested_by=by,
                 reason=reason.strip(),
-                message=message.strip(),
+                message=_fill(message, ticket=ticket, admin=admin, by=by),
             )
             for admin in admins
         )
@@ -119,10 +121,10 @@ def collaborate(
                 at=now,
                 by=by,
                 kind=EventKind.ENGAGED,
-                after=admin.name,
-                note=_request_note(reason=reason, message=message),
+                after=engagement.admin.name,
+                note=_request_note(reason=reason, message=engagement.message),
             )
-            for admin in admins
+            for engagement in engagements
         )
     return engagements
 
@@ -166,7 +168,7 @@ def escalate(
             requested_by=by,
             tag=tag.strip(),
             reason=reason.strip(),
-            message=message.strip(),
+            message=_fill(message, ticket=ticket, admin=admin, by=by),
         )
         before = ticket.admin.name if ticket.admin else ""
         ticket.events.create(
@@ -176,7 +178,7 @@ def escalate(
             field="admin",
             before=before,
             after=admin.name,
-            note=_request_note(tag=tag, reason=reason, message=message),
+            note=_request_note(tag=tag, reason=reason, message=engagement.message),
         )
         change_fields(
             ticket,
@@ -227,3 +229,13 @@ def _request_note(*, message: str, reason: str = "", tag: str = "") -> str:
         lines.append(f"Reason: {reason.strip()}")
     lines.append(f"Message: {message.strip()}")
     return "\n".join(lines)
+
+
+def _fill(message: str, *, ticket: Ticket, admin: Administrator, by) -> str:
+    return fill_placeholders(
+        message.strip(),
+        ticket=f"#{ticket.external_id}",
+        admin=admin.name,
+        service=ticket.service.name if ticket.service_id else "",
+        agent=display_name(by),
+    )

@@ -9,13 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalations.forms import GuideSectionForm, ScenarioForm
+from admins.summary import DEFAULT_PERIOD, period_start, response_summary, sort_summary
+from escalations.forms import ChecklistItemForm, GuideSectionForm, ScenarioForm
 from escalations.htmx import wants_partial
-from escalations.models import GuideSection, Scenario
+from escalations.models import ChecklistItem, GuideSection, Scenario
 from tickets.forms import TicketLogForm
 from tickets.models import Ticket
 
 DASHBOARD_ROWS = 15
+DASHBOARD_ADMINS = 8
 
 
 def coming_soon(request: HttpRequest, *, title: str, description: str) -> HttpResponse:
@@ -35,6 +37,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": TicketLogForm(),
         "now": timezone.now(),
     }
+    if request.user.has_perm("admins.view_administrator"):
+        rows = [s for s in response_summary(since=period_start(DEFAULT_PERIOD)) if s.requests]
+        context["summary"] = sort_summary(rows, "-requests")[0][:DASHBOARD_ADMINS]
+        context["summary_days"] = DEFAULT_PERIOD
     return render(request, "escalations/dashboard.html", context)
 
 
@@ -133,4 +139,40 @@ def _scenario_form(request: HttpRequest, scenario: Scenario) -> HttpResponse:
         "escalations/scenario_form.html",
         {"form": form, "scenario": scenario},
         status=status,
+    )
+
+
+@require_GET
+@permission_required("escalations.view_checklistitem", raise_exception=True)
+def checklist(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "escalations/checklist.html",
+        {"items": ChecklistItem.objects.select_related("updated_by")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("escalations.add_checklistitem", raise_exception=True)
+def checklist_item_new(request: HttpRequest) -> HttpResponse:
+    return _checklist_item_form(request, ChecklistItem())
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("escalations.change_checklistitem", raise_exception=True)
+def checklist_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _checklist_item_form(request, get_object_or_404(ChecklistItem, pk=pk))
+
+
+def _checklist_item_form(request: HttpRequest, item: ChecklistItem) -> HttpResponse:
+    form = ChecklistItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        item = form.save(commit=False)
+        item.updated_by = request.user
+        item.save()
+        messages.success(request, f"Checklist item “{item.text}” saved.")
+        return redirect("escalations:checklist")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "escalations/checklist_item_form.html", {"form": form, "item": item}, status=status
     )

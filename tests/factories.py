@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -74,3 +76,17 @@ class TicketFactory(factory.django.DjangoModelFactory):
     department = "Finance"
     agent = factory.SubFactory(AgentFactory)
     opened_at = factory.LazyFunction(timezone.now)
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    """A Collaborate request; pass kind="escalate" with a reason for an escalation."""
+
+    class Meta:
+        model = "escalations.Engagement"
+
+    ticket = factory.SubFactory(TicketFactory)
+    admin = factory.SubFactory(AdministratorFactory)
+    kind = "collaborate"
+    requested_by = factory.SelfAttribute("ticket.agent")
+    requested_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    message = "Could you advise on this ticket?"

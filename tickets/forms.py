@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from admins.models import Administrator, Service
@@ -99,6 +100,14 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
         )
         ext.help_text = "The number the ticketing system gave the ticket."
         self.fields["tier"].choices = SC_TIERS
+        # Procedures saved for the service show up as soon as it is chosen.
+        self.fields["service"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("tickets:procedure_hint"),
+                "hx-target": "#procedure-hint",
+                "hx-swap": "outerHTML",
+            }
+        )
         self.fields[
             "tier"
         ].help_text = (

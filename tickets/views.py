@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -18,6 +18,7 @@ from django_htmx.http import trigger_client_event
 from escalations.htmx import wants_partial
 from escalations.roles import display_name
 from tickets import services
+from tickets.detail import done, load_ticket, render_detail
 from tickets.filters import TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
 from tickets.models import Ticket
@@ -36,7 +37,6 @@ COLUMNS = [
     ("Admin", "admin"),
     ("Date", "date"),
 ]
-TIMELINE_LIMIT = 200
 MORE_FILTERS = [
     "priority",
     "category",
@@ -161,50 +161,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/ticket_new.html", {"form": form}, status=status)
 
 
-def load_ticket(external_id: str) -> Ticket:
-    return get_object_or_404(
-        Ticket.objects.for_list().select_related("service"), external_id=external_id
-    )
-
-
-def render_detail(
-    request: HttpRequest,
-    ticket: Ticket,
-    *,
-    edit_form: TicketEditForm | None = None,
-    tier_form: TierForm | None = None,
-    conflict: services.EditConflict | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    events = list(ticket.events.select_related("by")[: TIMELINE_LIMIT + 1])
-    context = {
-        "ticket": ticket,
-        "events": events[:TIMELINE_LIMIT],
-        "more_events": len(events) > TIMELINE_LIMIT,
-        "edit_form": edit_form or TicketEditForm(instance=ticket),
-        "tier_form": tier_form or TierForm(initial={"tier": ticket.tier}),
-        "note_form": NoteForm(),
-        "conflict": conflict,
-    }
-    template = "tickets/ticket_detail.html"
-    if wants_partial(request):
-        template += "#ticket-main"
-        status = 200  # htmx 2 does not swap 4xx responses
-    return render(request, template, context, status=status)
-
-
 @require_GET
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     return render_detail(request, load_ticket(external_id))
-
-
-def _done(request: HttpRequest, ticket: Ticket, message: str, event: str) -> HttpResponse:
-    messages.success(request, message)
-    if request.htmx:
-        response = render_detail(request, load_ticket(ticket.external_id))
-        return trigger_client_event(response, event, {"id": ticket.external_id})
-    return redirect(ticket)
 
 
 @require_POST
@@ -213,7 +173,7 @@ def ticket_edit(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
     form = TicketEditForm(request.POST, instance=load_ticket(external_id))
     if not form.is_valid():
-        return render_detail(request, ticket, edit_form=form, status=400)
+        return render_detail(request, ticket, status=400, edit_form=form)
     try:
         changes = services.update_ticket(
             ticket,
@@ -231,12 +191,12 @@ def ticket_edit(request: HttpRequest, external_id: str) -> HttpResponse:
         form = TicketEditForm(data, instance=load_ticket(external_id))
         form.is_valid()
         return render_detail(
-            request, conflict.ticket, edit_form=form, conflict=conflict, status=409
+            request, conflict.ticket, conflict=conflict, status=409, edit_form=form
         )
     if not changes:
-        return _done(request, ticket, "Nothing changed.", "ticketChanged")
+        return done(request, ticket, "Nothing changed.", "ticketChanged")
     names = ", ".join(ticket._meta.get_field(c.field).verbose_name for c in changes)
-    return _done(request, ticket, f"Saved: {names}.", "ticketChanged")
+    return done(request, ticket, f"Saved: {names}.", "ticketChanged")
 
 
 @require_POST
@@ -245,15 +205,19 @@ def ticket_tier(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
     form = TierForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, ticket, tier_form=form, status=400)
-    event = ticket.set_tier(
-        form.cleaned_data["tier"], by=request.user, reason=form.cleaned_data["reason"]
-    )
+        return render_detail(request, ticket, status=400, tier_form=form)
+    try:
+        event = ticket.set_tier(
+            form.cleaned_data["tier"], by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render_detail(request, ticket, status=400, tier_form=form)
     if event is None:
-        return _done(
+        return done(
             request, ticket, f"The tier is already {ticket.get_tier_display()}.", "ticketChanged"
         )
-    return _done(
+    return done(
         request, ticket, f"Tier changed to {ticket.get_tier_display()}.", "ticketTierChanged"
     )
 
@@ -272,7 +236,7 @@ def _status_action(action: str, past: str):
             if request.htmx:
                 return render_detail(request, ticket)
             return redirect(ticket)
-        return _done(
+        return done(
             request, ticket, f"Ticket #{ticket.external_id} {past}.", f"ticket{past.title()}"
         )
 

@@ -36,18 +36,18 @@ def test_log_from_dashboard_filter_open_change_tier_see_timeline(live_server, pa
     page.get_by_label("Tier").select_option("collaborate")
     expect(page.locator("#ticket-table tbody tr")).to_have_count(1)
 
-    # Open it and move it to Escalate with a reason.
+    # Open it and move it back to Handle with a reason.
     page.get_by_role("link", name="#88123").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Shared drive permissions wrong")
-    page.locator("#id_tier").select_option("escalate")
-    page.get_by_label("Reason").fill("Only the storage team can change share rights")
+    page.locator("#id_tier").select_option("handle")
+    page.locator("#id_reason").fill("The share owner fixed it on the call")
     page.get_by_role("button", name="Change tier").click()
-    expect(page.locator("#messages")).to_contain_text("Tier changed to Escalate")
+    expect(page.locator("#messages")).to_contain_text("Tier changed to Handle")
     timeline = page.locator(".timeline")
     expect(timeline).to_contain_text("Tier changed")
-    expect(timeline).to_contain_text("“Collaborate” → “Escalate”")
-    expect(timeline).to_contain_text("Only the storage team can change share rights")
-    expect(page.locator(".page-head .tier-escalate")).to_be_visible()
+    expect(timeline).to_contain_text("“Collaborate” → “Handle”")
+    expect(timeline).to_contain_text("The share owner fixed it on the call")
+    expect(page.locator(".page-head .tier-handle")).to_be_visible()
 
 
 def test_filters_work_without_javascript(live_server, browser, login):

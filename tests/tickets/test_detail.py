@@ -57,7 +57,7 @@ def test_detail_query_count_is_bounded(agent_client, django_assert_max_num_queri
     ticket = TicketFactory(admin=AdministratorFactory())
     for n in range(30):
         ticket.events.create(kind=EventKind.CHANGED, field="title", before=str(n), after="x")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(22):
         agent_client.get(ticket.get_absolute_url())
 
 

@@ -21,3 +21,8 @@ def age(start: datetime | None, end: datetime | None = None) -> str:
     if hours:
         return f"{hours} h {rest // 60} min"
     return f"{rest // 60} min"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key)
