@@ -7,4 +7,15 @@ from admins import views
 app_name = "admins"
 urlpatterns = [
     path("", views.admin_list, name="list"),
+    path("new/", views.admin_new, name="new"),
+    path("<int:pk>/", views.admin_detail, name="detail"),
+    path("<int:pk>/edit/", views.admin_edit, name="edit"),
+    path("<int:pk>/deactivate/", views.admin_deactivate, name="deactivate"),
+    path("<int:pk>/reactivate/", views.admin_reactivate, name="reactivate"),
+    path("purview/", views.purview, name="purview"),
+    path("purview/declare/", views.purview_declare, name="purview_declare"),
+    path("purview/<int:pk>/end/", views.purview_end, name="purview_end"),
+    path("services/new/", views.service_new, name="service_new"),
+    path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("services/<int:pk>/edit/", views.service_edit, name="service_edit"),
 ]

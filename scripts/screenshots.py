@@ -24,7 +24,13 @@ ARGS = [
 ]
 PAGES = {
     "agent": ["/", "/tickets/", "/tickets/new/", "FIRST_TICKET", "/guide/"],
-    "supervisor": ["/guide/key-principles/history/"],
+    "supervisor": [
+        "/guide/key-principles/history/",
+        "/admins/",
+        "/admins/1/",
+        "/admins/purview/",
+        "/admins/services/1/",
+    ],
     "manager": ["/"],
 }
 

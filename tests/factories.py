@@ -90,3 +90,17 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SelfAttribute("ticket.agent")
     requested_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     message = "Could you advise on this ticket?"
+
+
+class PurviewFactory(factory.django.DjangoModelFactory):
+    """A current declaration: an owner, on record in a ticket, recorded by a supervisor."""
+
+    class Meta:
+        model = "admins.Purview"
+
+    service = factory.SubFactory(ServiceFactory)
+    admin = factory.SubFactory(AdministratorFactory)
+    role = "owner"
+    declared_on = factory.LazyFunction(timezone.localdate)
+    evidence = "Declared by the admin in ticket 12345"
+    recorded_by = factory.SubFactory(SupervisorFactory)

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from admins.models import Administrator, Purview, PurviewRole, Service
+from admins.summary import DEFAULT_PERIOD, PERIODS
+
+PERIOD_LABELS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time"}
+
+
+def selected_period(value: str | None) -> str:
+    return value if value in PERIODS else DEFAULT_PERIOD
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(
+        choices=[(key, PERIOD_LABELS[key]) for key in PERIODS], required=False, label="Period"
+    )
+
+
+class AdminChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, admin: Administrator) -> str:
+        return admin.name if admin.active else f"{admin.name} (inactive)"
+
+
+class AdministratorForm(forms.ModelForm):
+    class Meta:
+        model = Administrator
+        fields = ["name", "email", "team", "backup", "active"]
+        labels = {"active": "Active: can be engaged and named as a backup"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        admin = self.instance
+        # A backup must be someone who can still be engaged; a backup who has since left
+        # stays selectable so that saving other fields does not silently drop them.
+        choices = Administrator.objects.filter(Q(active=True) | Q(pk=admin.backup_id))
+        if admin.pk:
+            choices = choices.exclude(pk=admin.pk)
+        self.fields["backup"] = AdminChoiceField(
+            choices,
+            required=False,
+            empty_label="No backup",
+            help_text=Administrator._meta.get_field("backup").help_text,
+            error_messages={
+                "invalid_choice": "Choose another active administrator: "
+                "nobody can be their own backup."
+            },
+        )
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.fields["team"].help_text = "For example Infrastructure or Identity and access."
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        # The database compares emails case-insensitively; say so before it refuses.
+        other = Administrator.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        holder = other.first()
+        if holder:
+            raise forms.ValidationError(f"{holder.name} already has this email address.")
+        return email
+
+
+class AdministratorEditForm(AdministratorForm):
+    # Activation has its own confirmed action, which shows what depends on the admin.
+    class Meta(AdministratorForm.Meta):
+        fields = ["name", "email", "team", "backup"]
+
+
+class ServiceForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if Service.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"There is already a service called “{name}”.")
+        return name
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DeclarePurviewForm(forms.Form):
+    service = forms.ModelChoiceField(Service.objects.all(), empty_label="Choose a service")
+    admin = forms.ModelChoiceField(
+        Administrator.objects.active(),
+        label="Administrator",
+        empty_label="Choose an administrator",
+        help_text="A new declaration replaces this administrator's current one for the service.",
+    )
+    role = forms.ChoiceField(choices=PurviewRole.choices)
+    declared_on = forms.DateField(
+        label="Declared on",
+        widget=DateInput(),
+        help_text=Purview._meta.get_field("declared_on").help_text,
+    )
+    evidence = forms.CharField(
+        max_length=300,
+        help_text="Where it is on record, for example “declared by the admin in ticket 12345” "
+        "or “documented gap: assigned until the admin declares”.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["declared_on"].initial = today
+        # The browser offers no future date; the service refuses one whatever the browser sent.
+        self.fields["declared_on"].widget.attrs["max"] = today.isoformat()
+
+
+class EndPurviewForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Why it ends, for example “the admin handed the service to the network team”.",
+    )
