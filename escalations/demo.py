@@ -2,21 +2,44 @@
 
 Built with bulk inserts so that 100,000 tickets take seconds, not minutes. Names are invented
 for the demo; none refers to a real person or organisation.
+
+Besides tickets the demo has what the hand-off workflows write: purview declarations (with
+deliberate gaps), engagements with their checklists, the administrators' responses and
+silences, the timeline entries for each, and a few procedures captured from the answers.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from admins.models import Administrator, Service
+from admins.models import (
+    Administrator,
+    AdminResponse,
+    Channel,
+    Outcome,
+    Procedure,
+    Purview,
+    PurviewRole,
+    Service,
+)
+from escalations.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    Engagement,
+    EngagementKind,
+    EngagementState,
+)
 from escalations.roles import AGENT, MANAGER, SUPERVISOR
+from escalations.services import _request_note
 from tickets.models import (
     Category,
     Classification,
@@ -38,16 +61,38 @@ DEMO_USERS = [
     ("manager", MANAGER, "Morgan Manager"),
 ]
 
+
+@dataclass(frozen=True)
+class Personality:
+    """How an administrator tends to answer, so the response summary differs by person."""
+
+    median_minutes: float  # typical time to a first answer
+    silent: float  # share of requests never answered in time
+    direct: float  # share of answers sent as a direct message
+    declines: float  # share of answers that decline without a redirect
+    redirects: float
+    next_time: float  # share of answers that say what the support center can do itself
+
+
 ADMINS = [
-    ("Dana Whitfield", "Infrastructure"),
-    ("Lee Marsh", "Infrastructure"),
-    ("Priya Natarajan", "Identity and access"),
-    ("Tomás Ibarra", "Identity and access"),
-    ("Grace Lindqvist", "Applications"),
-    ("Omar Haddad", "Applications"),
-    ("Kim Osei", "Network"),
-    ("Hana Mori", "Network"),
+    # Quick and reliable.
+    ("Dana Whitfield", "Infrastructure", Personality(20, 0.03, 0.04, 0.02, 0.06, 0.5)),
+    # Slow, but explains how to do it next time.
+    ("Lee Marsh", "Infrastructure", Personality(540, 0.1, 0.02, 0.03, 0.1, 0.75)),
+    # Quick, mostly by direct message.
+    ("Priya Natarajan", "Identity and access", Personality(35, 0.06, 0.55, 0.03, 0.06, 0.3)),
+    # Often silent.
+    ("Tomás Ibarra", "Identity and access", Personality(300, 0.38, 0.1, 0.06, 0.05, 0.2)),
+    # Points elsewhere: another admin or a documented procedure.
+    ("Grace Lindqvist", "Applications", Personality(120, 0.08, 0.05, 0.03, 0.3, 0.6)),
+    # Declines without saying who else could help.
+    ("Omar Haddad", "Applications", Personality(180, 0.12, 0.08, 0.24, 0.02, 0.15)),
+    ("Kim Osei", "Network", Personality(90, 0.08, 0.15, 0.04, 0.07, 0.5)),
+    # Slow and often silent.
+    ("Hana Mori", "Network", Personality(1200, 0.25, 0.25, 0.04, 0.08, 0.35)),
 ]
+# Left the organisation but is still the declared owner of a service: a gap on purpose.
+FORMER_ADMINS = [("Rolf Brandt", "Applications")]
 
 SERVICES = [
     ("Email and calendar", "Mailboxes, shared calendars and distribution lists."),
@@ -60,6 +105,41 @@ SERVICES = [
     ("Printing", "Office printers and print queues."),
     ("Video conferencing", "Meeting rooms and video calls."),
     ("Laptops and desktops", "Managed computers and their software."),
+]
+
+# Service → (owner, backup). The gaps are deliberate, so the purview matrix shows each kind.
+PURVIEW = {
+    "Email and calendar": ("Dana Whitfield", "Lee Marsh"),
+    "Single sign-on": ("Priya Natarajan", "Tomás Ibarra"),
+    "File storage": ("Lee Marsh", "Dana Whitfield"),
+    "VPN": ("Kim Osei", "Hana Mori"),
+    "Wi-Fi": ("Hana Mori", "Kim Osei"),
+    "Finance system": ("Grace Lindqvist", "Omar Haddad"),
+    "HR system": ("Omar Haddad", None),  # nobody covers when the owner is away
+    "Printing": (None, None),  # nobody has declared it
+    "Video conferencing": ("Rolf Brandt", "Grace Lindqvist"),  # the owner has left
+    "Laptops and desktops": ("Tomás Ibarra", "Lee Marsh"),
+}
+# (service, admin, role, why it ended): earlier declarations kept as history.
+ENDED_PURVIEW = [
+    (
+        "Laptops and desktops",
+        "Lee Marsh",
+        PurviewRole.OWNER,
+        "Handed the service to Tomás Ibarra in the team reorganisation; stays on as backup.",
+    ),
+    (
+        "Printing",
+        "Rolf Brandt",
+        PurviewRole.OWNER,
+        "Gave printing up at the team meeting; nobody has declared it since.",
+    ),
+    (
+        "Single sign-on",
+        "Hana Mori",
+        PurviewRole.BACKUP,
+        "Moved to the network team's on-call rota.",
+    ),
 ]
 
 DEPARTMENTS = [
@@ -97,11 +177,200 @@ TITLES = [
     "Phone extension forwards to wrong voicemail",
 ]
 
+# (tag, reason) for escalations.
+ESCALATION_GROUNDS = [
+    ("Access", "It needs administrator rights on the service, which we do not have."),
+    ("Outage", "The first-line steps did not help and several people are affected."),
+    ("Configuration", "The fix is a change to the service's configuration."),
+    ("Security", "It may be a security matter, so the owner should decide."),
+    ("No procedure", "No saved procedure covers this kind of request."),
+    ("Data recovery", "The data has to come back from a backup only administrators can reach."),
+    ("Licence", "It needs a licence the support center cannot assign."),
+]
+ESCALATION_MESSAGES = [
+    "Hi {admin}, we are handing ticket #{ticket} to you ({service}). The checklist is done and "
+    "what we found is in the ticket. Once it is sorted, could you tell us what the support "
+    "center can do itself the next time a request like this comes in?",
+    "{admin}, ticket #{ticket} needs an owner for {service}; everything we tried is in the "
+    "ticket. Is there a process we could follow next time, so a request like this does not "
+    "have to reach you?",
+    "Hello {admin}, passing #{ticket} over to you for {service}. Please take ownership. If "
+    "part of this is something we could safely do ourselves next time, tell us how and we "
+    "will write it up as a procedure.",
+    "Hi {admin}, #{ticket} is beyond what the support center can do for {service}. Could you "
+    "take it from here, and let us know which steps we could handle next time?",
+]
+COLLABORATION_REASONS = [
+    "",
+    "",
+    "We cannot tell whether this is a fault or a setting.",
+    "The requester asks about something we have not seen before.",
+]
+COLLABORATION_MESSAGES = [
+    "Hi {admin}, we are keeping ticket #{ticket} but need your input on {service}: is this "
+    "expected, and what should we check first next time?",
+    "{admin}, a quick question on #{ticket} ({service}): can you point us to the right "
+    "setting or procedure? If we could answer this ourselves next time, please say how.",
+    "Hello {admin}, could you read the notes on #{ticket}? We only need a pointer; the "
+    "support center stays the owner. A line on how to handle it next time would help too.",
+]
+HANDOVER_MESSAGE = (
+    "Hi {admin}, {previous} has not answered on #{ticket} ({service}) for two days, so we are "
+    "handing it to you. Could you take ownership? If there is a way the support center could "
+    "deal with this kind of request itself next time, please tell us."
+)
+NO_SERVICE = "an unlisted system"
+
+# What admins say the support center can do itself next time, per service: (title, steps).
+# Some are saved as procedures the first time they are said.
+TIPS = {
+    "Email and calendar": [
+        (
+            "Give a person access to a shared mailbox",
+            [
+                "Check that the mailbox's manager approved the request in the ticket.",
+                "Add the person under Delegates in the mail console, with read and send-as.",
+                "Tell them the mailbox can take an hour to appear in Outlook.",
+            ],
+        ),
+        (
+            "Find a calendar invitation that was not delivered",
+            [
+                "Run a message trace for the organiser's address over the last two days.",
+                "If the trace shows delivery, check the recipient's junk folder and rules.",
+                "Ask the organiser to send it again from the web calendar.",
+            ],
+        ),
+    ],
+    "Single sign-on": [
+        (
+            "Reset multi-factor sign-in",
+            [
+                "Confirm who the person is on a video call, with their staff card.",
+                "Clear their sign-in methods in the help-desk view of the identity portal.",
+                "Stay on the call while they register a new method.",
+            ],
+        ),
+        (
+            "Unlock an account after too many failed sign-ins",
+            [
+                "Check the sign-in log for attempts from unusual places; escalate if any.",
+                "Unlock the account in the help-desk view.",
+                "Ask the person to choose a new password at the next sign-in.",
+            ],
+        ),
+    ],
+    "File storage": [
+        (
+            "Fix folder permissions after a team move",
+            [
+                "Ask the folder's data owner to confirm who should have access.",
+                "Change the person's team group in the directory, not the folder itself.",
+                "Wait for the nightly sync, or ask the person to sign out and in again.",
+            ],
+        ),
+        (
+            "Restore a deleted file from the last 30 days",
+            [
+                "Open the share's recycle view with the support center account.",
+                "Restore the file to its original folder and tell the requester.",
+                "Escalate only when the file is older than 30 days.",
+            ],
+        ),
+    ],
+    "VPN": [
+        (
+            "Reinstall the VPN profile on a laptop",
+            [
+                "Remove the VPN profile from the laptop's settings.",
+                "Install it again from the software centre.",
+                "Test the connection from outside the office network, for example a phone hotspot.",
+            ],
+        ),
+    ],
+    "Wi-Fi": [
+        (
+            "Register a device on the guest network",
+            [
+                "Create a guest pass in the visitor portal for the length of the visit.",
+                "Send the pass to the host, not the visitor.",
+                "Staff devices go on the staff network instead; do not issue them guest passes.",
+            ],
+        ),
+    ],
+    "Finance system": [
+        (
+            "Give read access to the finance reports",
+            [
+                "Check the budget holder approved it in the ticket.",
+                "Add the person to the report readers role in the finance system's user screen.",
+                "Anything beyond read access goes to the owner.",
+            ],
+        ),
+    ],
+    "Laptops and desktops": [
+        (
+            "Recover a laptop that fails to start after an update",
+            [
+                "Start it in recovery mode and undo the latest update.",
+                "Once it starts, pause updates for a week and note the model in the ticket.",
+                "Escalate when more than three laptops of one model fail the same way.",
+            ],
+        ),
+        (
+            "Prepare a loaner laptop",
+            [
+                "Take one from the loaner shelf and sign it out in the asset list.",
+                "Sign in once with the person's account so their profile is ready.",
+                "Set the return date in the ticket and a reminder for the day before.",
+            ],
+        ),
+        (
+            "Install software from the approved catalogue",
+            [
+                "Check the software is in the approved catalogue.",
+                "Push it to the laptop from the device management console.",
+                "Anything not in the catalogue needs the owner and a licence check.",
+            ],
+        ),
+    ],
+}
+GENERAL_NEXT_TIME = [
+    "Check the service status page first; if it shows an incident, link the ticket there.",
+    "Ask in the support channel with the ticket number before writing to me directly.",
+    "Ask the requester for the exact error message and a screenshot up front.",
+    "Collect the client's log file before escalating; it is usually the first thing I need.",
+    "This one really needs an admin: escalate straight away next time.",
+]
+REDIRECT_DETAILS = [
+    "The self-service password page on the staff portal",
+    "The vendor's support line; the contract is in the IT shared drive",
+    "The facilities desk, which looks after the room equipment",
+    "The saved procedure for this service in the dashboard",
+    "The access request form that the data owner approves",
+]
+RESPONSE_NOTES = [
+    "Answered in the thread under our post in the support channel.",
+    "Said they will follow up with the requester directly.",
+    "Asked us to add the device name to the ticket.",
+    "Was on leave; the auto-reply named the backup.",
+]
+SILENCE_NOTES = [
+    "",
+    "",
+    "No answer after two working days.",
+    "Reminder sent in the support channel; still no answer.",
+]
+
 
 @dataclass(frozen=True)
 class DemoResult:
     users: int
     tickets: int
+    engagements: int = 0
+    responses: int = 0
+    purviews: int = 0
+    procedures: int = 0
 
 
 def ensure_demo_users() -> list:
@@ -122,27 +391,50 @@ def ensure_demo_users() -> list:
     return users
 
 
+def _administrator(name: str, team: str, *, active: bool = True) -> Administrator:
+    email = name.lower().replace(" ", ".").replace("á", "a") + "@example.org"
+    admin, _ = Administrator.objects.get_or_create(
+        email=email, defaults={"name": name, "team": team, "active": active}
+    )
+    return admin
+
+
 @transaction.atomic
 def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) -> DemoResult:
-    """Fill an empty database with demo users, administrators, services and tickets."""
+    """Fill an empty database with demo users, administrators, services, purview, tickets and
+    their hand-offs. Every engagement, response and timeline entry is in the past of ``now``
+    and keeps the invariants the real workflows keep."""
     rng = random.Random(seed)
+    # Purview and hand-offs draw from streams of their own, so the tickets of a seed stay the
+    # same when the hand-off data changes, and hand-offs do not depend on whether the
+    # purview was already declared.
+    handoff_rng = random.Random(f"{seed}:handoffs")
     now = now or timezone.now()
     users = ensure_demo_users()
     agents = [u for u, (_, role, _) in zip(users, DEMO_USERS, strict=True) if role != MANAGER]
+    supervisor = next(
+        u for u, (_, role, _) in zip(users, DEMO_USERS, strict=True) if role == SUPERVISOR
+    )
 
-    admins = []
-    for name, team in ADMINS:
-        email = name.lower().replace(" ", ".").replace("á", "a") + "@example.org"
-        admin, _ = Administrator.objects.get_or_create(
-            email=email, defaults={"name": name, "team": team}
-        )
-        admins.append(admin)
+    admins = [_administrator(name, team) for name, team, _ in ADMINS]
     for first, second in zip(admins[::2], admins[1::2], strict=True):
         Administrator.objects.filter(pk=first.pk).update(backup=second)
+        first.backup = second
+    former = [_administrator(name, team, active=False) for name, team in FORMER_ADMINS]
+    personalities = {
+        admin.pk: personality for admin, (_, _, personality) in zip(admins, ADMINS, strict=True)
+    }
     services = [
         Service.objects.get_or_create(name=name, defaults={"description": description})[0]
         for name, description in SERVICES
     ]
+    purviews = _declare_purview(
+        services,
+        {a.name: a for a in admins + former},
+        by=supervisor,
+        rng=random.Random(f"{seed}:purview"),
+        now=now,
+    )
 
     categories = list(Category.objects.filter(active=True))
     general = list(Priority.objects.filter(category=None, number__lte=4))
@@ -193,7 +485,6 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
                 status=status,
                 tier=tier,
                 agent=rng.choice(agents),
-                admin=rng.choice(admins) if tier != Tier.HANDLE else None,
                 opened_at=opened,
                 resolved_at=resolved_at,
                 closed_at=closed_at,
@@ -201,9 +492,478 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
         )
     # Insert in the order the tickets were opened, as they would have been logged.
     rows.sort(key=lambda t: t.opened_at)
+
+    handoffs = _Handoffs(
+        rng=handoff_rng,
+        now=now,
+        admins=admins,
+        personalities=personalities,
+        items=list(ChecklistItem.objects.filter(active=True)),
+    )
+    for ticket in rows:
+        # Sets the ticket's admin too, so it has to run before the tickets are inserted.
+        handoffs.plan(ticket)
+
     created = Ticket.objects.bulk_create(rows, batch_size=2000)
     TicketEvent.objects.bulk_create(
-        (TicketEvent(ticket=t, at=t.opened_at, by=t.agent, kind=EventKind.LOGGED) for t in created),
+        [TicketEvent(ticket=t, at=t.opened_at, by=t.agent, kind=EventKind.LOGGED) for t in created]
+        + handoffs.events,
         batch_size=2000,
     )
-    return DemoResult(users=len(users), tickets=len(created))
+    ChecklistAnswer.objects.bulk_create(handoffs.answers, batch_size=2000)
+    Engagement.objects.bulk_create(handoffs.engagements, batch_size=2000)
+    AdminResponse.objects.bulk_create(handoffs.responses, batch_size=2000)
+    if handoffs.responses:
+        # logged_at is set on insert; the agent logged each response when it came.
+        AdminResponse.objects.filter(
+            pk__gte=handoffs.responses[0].pk, pk__lte=handoffs.responses[-1].pk
+        ).update(logged_at=F("responded_at"))
+    procedures = _capture_procedures(handoffs.tips, rng=handoff_rng, now=now)
+    return DemoResult(
+        users=len(users),
+        tickets=len(created),
+        engagements=len(handoffs.engagements),
+        responses=len(handoffs.responses),
+        purviews=purviews,
+        procedures=procedures,
+    )
+
+
+def _declare_purview(
+    services: list[Service], admins: dict[str, Administrator], *, by, rng, now: datetime
+) -> int:
+    """Owners and backups as the PURVIEW table says, and a few ended declarations; nothing
+    when the database already has declarations. Returns how many were recorded."""
+    if Purview.objects.exists():
+        return 0
+    today = timezone.localdate(now)
+    rows = []
+    for service in services:
+        owner, backup = PURVIEW.get(service.name, (None, None))
+        for name, role in ((owner, PurviewRole.OWNER), (backup, PurviewRole.BACKUP)):
+            if name:
+                # Declared months ago, before most demo tickets arrive.
+                declared = today - timedelta(days=rng.randint(90, 240))
+                rows.append(_purview(service, admins[name], role, declared, by=by, rng=rng))
+    by_name = {s.name: s for s in services}
+    for service_name, name, role, reason in ENDED_PURVIEW:
+        declared = today - timedelta(days=rng.randint(420, 700))
+        purview = _purview(by_name[service_name], admins[name], role, declared, by=by, rng=rng)
+        purview.ended_at = _at_ten(today - timedelta(days=rng.randint(250, 400)))
+        purview.ended_by, purview.end_reason = by, reason
+        rows.append(purview)
+    Purview.objects.bulk_create(rows)
+    # recorded_at is set on insert; the supervisor recorded each declaration when it was made.
+    for purview in rows:
+        purview.recorded_at = min(now, _at_ten(purview.declared_on) + timedelta(days=1))
+    Purview.objects.bulk_update(rows, ["recorded_at"])
+    return len(rows)
+
+
+def _purview(service, admin, role, declared: date, *, by, rng) -> Purview:
+    evidence = rng.choice(
+        [
+            f"Declared by the admin in ticket {rng.randrange(700_000, 1_000_000)}",
+            f"Declared in the team meeting of {declared:%d %B %Y}",
+            f"Declared by email to the support center on {declared:%d %B %Y}",
+        ]
+    )
+    return Purview(
+        service=service,
+        admin=admin,
+        role=role,
+        declared_on=declared,
+        evidence=evidence,
+        recorded_by=by,
+    )
+
+
+def _at_ten(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day, 10))
+
+
+def _capture_procedures(tips: list, *, rng, now: datetime) -> int:
+    """Save some of the "next time" answers as procedures of their service, as an agent does
+    from the ticket: the first answer that gave each tip is the procedure's source."""
+    first_said: dict[str, dict[str, tuple]] = {}
+    for response, ticket, title, steps in tips:
+        first_said.setdefault(ticket.service.name, {}).setdefault(title, (response, ticket, steps))
+    procedures, events = [], []
+    for service_name, said in first_said.items():
+        if rng.random() < 0.2:
+            continue
+        for title, (response, ticket, steps) in list(said.items())[: rng.randint(1, 3)]:
+            at = min(now, response.responded_at + timedelta(hours=rng.uniform(1, 48)))
+            admin = response.engagement.admin
+            procedure = Procedure(
+                service=ticket.service,
+                title=title,
+                body="\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1)),
+                source=response,
+                created_by=ticket.agent,
+            )
+            procedures.append(procedure)
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    at=at,
+                    by=ticket.agent,
+                    kind=EventKind.PROCEDURE,
+                    after=title,
+                    note=f"Saved for {service_name} from {admin.name}'s answer.",
+                )
+            )
+    Procedure.objects.bulk_create(procedures)
+    for procedure, event in zip(procedures, events, strict=True):
+        procedure.created_at = event.at  # set again: the insert stamps the current time
+    Procedure.objects.bulk_update(procedures, ["created_at"])
+    TicketEvent.objects.bulk_create(events)
+    return len(procedures)
+
+
+class _Handoffs:
+    """Every engagement, checklist answer, response and timeline entry of the demo tickets,
+    planned in memory and inserted in bulk afterwards.
+
+    A ticket in Collaborate has one engagement (sometimes two); a ticket in Escalate has a
+    complete checklist and one current escalation, open or answered, whose admin is the
+    ticket's admin; an earlier escalation may have gone unanswered and been handed on.
+    """
+
+    def __init__(self, *, rng, now, admins, personalities, items):
+        self.rng, self.now = rng, now
+        self.active = [a for a in admins if a.active]
+        self.personalities = personalities
+        self.items = items
+        self.holders = self._holders()
+        self.engagements: list[Engagement] = []
+        self.responses: list[AdminResponse] = []
+        self.events: list[TicketEvent] = []
+        self.answers: list[ChecklistAnswer] = []
+        self.tips: list[tuple] = []  # (response, ticket, title, steps) for procedures
+
+    @staticmethod
+    def _holders() -> dict[int, tuple]:
+        """Service id → (owner, backup) from the current declarations."""
+        holders: dict[int, dict[str, Administrator]] = {}
+        current = Purview.objects.current().select_related("admin").order_by("pk")
+        for purview in current:
+            holders.setdefault(purview.service_id, {}).setdefault(purview.role, purview.admin)
+        return {
+            service_id: (roles.get(PurviewRole.OWNER), roles.get(PurviewRole.BACKUP))
+            for service_id, roles in holders.items()
+        }
+
+    def plan(self, ticket: Ticket) -> None:
+        if ticket.tier == Tier.COLLABORATE:
+            # Collaborate keeps ownership with the support center: no current admin.
+            at = self._request_time(ticket, after=ticket.opened_at)
+            chosen = [self._pick(ticket)]
+            if self.rng.random() < 0.15:
+                chosen.append(self._pick(ticket, exclude=chosen[0]))
+            reason = self.rng.choice(COLLABORATION_REASONS)
+            for admin in chosen:
+                self._collaborate(ticket, admin, at, reason=reason)
+        elif ticket.tier == Tier.ESCALATE:
+            self._escalate(ticket)
+
+    def _collaborate(self, ticket: Ticket, admin: Administrator, at: datetime, *, reason: str):
+        message = self._message(COLLABORATION_MESSAGES, ticket, admin)
+        engagement = self._engage(
+            ticket, admin, EngagementKind.COLLABORATE, at, reason=reason, message=message
+        )
+        gave_up = self._respond(ticket, engagement)
+        if gave_up is not None:
+            self._no_response(ticket, engagement, gave_up)
+            if self.rng.random() < 0.25:
+                self._late_answer(ticket, engagement, gave_up)
+
+    def _escalate(self, ticket: Ticket) -> None:
+        rng = self.rng
+        at = self._request_time(ticket, after=ticket.opened_at)
+        tier_before = Tier.HANDLE
+        if rng.random() < 0.12:
+            # Asked for input first, then handed the ticket over.
+            self._collaborate(ticket, self._pick(ticket), at, reason="")
+            at = self._request_time(ticket, after=at)
+            tier_before = Tier.COLLABORATE
+        self._checklist(ticket, at)
+        admin = self._pick(ticket)
+        tag, reason = rng.choice(ESCALATION_GROUNDS)
+        engagement = self._engage(
+            ticket,
+            admin,
+            EngagementKind.ESCALATE,
+            at,
+            tag=tag,
+            reason=reason,
+            message=self._message(ESCALATION_MESSAGES, ticket, admin),
+        )
+        self.events.append(
+            TicketEvent(
+                ticket=ticket,
+                at=at,
+                by=ticket.agent,
+                kind=EventKind.TIER_CHANGED,
+                field="tier",
+                before=tier_before.label,
+                after=Tier.ESCALATE.label,
+            )
+        )
+        gave_up = self._respond(ticket, engagement)
+        if gave_up is None:
+            ticket.admin = admin
+            return
+        handover = gave_up + timedelta(minutes=rng.uniform(5, 90))
+        if handover < (ticket.resolved_at or self.now) and rng.random() < 0.6:
+            # The admin stayed silent: ownership goes to someone who may answer.
+            silent, admin = admin, self._stand_in(ticket, admin)
+            if rng.random() < 0.75:
+                self._no_response(ticket, engagement, gave_up)
+            else:
+                # Handed on without logging the silence: escalate() withdraws the open one.
+                engagement.state = EngagementState.WITHDRAWN
+                engagement.closed_note = f"Ownership moved to {admin.name}."
+            message = self._message(
+                [HANDOVER_MESSAGE], ticket, admin, previous=silent.name.split()[0]
+            )
+            engagement = self._engage(
+                ticket,
+                admin,
+                EngagementKind.ESCALATE,
+                handover,
+                before=silent.name,
+                tag=tag,
+                reason=reason,
+                message=message,
+            )
+            gave_up = self._respond(ticket, engagement)
+        if gave_up is not None:
+            # The current owner answers in the end, after the silence was logged.
+            self._no_response(ticket, engagement, gave_up)
+            self._late_answer(ticket, engagement, gave_up)
+        ticket.admin = admin
+
+    def _pick(self, ticket: Ticket, *, exclude: Administrator | None = None) -> Administrator:
+        """Mostly the service's declared owner, else its backup, else any active admin."""
+        owner, backup = self.holders.get(ticket.service_id, (None, None))
+        draw = self.rng.random()
+        for admin, share in ((owner, 0.7), (backup, 0.85)):
+            if admin is not None and admin.active and admin != exclude and draw < share:
+                return admin
+        return self.rng.choice([a for a in self.active if a != exclude])
+
+    def _stand_in(self, ticket: Ticket, admin: Administrator) -> Administrator:
+        """Who takes over from a silent admin: the service's backup, else the admin's."""
+        _, backup = self.holders.get(ticket.service_id, (None, None))
+        for candidate in (backup, admin.backup):
+            if candidate is not None and candidate.active and candidate != admin:
+                return candidate
+        return self.rng.choice([a for a in self.active if a != admin])
+
+    def _request_time(self, ticket: Ticket, *, after: datetime) -> datetime:
+        """Minutes to hours after ``after``, while the ticket was still open."""
+        latest = min(self.now, ticket.resolved_at or self.now)
+        at = after + timedelta(minutes=self.rng.lognormvariate(math.log(50), 1.0))
+        if at > latest:
+            at = after + (latest - after) * self.rng.uniform(0.2, 0.8)
+        return at
+
+    def _delay(self, personality: Personality) -> timedelta:
+        minutes = self.rng.lognormvariate(math.log(personality.median_minutes), 0.9)
+        return timedelta(minutes=min(max(minutes, 6), 5 * 24 * 60))
+
+    def _checklist(self, ticket: Ticket, at: datetime) -> None:
+        answered = max(ticket.opened_at, at - timedelta(minutes=self.rng.uniform(2, 30)))
+        items = [item for item in self.items if item.required or self.rng.random() < 0.5]
+        self.answers.extend(
+            ChecklistAnswer(
+                ticket=ticket,
+                item=item,
+                item_text=item.text,
+                checked=True,
+                answered_at=answered,
+                answered_by=ticket.agent,
+            )
+            for item in items
+        )
+        self.events.append(
+            TicketEvent(
+                ticket=ticket,
+                at=answered,
+                by=ticket.agent,
+                kind=EventKind.CHECKLIST,
+                note="\n".join(f"☑ {item.text}" for item in items),
+            )
+        )
+
+    def _message(
+        self, templates: list[str], ticket: Ticket, admin: Administrator, **names: str
+    ) -> str:
+        return self.rng.choice(templates).format(
+            ticket=ticket.external_id,
+            admin=admin.name.split()[0],
+            service=ticket.service.name if ticket.service else NO_SERVICE,
+            **names,
+        )
+
+    def _engage(
+        self,
+        ticket: Ticket,
+        admin: Administrator,
+        kind: str,
+        at: datetime,
+        *,
+        message: str,
+        reason: str = "",
+        tag: str = "",
+        before: str = "",
+    ) -> Engagement:
+        """The engagement and its timeline entry, as ``collaborate`` and ``escalate`` write
+        them."""
+        if kind == EngagementKind.ESCALATE:
+            event = TicketEvent(
+                kind=EventKind.ESCALATED,
+                field="admin",
+                before=before,
+                note=_request_note(tag=tag, reason=reason, message=message),
+            )
+        else:
+            event = TicketEvent(
+                kind=EventKind.ENGAGED, note=_request_note(reason=reason, message=message)
+            )
+        event.ticket, event.at, event.by, event.after = ticket, at, ticket.agent, admin.name
+        self.events.append(event)
+        engagement = Engagement(
+            ticket=ticket,
+            admin=admin,
+            kind=kind,
+            requested_at=at,
+            requested_by=ticket.agent,
+            tag=tag,
+            reason=reason,
+            message=message,
+        )
+        self.engagements.append(engagement)
+        return engagement
+
+    def _respond(self, ticket: Ticket, engagement: Engagement) -> datetime | None:
+        """Log the admin's answer, or leave the request open while the ticket is open.
+
+        For an admin who stays silent, returns when the support center stops waiting (two
+        or three days on) and logs nothing: the caller decides what happens then. On a
+        ticket that is done, an answer still to come is moved to before ``now``.
+        """
+        rng, now = self.rng, self.now
+        personality = self.personalities[engagement.admin_id]
+        if rng.random() < personality.silent:
+            at = engagement.requested_at + timedelta(hours=rng.uniform(30, 80))
+            # While the ticket is open, the silence goes unlogged for a week or so.
+            if ticket.resolved_at is None and now - engagement.requested_at < timedelta(days=7):
+                return None
+            if at <= now:
+                return at
+        else:
+            at = engagement.requested_at + self._delay(personality)
+        if at > now:
+            if ticket.resolved_at is None:
+                return None
+            at = engagement.requested_at + (now - engagement.requested_at) * rng.uniform(0.1, 0.9)
+        self._answer(ticket, engagement, at)
+        return None
+
+    def _late_answer(self, ticket: Ticket, engagement: Engagement, gave_up: datetime) -> None:
+        at = gave_up + min(
+            timedelta(hours=self.rng.uniform(1, 48)), (self.now - gave_up) * self.rng.random()
+        )
+        self._answer(ticket, engagement, at)
+
+    def _no_response(self, ticket: Ticket, engagement: Engagement, at: datetime) -> None:
+        response = AdminResponse(
+            engagement=engagement,
+            outcome=Outcome.NO_RESPONSE,
+            channel="",
+            responded_at=at,
+            note=self.rng.choice(SILENCE_NOTES),
+            logged_by=ticket.agent,
+        )
+        if engagement.state == EngagementState.OPEN:
+            engagement.state = EngagementState.NO_RESPONSE
+        self._log(ticket, engagement, response)
+
+    def _answer(self, ticket: Ticket, engagement: Engagement, at: datetime) -> None:
+        rng = self.rng
+        personality = self.personalities[engagement.admin_id]
+        draw = rng.random()
+        if draw < personality.declines:
+            outcome = Outcome.DECLINED
+        elif draw < personality.declines + personality.redirects:
+            outcome = Outcome.REDIRECTED
+        elif engagement.kind == EngagementKind.COLLABORATE:
+            outcome = Outcome.GAVE_INPUT if rng.random() < 0.93 else Outcome.ACCEPTED
+        else:
+            outcome = Outcome.ACCEPTED if rng.random() < 0.9 else Outcome.GAVE_INPUT
+        if rng.random() < personality.direct:
+            channel = Channel.DIRECT_MESSAGE
+        else:
+            channel = rng.choices(
+                [Channel.TICKET, Channel.SUPPORT_CHANNEL, Channel.EMAIL, Channel.IN_PERSON],
+                [45, 30, 18, 7],
+            )[0]
+        response = AdminResponse(
+            engagement=engagement,
+            outcome=outcome,
+            channel=channel,
+            responded_at=at,
+            logged_by=ticket.agent,
+        )
+        if outcome == Outcome.REDIRECTED:
+            if rng.random() < 0.55:
+                response.redirect_admin = self._stand_in(ticket, engagement.admin)
+            else:
+                response.redirect_detail = rng.choice(REDIRECT_DETAILS)
+        share = personality.next_time * (0.3 if outcome == Outcome.DECLINED else 1)
+        if rng.random() < share:
+            tips = TIPS.get(ticket.service.name, []) if ticket.service else []
+            if tips and rng.random() < 0.7:
+                title, steps = rng.choice(tips)
+                response.next_time = " ".join(steps)
+                self.tips.append((response, ticket, title, steps))
+            else:
+                response.next_time = rng.choice(GENERAL_NEXT_TIME)
+        if rng.random() < 0.15:
+            response.note = rng.choice(RESPONSE_NOTES)
+        if engagement.first_response_at is None or at < engagement.first_response_at:
+            engagement.first_response_at = at
+            engagement.first_response_seconds = int((at - engagement.requested_at).total_seconds())
+        engagement.state = EngagementState.RESPONDED
+        self._log(ticket, engagement, response)
+
+    def _log(self, ticket: Ticket, engagement: Engagement, response: AdminResponse) -> None:
+        """The response and its timeline entry, worded as ``Engagement.record_response``
+        words it."""
+        self.responses.append(response)
+        summary = f"{engagement.admin.name}: {response.get_outcome_display().lower()}"
+        if response.channel:
+            summary += f" by {response.get_channel_display().lower()}"
+            if response.off_policy:
+                summary += " (off-policy)"
+        if response.redirect_admin:
+            summary += f", redirected to {response.redirect_admin.name}"
+        elif response.redirect_detail:
+            summary += f", redirected to {response.redirect_detail}"
+        lines = [summary]
+        if response.next_time:
+            lines.append(f"Next time: {response.next_time}")
+        if response.note:
+            lines.append(response.note)
+        self.events.append(
+            TicketEvent(
+                ticket=ticket,
+                at=response.responded_at,
+                by=ticket.agent,
+                kind=EventKind.RESPONSE,
+                after=response.get_outcome_display(),
+                note="\n".join(lines),
+            )
+        )

@@ -42,3 +42,7 @@ class Command(BaseCommand):
                 f"{result.users} demo users in {time.perf_counter() - started:.1f} s."
             )
         )
+        self.stdout.write(
+            f"Hand-offs: {result.engagements} engagements, {result.responses} admin responses, "
+            f"{result.purviews} purview declarations and {result.procedures} procedures."
+        )
