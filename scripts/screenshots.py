@@ -23,7 +23,16 @@ ARGS = [
     "--disable-quic",
 ]
 PAGES = {
-    "agent": ["/", "/tickets/", "/tickets/new/", "FIRST_TICKET", "/guide/"],
+    # "FIRST:<list>" opens the first ticket of that list.
+    "agent": [
+        "/",
+        "/tickets/",
+        "/tickets/new/",
+        "FIRST:/tickets/",
+        "FIRST:/tickets/?tier=escalate&open_only=on",
+        "/guide/",
+        "/guide/checklist/",
+    ],
     "supervisor": [
         "/guide/key-principles/history/",
         "/admins/",
@@ -47,8 +56,8 @@ def main() -> None:
                 page.fill("#id_password", "demo-pass-2026")
                 page.click("button[type=submit]")
                 for path in paths:
-                    if path == "FIRST_TICKET":
-                        page.goto(f"{BASE}/tickets/")
+                    if path.startswith("FIRST:"):
+                        page.goto(BASE + path.removeprefix("FIRST:"))
                         path = page.locator("#ticket-table tbody a").first.get_attribute("href")
                     page.goto(BASE + path)
                     slug = path.strip("/").replace("/", "_") or "dashboard"
