@@ -84,7 +84,11 @@ def _require_open(ticket: Ticket, action: str) -> None:
 def _locked(ticket: Ticket) -> Ticket:
     # PostgreSQL serialises hand-offs on the ticket row; SQLite's immediate transactions
     # already serialise every writer.
-    return Ticket.objects.select_for_update().select_related("admin", "service").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("admin", "service")
+        .get(pk=ticket.pk)
+    )
 
 
 def collaborate(
