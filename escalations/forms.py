@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from admins.models import (
@@ -296,3 +297,12 @@ class ChecklistItemForm(forms.ModelForm):
         model = ChecklistItem
         fields = ["text", "help", "required", "order", "active"]
         widgets = {"help": forms.Textarea(attrs={"rows": 2})}
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

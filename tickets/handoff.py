@@ -21,6 +21,7 @@ from escalations.forms import (
     EscalateForm,
     ProcedureForm,
     ResponseForm,
+    apply_errors,
 )
 from escalations.models import ChecklistItem, Scenario
 from escalations.roles import display_name
@@ -40,15 +41,6 @@ def _respond(
     if bound:
         return render_detail(request, ticket, status=400, **bound)
     return done(request, ticket, message, event)
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_POST
@@ -92,7 +84,7 @@ def collaborate(request: HttpRequest, external_id: str) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             names = ", ".join(e.admin.name for e in engagements)
             return _respond(request, ticket, f"Added for input: {names}.", "adminEngaged")
@@ -118,7 +110,7 @@ def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
                 message=data["message"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _respond(
                 request,
@@ -143,7 +135,7 @@ def deescalate(request: HttpRequest, external_id: str) -> HttpResponse:
                 tier=form.cleaned_data["tier"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _respond(
                 request, ticket, "Taken back by the support center.", "ticketDeescalated"
@@ -161,7 +153,7 @@ def respond(request: HttpRequest, external_id: str) -> HttpResponse:
         try:
             response = form.record(by=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             text = f"Response from {response.engagement.admin.name} logged."
             if response.off_policy:
@@ -190,7 +182,7 @@ def procedure_new(request: HttpRequest, external_id: str, response_id: int) -> H
                 by=request.user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _respond(
                 request,
