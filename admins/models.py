@@ -113,6 +113,11 @@ class Purview(models.Model):
         return f"{self.admin} – {self.get_role_display().lower()} of {self.service}"
 
 
+class ProcedureQuerySet(models.QuerySet):
+    def active(self) -> ProcedureQuerySet:
+        return self.filter(active=True)
+
+
 class Procedure(models.Model):
     """A documented way for the support center to handle a kind of request for a service.
 
@@ -135,6 +140,8 @@ class Procedure(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ProcedureQuerySet.as_manager()
 
     class Meta:
         ordering = ["service__name", "title"]
@@ -207,6 +214,11 @@ class AdminResponse(models.Model):
                 | ~models.Q(redirect_admin=None)
                 | ~models.Q(redirect_detail=""),
                 name="response_redirect_has_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="redirected")
+                | models.Q(redirect_admin=None, redirect_detail=""),
+                name="response_redirect_only_when_redirected",
             ),
             models.CheckConstraint(
                 condition=models.Q(outcome="no_response", channel="")

@@ -75,8 +75,17 @@ def response_summary(
     if admins is not None:
         people = people.filter(pk__in=[a.pk for a in admins])
     in_period = Q(engagements__requested_at__gte=since) if since else Q()
+    # A request withdrawn before any answer (ticket resolved, taken back, moved to someone
+    # else) is not held against the admin; every other request counts.
+    counted = Q(
+        engagements__state__in=[
+            EngagementState.OPEN,
+            EngagementState.RESPONDED,
+            EngagementState.NO_RESPONSE,
+        ]
+    ) | Q(engagements__first_response_at__isnull=False)
     people = people.annotate(
-        s_requests=Count("engagements", filter=in_period or None),
+        s_requests=Count("engagements", filter=in_period & counted),
         s_responded=Count(
             "engagements", filter=in_period & Q(engagements__first_response_at__isnull=False)
         ),

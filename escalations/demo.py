@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -409,7 +409,7 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     # same when the hand-off data changes, and hand-offs do not depend on whether the
     # purview was already declared.
     handoff_rng = random.Random(f"{seed}:handoffs")
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     users = ensure_demo_users()
     agents = [u for u, (_, role, _) in zip(users, DEMO_USERS, strict=True) if role != MANAGER]
     supervisor = next(
@@ -447,9 +447,11 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     for index in range(tickets):
         # Older tickets are more likely done; escalations are rarer than handled tickets.
         age = span * (rng.random() ** 1.3)
-        # Tickets arrive in local working hours.
+        # Tickets arrive in local working hours. Everything after is reckoned in UTC: adding
+        # to or subtracting local times of one zone ignores a clock change between them.
         opened = timezone.localtime(now - timedelta(seconds=age))
         opened = opened.replace(hour=8 + int(rng.random() * 9), minute=rng.randrange(60))
+        opened = opened.astimezone(UTC)
         if opened > now:
             opened -= timedelta(days=1)
         category = rng.choice(categories) if rng.random() > 0.03 else None
@@ -580,6 +582,11 @@ def _purview(service, admin, role, declared: date, *, by, rng) -> Purview:
 
 def _at_ten(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 10))
+
+
+def _seconds(start: datetime, end: datetime) -> int:
+    """Whole seconds from start to end as they passed, whatever clock change lies between."""
+    return int((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds())
 
 
 def _capture_procedures(tips: list, *, rng, now: datetime) -> int:
@@ -935,7 +942,7 @@ class _Handoffs:
             response.note = rng.choice(RESPONSE_NOTES)
         if engagement.first_response_at is None or at < engagement.first_response_at:
             engagement.first_response_at = at
-            engagement.first_response_seconds = int((at - engagement.requested_at).total_seconds())
+            engagement.first_response_seconds = _seconds(engagement.requested_at, at)
         engagement.state = EngagementState.RESPONDED
         self._log(ticket, engagement, response)
 

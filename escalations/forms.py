@@ -105,7 +105,9 @@ class AdminOptions:
     def __init__(self, service: Service | None):
         self.admins = list(Administrator.objects.active())
         declared = (
-            Purview.objects.current().filter(service=service, admin__active=True).order_by("role")
+            Purview.objects.current()
+            .filter(service=service, admin__active=True)
+            .order_by("role", "declared_on", "id")
             if service
             else []
         )
@@ -162,9 +164,12 @@ class CollaborateForm(MessageMixin, forms.Form):
         required=False, max_length=1000, label="Why their input is needed (optional)"
     )
 
-    def __init__(self, *args, options: AdminOptions, scenarios: list[Scenario], **kw):
+    def __init__(
+        self, *args, options: AdminOptions | None = None, scenarios: list[Scenario] = (), **kw
+    ):
         super().__init__(*args, **kw)
-        self.fields["admins"].choices = options.choices(blank=False)
+        if options:
+            self.fields["admins"].choices = options.choices(blank=False)
         self.setup_message(scenarios)
 
 
@@ -189,10 +194,14 @@ class EscalateForm(MessageMixin, forms.Form):
         "follow next time?",
     )
 
-    def __init__(self, *args, options: AdminOptions, scenarios: list[Scenario], **kw):
+    def __init__(
+        self, *args, options: AdminOptions | None = None, scenarios: list[Scenario] = (), **kw
+    ):
         super().__init__(*args, **kw)
-        self.fields["admin"].choices = options.choices(blank=True)
         self.setup_message(scenarios)
+        if options is None:
+            return
+        self.fields["admin"].choices = options.choices(blank=True)
         suggestion = options.first_suggestion()
         if suggestion and not self.is_bound:
             self.initial.setdefault("admin", suggestion.pk)
@@ -227,7 +236,7 @@ class ResponseForm(forms.Form):
         help_text="Leave empty for now. Not before the request, not in the future.",
     )
     redirect_admin = forms.ModelChoiceField(
-        queryset=Administrator.objects.all(),
+        queryset=Administrator.objects.active(),
         required=False,
         label="Redirected to admin",
     )

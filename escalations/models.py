@@ -144,6 +144,12 @@ def fill_placeholders(text: str, **values: str) -> str:
         return text
 
 
+class ChecklistItemQuerySet(models.QuerySet):
+    def asked(self) -> ChecklistItemQuerySet:
+        """The items agents answer today; retired ones keep their past answers."""
+        return self.filter(active=True)
+
+
 class ChecklistItem(models.Model):
     """One thing to do before a ticket's ownership moves to an administrator."""
 
@@ -158,6 +164,8 @@ class ChecklistItem(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ChecklistItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -211,6 +219,10 @@ class EngagementQuerySet(models.QuerySet):
     def open(self) -> EngagementQuerySet:
         return self.filter(state=EngagementState.OPEN)
 
+    def withdraw(self, note: str) -> int:
+        """Close the open ones without an answer (ticket done, taken back, moved on)."""
+        return self.open().update(state=EngagementState.WITHDRAWN, closed_note=note)
+
     def requested_since(self, since) -> EngagementQuerySet:
         return self if since is None else self.filter(requested_at__gte=since)
 
@@ -260,6 +272,12 @@ class Engagement(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="escalate") | ~Q(reason=""), name="engagement_escalate_reason"
             ),
+            # Asking the same admin twice at once would count one silence twice.
+            models.UniqueConstraint(
+                fields=["ticket", "admin", "kind"],
+                condition=Q(state="open"),
+                name="engagement_one_open_per_admin",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -289,6 +307,8 @@ class Engagement(models.Model):
 
         outcome = Outcome(outcome)
         errors: dict[str, str] = {}
+        if outcome == Outcome.NO_RESPONSE and self.first_response_at:
+            errors["outcome"] = "This admin has already answered; a later silence is not logged."
         if responded_at < self.requested_at:
             errors["responded_at"] = (
                 "The response cannot come before the request "
@@ -296,12 +316,16 @@ class Engagement(models.Model):
             )
         elif responded_at > timezone.now() + timezone.timedelta(minutes=1):
             errors["responded_at"] = "The response time cannot be in the future."
+        if outcome != Outcome.REDIRECTED:
+            redirect_admin, redirect_detail = None, ""
         if outcome == Outcome.NO_RESPONSE:
-            channel, redirect_admin, redirect_detail = "", None, ""
+            channel = ""
         elif not channel:
             errors["channel"] = "Say how the admin answered."
         if outcome == Outcome.REDIRECTED and not (redirect_admin or redirect_detail.strip()):
             errors["redirect_admin"] = "Name the admin or the procedure the ticket was sent to."
+        elif redirect_admin is not None and redirect_admin.pk == self.admin_id:
+            errors["redirect_admin"] = "A redirect names someone other than the admin asked."
         if errors:
             raise ValidationError(errors)
         with transaction.atomic():
@@ -323,7 +347,10 @@ class Engagement(models.Model):
                     Q(first_response_at=None) | Q(first_response_at__gt=responded_at)
                 ).update(
                     first_response_at=responded_at,
-                    first_response_seconds=int((responded_at - self.requested_at).total_seconds()),
+                    # Timestamps, so a daylight-saving change in between is counted right.
+                    first_response_seconds=int(
+                        responded_at.timestamp() - self.requested_at.timestamp()
+                    ),
                 )
                 mine.filter(state__in=[EngagementState.OPEN, EngagementState.NO_RESPONSE]).update(
                     state=EngagementState.RESPONDED

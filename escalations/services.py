@@ -18,7 +18,6 @@ from escalations.models import (
     ChecklistItem,
     Engagement,
     EngagementKind,
-    EngagementState,
     fill_placeholders,
 )
 from escalations.roles import display_name
@@ -38,7 +37,7 @@ class ChecklistIncomplete(ValidationError):
 def missing_items(ticket: Ticket) -> list[ChecklistItem]:
     """The active required items this ticket has not checked, in checklist order."""
     checked = ChecklistAnswer.objects.filter(item=OuterRef("pk"), ticket=ticket, checked=True)
-    return list(ChecklistItem.objects.filter(active=True, required=True).exclude(Exists(checked)))
+    return list(ChecklistItem.objects.asked().filter(required=True).exclude(Exists(checked)))
 
 
 def save_checklist(
@@ -50,6 +49,8 @@ def save_checklist(
     now = timezone.now()
     changed: list[ChecklistAnswer] = []
     with transaction.atomic():
+        # The lock orders this save against an escalation checking the same answers.
+        ticket = _locked(ticket)
         saved = {a.item_id: a for a in ticket.checklist_answers.filter(item__in=list(items))}
         for item_id, (checked, note) in answers.items():
             item, note = items[item_id], note.strip()
@@ -105,6 +106,15 @@ def collaborate(
     with transaction.atomic():
         ticket = _locked(ticket)
         _require_open(ticket, "add an admin")
+        waiting = set(
+            ticket.engagements.open()
+            .filter(kind=EngagementKind.COLLABORATE, admin__in=admins)
+            .values_list("admin__name", flat=True)
+        )
+        if waiting:
+            raise ValidationError(
+                {"admins": f"Already awaiting an answer from {', '.join(sorted(waiting))}."}
+            )
         if ticket.tier == Tier.HANDLE:
             change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
         engagements = Engagement.objects.bulk_create(
@@ -161,9 +171,10 @@ def escalate(
         missing = missing_items(ticket)
         if missing:
             raise ChecklistIncomplete(missing)
-        ticket.engagements.filter(kind=EngagementKind.ESCALATE, state=EngagementState.OPEN).update(
-            state=EngagementState.WITHDRAWN, closed_note=f"Ownership moved to {admin.name}."
-        )
+        escalations = ticket.engagements.filter(kind=EngagementKind.ESCALATE)
+        if escalations.open().filter(admin=admin).exists():
+            raise ValidationError({"admin": f"The ticket is already escalated to {admin.name}."})
+        escalations.withdraw(f"Ownership moved to {admin.name}.")
         engagement = Engagement.objects.create(
             ticket=ticket,
             admin=admin,
@@ -207,9 +218,7 @@ def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> N
         ticket = _locked(ticket)
         if ticket.tier != Tier.ESCALATE:
             raise ValidationError(f"Ticket #{ticket.external_id} is not escalated.")
-        ticket.engagements.filter(kind=EngagementKind.ESCALATE, state=EngagementState.OPEN).update(
-            state=EngagementState.WITHDRAWN, closed_note=reason.strip()
-        )
+        ticket.engagements.filter(kind=EngagementKind.ESCALATE).withdraw(reason.strip())
         ticket.events.create(
             by=by,
             at=now,

@@ -38,7 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     if request.user.has_perm("admins.view_administrator"):
-        rows = [s for s in response_summary(since=period_start(DEFAULT_PERIOD)) if s.requests]
+        rows = [
+            s for s in response_summary(since=period_start(DEFAULT_PERIOD)) if s.requests or s.open
+        ]
         context["summary"] = sort_summary(rows, "-requests")[0][:DASHBOARD_ADMINS]
         context["summary_days"] = DEFAULT_PERIOD
     return render(request, "escalations/dashboard.html", context)

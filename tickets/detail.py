@@ -54,8 +54,16 @@ def render_detail(
     }
     if request.user.has_perm("tickets.change_ticket"):
         context["edit_form"] = bound.get("edit_form") or TicketEditForm(instance=ticket)
-        context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})
+        if ticket.tier != Tier.ESCALATE:
+            context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})
         context["note_form"] = NoteForm()
+    for name, form in bound.items():
+        if context.get(name) is not form:
+            # The ticket moved on (closed, no longer escalated…) and the form that was sent is
+            # not on the page any more: say why the action was refused.
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
     template = "tickets/ticket_detail.html"
     if wants_partial(request):
         template += "#ticket-main"
@@ -76,6 +84,11 @@ COLLABORATE_PREFIX, ESCALATE_PREFIX = "collab", "esc"
 
 def _for_tier(scenarios: list[Scenario], tier: str) -> list[Scenario]:
     return [s for s in scenarios if s.tier in (tier, "")]
+
+
+def scenarios_for(tier: str) -> list[Scenario]:
+    """The active scenarios whose wording suits a message in this tier."""
+    return _for_tier(list(Scenario.objects.filter(active=True)), tier)
 
 
 def _default_message(scenarios: list[Scenario], tier: str, ticket: Ticket, user) -> str:
@@ -103,7 +116,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             )
         )
     )
-    items = list(ChecklistItem.objects.filter(active=True))
+    items = list(ChecklistItem.objects.asked())
     answers = {a.item_id: a for a in ticket.checklist_answers.select_related("answered_by")}
     active_ids = {item.pk for item in items}
     missing = [i for i in items if i.required and not (i.pk in answers and answers[i.pk].checked)]
@@ -114,10 +127,8 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         "retired_answers": [a for a in answers.values() if a.item_id not in active_ids],
         "missing_items": missing,
         "required_count": sum(1 for i in items if i.required),
-        "procedures": list(ticket.service.procedures.filter(active=True))
-        if ticket.service_id
-        else [],
-        "procedure_form": bound.get("procedure_form"),
+        "procedures": list(ticket.service.procedures.active()) if ticket.service_id else [],
+        "procedure_form": bound.get("procedure_form") if ticket.service_id else None,
     }
     user = request.user
     if user.has_perm("escalations.change_checklistanswer"):
@@ -127,6 +138,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
     if user.has_perm("escalations.add_engagement") and ticket.is_open:
         options = AdminOptions(ticket.service)
         scenarios = list(Scenario.objects.filter(active=True))
+        result["admin_options"] = options
         result["collaborate_form"] = bound.get("collaborate_form") or CollaborateForm(
             prefix=COLLABORATE_PREFIX,
             options=options,
@@ -139,10 +151,10 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             scenarios=_for_tier(scenarios, Tier.ESCALATE),
             initial={"message": _default_message(scenarios, Tier.ESCALATE, ticket, user)},
         )
-        if ticket.tier == Tier.ESCALATE:
-            result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
+    if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
+        result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
     if user.has_perm("admins.add_adminresponse") and engagements:
         result["response_form"] = bound.get("response_form") or ResponseForm(
-            engagements=engagements, options=AdminOptions(None)
+            engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
         )
     return result

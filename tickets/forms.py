@@ -4,11 +4,10 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from admins.models import Administrator, Service
+from admins.models import Service
 from escalations.roles import AGENT, SUPERVISOR, display_name
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
 from tickets.services import EDITABLE_FIELDS
@@ -63,8 +62,6 @@ class TicketFieldsMixin:
         )
         f["service"].queryset = Service.objects.all()
         f["service"].empty_label = "Not known"
-        f["admin"].queryset = Administrator.objects.active()
-        f["admin"].empty_label = "None"
         f["opened_at"].widget = LocalDateTimeInput()
         f["opened_at"].help_text = "When the ticket was opened in the ticketing system."
         f["requestor_email"].widget.attrs["autocomplete"] = "off"
@@ -84,7 +81,6 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
             "requestor_name",
             "requestor_email",
             "department",
-            "admin",
             "opened_at",
         ]
 
@@ -153,18 +149,16 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
         ticket = self.instance
         self.fields["agent"] = UserChoiceField(staff_users(), label="Agent")
         # Resolve, close and reopen are their own actions; the edit keeps an open ticket open.
-        open_choices = [(s.value, s.label) for s in Status if s in OPEN_STATUSES]
+        # Waiting on admin follows an escalation; it is not a status to pick by hand.
+        open_choices = [
+            (s.value, s.label)
+            for s in Status
+            if s in OPEN_STATUSES and (s != Status.WAITING_ON_ADMIN or ticket.status == s)
+        ]
         if ticket.is_open:
             self.fields["status"].choices = open_choices
         else:
             self.fields["status"].disabled = True
-        self.fields["admin"].queryset = Administrator.objects.filter(
-            Q(active=True) | Q(pk=ticket.admin_id)
-        )
-        if ticket.tier == Tier.ESCALATE:
-            # Ownership moves with an engagement on record, never by editing a field.
-            self.fields["admin"].disabled = True
-            self.fields["admin"].help_text = "The owner changes through Escalate or De-escalate."
         if not self.is_bound:
             self.initial["version"] = ticket.version
             self.initial["seen_event"] = (

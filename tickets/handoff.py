@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
-from admins.models import AdminResponse, Procedure, Service
+from admins.models import AdminResponse, Service
 from admins.services import save_procedure
 from escalations import services
 from escalations.forms import (
@@ -31,8 +31,14 @@ from tickets.detail import (
     done,
     load_ticket,
     render_detail,
+    scenarios_for,
 )
 from tickets.models import Ticket, Tier
+
+
+def id_param(value: str | None) -> int | None:
+    """A database id from a query string, or None for anything else (no 500 on "²")."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _respond(
@@ -47,7 +53,7 @@ def _respond(
 @permission_required("escalations.change_checklistanswer", raise_exception=True)
 def checklist(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
-    items = list(ChecklistItem.objects.filter(active=True))
+    items = list(ChecklistItem.objects.asked())
     answers = {a.item_id: a for a in ticket.checklist_answers.all()}
     form = ChecklistForm(request.POST, items=items, answers=answers)
     if not form.is_valid():
@@ -71,7 +77,7 @@ def collaborate(request: HttpRequest, external_id: str) -> HttpResponse:
         request.POST,
         prefix=COLLABORATE_PREFIX,
         options=AdminOptions(ticket.service),
-        scenarios=[],
+        scenarios=scenarios_for(Tier.COLLABORATE),
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -96,7 +102,10 @@ def collaborate(request: HttpRequest, external_id: str) -> HttpResponse:
 def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
     form = EscalateForm(
-        request.POST, prefix=ESCALATE_PREFIX, options=AdminOptions(ticket.service), scenarios=[]
+        request.POST,
+        prefix=ESCALATE_PREFIX,
+        options=AdminOptions(ticket.service),
+        scenarios=scenarios_for(Tier.ESCALATE),
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -203,12 +212,10 @@ def message(request: HttpRequest, external_id: str) -> HttpResponse:
     tier = {COLLABORATE_PREFIX: Tier.COLLABORATE, ESCALATE_PREFIX: Tier.ESCALATE}.get(prefix)
     if tier is None:
         raise Http404("No such form.")
+    chosen = id_param(request.GET.get("scenario"))
     scenario = (
-        get_object_or_404(
-            Scenario.objects.filter(active=True, tier__in=[tier, ""]),
-            pk=request.GET.get("scenario") or 0,
-        )
-        if (request.GET.get("scenario") or "").isdigit()
+        Scenario.objects.filter(active=True, tier__in=[tier, ""], pk=chosen).first()
+        if chosen
         else None
     )
     text = (
@@ -221,19 +228,17 @@ def message(request: HttpRequest, external_id: str) -> HttpResponse:
         else request.GET.get(f"{prefix}-message", "")
     )
     form_class = CollaborateForm if tier == Tier.COLLABORATE else EscalateForm
-    form = form_class(
-        prefix=prefix, options=AdminOptions(None), scenarios=[], initial={"message": text}
-    )
+    form = form_class(prefix=prefix, initial={"message": text})
     return render(request, "tickets/_message_field.html", {"field": form["message"]})
 
 
 @require_GET
-@permission_required("tickets.view_ticket", raise_exception=True)
+@permission_required("admins.view_procedure", raise_exception=True)
 def procedure_hint(request: HttpRequest) -> HttpResponse:
     """Procedures saved for a service, shown while a ticket for it is being logged."""
-    value = request.GET.get("service", "")
-    service = Service.objects.filter(pk=value).first() if value.isdigit() else None
-    procedures = list(Procedure.objects.filter(service=service, active=True)) if service else []
+    chosen = id_param(request.GET.get("service"))
+    service = Service.objects.filter(pk=chosen).first() if chosen else None
+    procedures = list(service.procedures.active()) if service else []
     return render(
         request,
         "tickets/_procedure_hint.html",

@@ -203,7 +203,16 @@ class Ticket(models.Model):
             )
         before = self.get_tier_display()
         with transaction.atomic():
-            self._bump(tier=tier)
+            # Conditional on the tier this change was decided from: an escalation that landed
+            # meanwhile is not silently overwritten.
+            updated = Ticket.objects.filter(pk=self.pk, tier=self.tier).update(
+                tier=tier, version=F("version") + 1, updated_at=timezone.now()
+            )
+            self.refresh_from_db()
+            if not updated:
+                raise ValidationError(
+                    f"The tier changed meanwhile to {self.get_tier_display()}; check it again."
+                )
             return self.events.create(
                 by=by,
                 kind=EventKind.TIER_CHANGED,
@@ -264,6 +273,9 @@ class Ticket(models.Model):
                     f"it cannot be {EventKind(kind).label.lower()} now."
                 )
             self.refresh_from_db()
+            if kind in (EventKind.RESOLVED, EventKind.CLOSED):
+                # Nobody is waiting for an admin on a finished ticket.
+                self.engagements.withdraw(f"Ticket {EventKind(kind).label.lower()}.")
             return self.events.create(
                 by=by,
                 kind=kind,
@@ -272,12 +284,6 @@ class Ticket(models.Model):
                 after=self.get_status_display(),
                 note=note.strip(),
             )
-
-    def _bump(self, **changes) -> None:
-        Ticket.objects.filter(pk=self.pk).update(
-            **changes, version=F("version") + 1, updated_at=timezone.now()
-        )
-        self.refresh_from_db()
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

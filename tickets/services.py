@@ -15,7 +15,8 @@ from escalations.roles import display_name
 from tickets.models import EventKind, Ticket, TicketEvent
 
 # The fields an edit may change; status moves through resolve/close/reopen, tier through
-# set_tier, so each of those is its own timeline event.
+# set_tier, and the current admin only through an escalation, so each of those is its own
+# timeline event.
 EDITABLE_FIELDS = [
     "title",
     "classification",
@@ -27,7 +28,6 @@ EDITABLE_FIELDS = [
     "department",
     "status",
     "agent",
-    "admin",
     "opened_at",
 ]
 

@@ -121,12 +121,12 @@ def test_escalating_to_someone_else_withdraws_the_earlier_escalation(agent):
 
 def test_tier_change_cannot_enter_or_leave_escalate(agent):
     ticket = TicketFactory(agent=agent)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Use Escalate or De-escalate"):
         ticket.set_tier(Tier.ESCALATE, by=agent)
     complete_checklist(ticket, agent)
     escalate(ticket, agent)
     ticket.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Use Escalate or De-escalate"):
         ticket.set_tier(Tier.HANDLE, by=agent)
 
 
@@ -348,3 +348,58 @@ def test_a_next_time_answer_becomes_a_procedure_of_the_service(agent):
     assert engagement.ticket.events.filter(
         kind=EventKind.PROCEDURE, after="Stuck print queue"
     ).exists()
+
+
+def test_a_response_that_is_not_a_redirect_keeps_no_redirect(agent):
+    engagement = EngagementFactory()
+    other = AdministratorFactory(name="Other Admin")
+    response = respond(
+        engagement, agent, outcome=Outcome.DECLINED, redirect_admin=other, redirect_detail="x"
+    )
+    assert (response.redirect_admin, response.redirect_detail) == (None, "")
+    event = engagement.ticket.events.get(kind=EventKind.RESPONSE)
+    assert "redirected" not in event.note
+
+
+def test_a_redirect_to_the_admin_asked_is_refused(agent):
+    engagement = EngagementFactory()
+    with pytest.raises(ValidationError, match="someone other than the admin asked"):
+        respond(engagement, agent, outcome=Outcome.REDIRECTED, redirect_admin=engagement.admin)
+
+
+def test_silence_cannot_be_logged_after_an_answer(agent):
+    engagement = EngagementFactory()
+    respond(engagement, agent)
+    engagement.refresh_from_db()
+    with pytest.raises(ValidationError, match="already answered"):
+        respond(engagement, agent, outcome=Outcome.NO_RESPONSE, channel="")
+
+
+def test_resolving_a_ticket_withdraws_what_still_awaits_an_answer(agent):
+    engagement = EngagementFactory()
+    engagement.ticket.resolve(by=agent)
+    engagement.refresh_from_db()
+    assert engagement.state == EngagementState.WITHDRAWN
+    assert engagement.closed_note == "Ticket resolved."
+    summary = {s.admin: s for s in response_summary()}[engagement.admin]
+    assert (summary.requests, summary.open) == (0, 0)
+
+
+def test_escalating_again_to_the_current_owner_is_refused(agent):
+    ticket = TicketFactory(agent=agent)
+    complete_checklist(ticket, agent)
+    engagement = escalate(ticket, agent)
+    with pytest.raises(ValidationError, match="already escalated to Dana Owner"):
+        escalate(ticket, agent, admin=engagement.admin)
+    assert ticket.engagements.count() == 1
+
+
+def test_a_tier_change_from_a_stale_page_does_not_undo_an_escalation(agent):
+    ticket = TicketFactory(agent=agent)
+    stale = type(ticket).objects.get(pk=ticket.pk)
+    complete_checklist(ticket, agent)
+    escalate(ticket, agent)
+    with pytest.raises(ValidationError, match="changed meanwhile"):
+        stale.set_tier(Tier.COLLABORATE, by=agent)
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.ESCALATE

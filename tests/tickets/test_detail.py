@@ -18,7 +18,6 @@ def edit_data(ticket: Ticket, **overrides) -> dict:
         "requestor_email": ticket.requestor_email,
         "department": ticket.department,
         "agent": ticket.agent_id,
-        "admin": ticket.admin_id or "",
         "opened_at": ticket.opened_at.astimezone().strftime("%Y-%m-%dT%H:%M"),
         "version": ticket.version,
         "seen_event": ticket.events.order_by("-id").values_list("id", flat=True).first() or 0,

@@ -248,3 +248,62 @@ def test_detail_queries_do_not_grow_with_engagements(agent_client, agent):
     small, large = count(ticket_with(1)), count(ticket_with(6))
     assert small == large
     assert large <= 24
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "-1", "1e3", ""])
+def test_odd_ids_in_query_strings_never_fail(agent_client, value):
+    ticket = TicketFactory()
+    hint = agent_client.get(reverse("tickets:procedure_hint"), {"service": value})
+    assert hint.status_code == 200
+    kept = agent_client.get(
+        url("message", ticket), {"prefix": "esc", "scenario": value, "esc-message": "Typed"}
+    )
+    assert kept.status_code == 200
+    assert "Typed" in kept.content.decode()
+
+
+def test_message_and_procedure_actions_are_refused_to_managers(manager_client):
+    engagement = EngagementFactory()
+    ticket = engagement.ticket
+    assert manager_client.get(url("message", ticket), {"prefix": "esc"}).status_code == 403
+    assert manager_client.post(url("procedure_new", ticket, 1), {}).status_code == 403
+
+
+def test_a_refusal_for_a_form_no_longer_on_the_page_is_still_shown(agent_client, agent):
+    ticket = TicketFactory(agent=agent)
+    agent_client.post(url("checklist", ticket), checklist_data())
+    ticket.close(by=agent)
+    response = agent_client.post(url("escalate", ticket), escalate_data(AdministratorFactory()))
+    assert response.status_code == 400
+    assert "reopen it before you escalate" in response.content.decode()
+
+
+def test_timeline_names_the_admin_added_for_input(agent_client):
+    ticket = TicketFactory()
+    admin = AdministratorFactory(name="Ines Input")
+    agent_client.post(
+        url("collaborate", ticket), {"collab-admins": [admin.pk], "collab-message": "Hi"}
+    )
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    timeline = html[html.index('class="timeline"') :]
+    assert "Admin added for input" in timeline and "Ines Input" in timeline
+
+
+def test_asking_the_same_admin_twice_is_refused(agent_client):
+    ticket = TicketFactory()
+    admin = AdministratorFactory(name="Ines Input")
+    data = {"collab-admins": [admin.pk], "collab-message": "Hi"}
+    agent_client.post(url("collaborate", ticket), data)
+    again = agent_client.post(url("collaborate", ticket), data)
+    assert again.status_code == 400
+    assert "Already awaiting an answer from Ines Input" in again.content.decode()
+    assert ticket.engagements.count() == 1
+
+
+def test_edit_form_cannot_set_the_owner_or_waiting_on_admin(agent_client):
+    ticket = TicketFactory()
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    edit_form = html[html.index('action="' + url("edit", ticket)) :]
+    edit_form = edit_form[: edit_form.index("</form>")]
+    assert 'name="admin"' not in edit_form
+    assert 'value="waiting_admin"' not in edit_form
