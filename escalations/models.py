@@ -252,6 +252,8 @@ class Engagement(models.Model):
     # Kept with the engagement so the response summary is a plain aggregate.
     first_response_at = models.DateTimeField(null=True, blank=True)
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # When silence becomes "no response" (business time); check_sla acts on it.
+    answer_due_at = models.DateTimeField(null=True, blank=True)
     closed_note = models.TextField(blank=True)
 
     objects = EngagementQuerySet.as_manager()
@@ -263,6 +265,7 @@ class Engagement(models.Model):
             models.Index(fields=["-requested_at"], name="engagement_requested"),
             models.Index(fields=["state", "requested_at"], name="engagement_state_requested"),
             models.Index(fields=["ticket", "-requested_at"], name="engagement_ticket"),
+            models.Index(fields=["state", "answer_due_at"], name="engagement_answer_due"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -376,3 +379,249 @@ class Engagement(models.Model):
                 by=by, kind=EventKind.RESPONSE, note="\n".join(lines), after=outcome.label
             )
         return response
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class BusinessCalendar(models.Model):
+    """The support center's working time; SLA clocks only run inside it. One row."""
+
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    workdays = models.CharField(
+        max_length=20,
+        default="0,1,2,3,4",
+        help_text="Working days as numbers, Monday = 0 … Sunday = 6.",
+    )
+    opens = models.TimeField(default="08:00")
+    closes = models.TimeField(default="17:00")
+    due_soon_minutes = models.PositiveIntegerField(
+        "due soon warning",
+        default=120,
+        help_text="Minutes before a due time when the agent is warned and the ticket shows "
+        "“due soon”.",
+    )
+    no_response_hours = models.PositiveIntegerField(
+        "no response after",
+        default=18,
+        help_text="Business hours an admin has to answer before the request is logged as "
+        "“no response” and goes to the backup owner. 18 = two 9-hour working days. "
+        "A priority can set its own.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="calendar_opens_first")
+        ]
+
+    def __str__(self) -> str:
+        return "Business calendar"
+
+    @classmethod
+    def current(cls) -> BusinessCalendar:
+        calendar, _ = cls.objects.get_or_create(pk=1)
+        return calendar
+
+    @property
+    def workday_numbers(self) -> list[int]:
+        return sorted({int(n) for n in self.workdays.split(",") if n.strip().isdigit()})
+
+
+class Closure(models.Model):
+    """A day the support center is closed: a holiday or a one-off closure."""
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+    source = models.CharField(
+        max_length=40, blank=True, help_text="Where it came from, e.g. holidays:US-CA."
+    )
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+class MaintenanceWindow(models.Model):
+    """Planned work: time inside a window does not count against any SLA."""
+
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="maintenance_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class TargetUnit(models.TextChoices):
+    HOURS = "hours", "business hours"
+    DAYS = "days", "working days"
+
+
+class ServiceTarget(models.Model):
+    """Response and resolution targets for one category and priority; empty = no defined SLA."""
+
+    category = models.ForeignKey(
+        "tickets.Category", on_delete=models.PROTECT, related_name="targets"
+    )
+    priority = models.ForeignKey(
+        "tickets.Priority", on_delete=models.PROTECT, related_name="targets"
+    )
+    response = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_unit = models.CharField(max_length=5, choices=TargetUnit, default=TargetUnit.HOURS)
+    resolution = models.PositiveSmallIntegerField(null=True, blank=True)
+    resolution_unit = models.CharField(max_length=5, choices=TargetUnit, default=TargetUnit.DAYS)
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["category__number", "priority__number"]
+        constraints = [models.UniqueConstraint(fields=["category", "priority"], name="target_once")]
+
+    def __str__(self) -> str:
+        return f"{self.category} / {self.priority}"
+
+    @staticmethod
+    def describe(value: int | None, unit: str) -> str:
+        if value is None:
+            return "No defined SLA"
+        label = TargetUnit(unit).label
+        return f"{value} {label if value != 1 else label.removesuffix('s').replace('days', 'day')}"
+
+    @property
+    def response_text(self) -> str:
+        return self.describe(self.response, self.response_unit)
+
+    @property
+    def resolution_text(self) -> str:
+        return self.describe(self.resolution, self.resolution_unit)
+
+
+class Notification(models.Model):
+    """Something a person should know, kept in the app and sent by email."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=300, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class UrgentStep(models.TextChoices):
+    HISTORY_REVIEWED = "history_reviewed", "Ticket history reviewed"
+    USER_CONTACTED = "user_contacted", "User contacted"
+    STATUS_COMMUNICATED = "status_communicated", "Status communicated to the requester"
+    OWNER_CONTACTED = "owner_contacted", "Service owner contacted"
+    FOLLOW_UP_DOCUMENTED = "follow_up_documented", "Follow-up documented in the ticket"
+
+
+class UrgentRequestQuerySet(models.QuerySet):
+    def open(self) -> UrgentRequestQuerySet:
+        return self.filter(closed_at=None)
+
+
+class UrgentRequest(models.Model):
+    """A manager's or supervisor's request for a faster answer than the SLA on one ticket."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="urgent_requests"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+    business_impact = models.TextField(help_text="Who cannot work, and what it costs.")
+    reason = models.TextField(help_text="Why the SLA's timing is not enough here.")
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The supervisor who works the request.",
+    )
+    estimated_resolution = models.DateTimeField(
+        null=True, blank=True, help_text="The resolution time given to the user."
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.TextField(blank=True)
+
+    objects = UrgentRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        indexes = [models.Index(fields=["closed_at", "-filed_at"], name="urgent_open")]
+
+    def __str__(self) -> str:
+        return f"Urgent request on #{self.ticket.external_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("escalations:urgent_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class UrgentStepRecord(models.Model):
+    """One recorded step of working an urgent request: who did it, when, and a note."""
+
+    request = models.ForeignKey(UrgentRequest, on_delete=models.PROTECT, related_name="steps")
+    step = models.CharField(max_length=24, choices=UrgentStep)
+    done_at = models.DateTimeField(default=timezone.now)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["done_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "step"], name="urgent_step_once")]
+
+    def __str__(self) -> str:
+        return self.get_step_display()

@@ -25,7 +25,9 @@ _AGENT = {
     + ["view_procedure", "add_procedure", "view_adminresponse", "add_adminresponse"],
     "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
     + ["view_checklistitem", "view_checklistanswer", "add_checklistanswer"]
-    + ["change_checklistanswer", "view_engagement", "add_engagement", "change_engagement"],
+    + ["change_checklistanswer", "view_engagement", "add_engagement", "change_engagement"]
+    + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"]
+    + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"],
 }
 _SUPERVISOR_EXTRA = {
     "tickets": ["view_category", "add_category", "change_category"]
@@ -33,14 +35,20 @@ _SUPERVISOR_EXTRA = {
     "admins": ["add_administrator", "change_administrator"]
     + ["add_service", "change_service", "add_purview", "change_purview", "change_procedure"],
     "escalations": ["change_guidesection", "add_scenario", "change_scenario"]
-    + ["add_checklistitem", "change_checklistitem"],
+    + ["add_checklistitem", "change_checklistitem", "change_servicetarget"]
+    + ["change_businesscalendar", "add_closure", "change_closure", "delete_closure"]
+    + ["add_maintenancewindow", "change_maintenancewindow", "delete_maintenancewindow"]
+    + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"],
 }
 _MANAGER = {
     "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"],
     "admins": ["view_administrator", "view_service", "view_purview", "view_procedure"]
     + ["view_adminresponse"],
     "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
-    + ["view_checklistitem", "view_checklistanswer", "view_engagement"],
+    + ["view_checklistitem", "view_checklistanswer", "view_engagement"]
+    + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"]
+    + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"]
+    + ["add_urgentrequest"],
 }
 
 

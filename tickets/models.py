@@ -43,6 +43,13 @@ class Priority(models.Model):
     )
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
+    no_response_hours = models.PositiveIntegerField(
+        "no response after (business hours)",
+        null=True,
+        blank=True,
+        help_text="How long an admin has to answer at this priority; empty uses the "
+        "calendar's default.",
+    )
 
     class Meta:
         ordering = ["category__number", "number"]
@@ -150,6 +157,21 @@ class Ticket(models.Model):
     # Incremented on every save; an edit only lands if nobody saved in between.
     version = models.PositiveIntegerField(default=1)
 
+    # SLA clock, kept by escalations.sla.refresh whenever what it depends on changes.
+    first_responded_at = models.DateTimeField(
+        "responded", null=True, blank=True, help_text="When the ticket first left “New”."
+    )
+    response_due_at = models.DateTimeField("response due", null=True, blank=True)
+    resolution_due_at = models.DateTimeField("resolution due", null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    # The earliest pending due time: empty when paused, done, or without an SLA. Breached and
+    # due-soon are range queries on this one indexed column.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    # The next_due_at a warning or a breach notice was last sent for, so each is sent once.
+    warned_for = models.DateTimeField(null=True, blank=True)
+    breach_notified_for = models.DateTimeField(null=True, blank=True)
+
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -165,6 +187,7 @@ class Ticket(models.Model):
             models.Index(fields=["admin", "-opened_at"], name="ticket_admin_opened"),
             models.Index(fields=["department", "-opened_at"], name="ticket_department_opened"),
             models.Index(fields=["tier", "status", "-opened_at"], name="ticket_tier_status"),
+            models.Index(fields=["next_due_at"], name="ticket_next_due"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -309,6 +332,8 @@ class EventKind(models.TextChoices):
     DEESCALATED = "deescalated", "De-escalated"
     RESPONSE = "response", "Admin response logged"
     PROCEDURE = "procedure", "Procedure saved"
+    REROUTED = "rerouted", "Re-routed after no response"
+    URGENT = "urgent", "Urgent request"
 
 
 class TicketEvent(models.Model):

@@ -47,6 +47,7 @@ def migration_data(transactional_db):
         "tickets.migrations.0002_reference_data",
         "escalations.migrations.0003_guide_content",
         "escalations.migrations.0005_checklist_items",
+        "escalations.migrations.0008_service_targets",
     ):
         importlib.import_module(module).load(apps, None)
     sync_role_permissions(apps)
