@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -55,14 +56,30 @@ class AdministratorForm(forms.ModelForm):
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
 
+    def _email_holder(self, email: str) -> Administrator | None:
+        # The database compares emails case-insensitively; say so before it refuses.
+        others = Administrator.objects.exclude(pk=self.instance.pk)
+        return others.filter(email__iexact=email).first()
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
-        # The database compares emails case-insensitively; say so before it refuses.
-        other = Administrator.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
-        holder = other.first()
-        if holder:
+        if holder := self._email_holder(email):
             raise forms.ValidationError(f"{holder.name} already has this email address.")
         return email
+
+    def save_unless_taken(self) -> Administrator | None:
+        """Save the administrator; or, when another request took the email address between
+        validation and the write (a double submit), return None with the error on the field."""
+        try:
+            # A savepoint, so the failed write leaves any outer transaction usable.
+            with transaction.atomic():
+                return self.save()
+        except IntegrityError:
+            holder = self._email_holder(self.cleaned_data["email"])
+            if holder is None:
+                raise
+            self.add_error("email", f"{holder.name} already has this email address.")
+            return None
 
 
 class AdministratorEditForm(AdministratorForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from admins.models import Administrator, AdminResponse, Procedure, Purview, Service
@@ -16,7 +16,11 @@ def declare_purview(
     service: Service, *, admin: Administrator, role: str, declared_on: date, evidence: str, by
 ) -> Purview:
     """Record an administrator's declaration for a service. A current declaration by the same
-    admin for the service is ended (and kept), so one admin holds one role per service."""
+    admin for the service is ended (and kept), so one admin holds one role per service.
+
+    Raises ValidationError when another request declared the same admin for the service
+    between the two steps (a double submit), rather than letting the unique index fail.
+    """
     if not evidence.strip():
         raise ValidationError({"evidence": "Say where the declaration is on record."})
     if declared_on > timezone.localdate():
@@ -26,14 +30,25 @@ def declare_purview(
         Purview.objects.current().filter(service=service, admin=admin).update(
             ended_at=now, ended_by=by, end_reason="Replaced by a newer declaration."
         )
-        return Purview.objects.create(
-            service=service,
-            admin=admin,
-            role=role,
-            declared_on=declared_on,
-            evidence=evidence.strip(),
-            recorded_by=by,
-        )
+        try:
+            # A savepoint: the refused insert must not leave the outer transaction broken.
+            with transaction.atomic():
+                return Purview.objects.create(
+                    service=service,
+                    admin=admin,
+                    role=role,
+                    declared_on=declared_on,
+                    evidence=evidence.strip(),
+                    recorded_by=by,
+                )
+        except IntegrityError as error:
+            # A concurrent request's declaration committed after ours ended the current one.
+            if not Purview.objects.current().filter(service=service, admin=admin).exists():
+                raise
+            raise ValidationError(
+                f"{admin.name} was already declared for {service.name} a moment ago, probably "
+                "by a second submit: see the current declarations."
+            ) from error
 
 
 def end_purview(purview: Purview, *, by, reason: str) -> None:

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from collections import defaultdict
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.forms import Form
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from admins import services
 from admins.forms import (
@@ -26,17 +25,13 @@ from admins.forms import (
     selected_period,
 )
 from admins.models import Administrator, AdminResponse, Purview, PurviewRole, Service
+from admins.purview import matrix as purview_matrix
 from admins.summary import period_start, response_summary, sort_summary
+from escalations.forms import apply_errors
 from escalations.htmx import wants_partial
 from escalations.models import Engagement
 
 HISTORY_PAGE_SIZE = 25
-# A service's gaps as its row labels them, and as the count above the matrix words them.
-GAPS = {
-    "No owner": "without an owner",
-    "Inactive owner": "with an inactive owner",
-    "No backup": "without a backup",
-}
 # (heading, sort key or None, numeric). Figures sit beside the name, where a phone shows them.
 SUMMARY_COLUMNS = [
     ("Administrator", "name", False),
@@ -86,6 +81,18 @@ def summary_context(query: QueryDict) -> dict:
     }
 
 
+def render_page(
+    request: HttpRequest, template: str, context: dict, *, partial: str, status: int = 200
+) -> HttpResponse:
+    """The whole page, or for an htmx swap only its ``partial`` (always 200: htmx 2 does not
+    swap 4xx responses). Varies on HX-Request, so a cache never serves one for the other."""
+    if wants_partial(request):
+        template, status = f"{template}#{partial}", 200
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def page_query(request: HttpRequest) -> QueryDict:
     """The query string of the page a person is looking at: their own for a GET, the page's
     for an htmx POST, so a refreshed table keeps its period and order."""
@@ -98,30 +105,29 @@ def page_query(request: HttpRequest) -> QueryDict:
 @require_GET
 @permission_required("admins.view_administrator", raise_exception=True)
 def admin_list(request: HttpRequest) -> HttpResponse:
-    context = summary_context(request.GET)
-    context["form"] = AdministratorForm()
-    template = "admins/admin_list.html"
-    if wants_partial(request):
-        template += "#admin-table"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    context = {**summary_context(request.GET), "form": AdministratorForm()}
+    return render_page(request, "admins/admin_list.html", context, partial="admin-table")
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("admins.add_administrator", raise_exception=True)
 def admin_new(request: HttpRequest) -> HttpResponse:
     form = AdministratorForm(request.POST or None)
+    added = None
     if request.method == "POST" and form.is_valid():
-        admin = form.save()
-        messages.success(request, f"{admin.name} added.")
-        if not request.htmx:
-            return redirect("admins:list")
-        form = AdministratorForm()
+        added = form.save_unless_taken()
+        if added:
+            messages.success(request, f"{added.name} added.")
+            if not request.htmx:
+                return redirect("admins:list")
+            form = AdministratorForm()
     if request.htmx:
         # The fresh (or corrected) form, and the table beside it with the new row.
         context = {**summary_context(page_query(request)), "form": form, "refresh": True}
-        return render(request, "admins/admin_list.html#admin-added", context)
+        response = render(request, "admins/admin_list.html#admin-added", context)
+        if added:
+            trigger_client_event(response, "adminAdded", {"id": added.pk})
+        return response
     status = 400 if request.method == "POST" else 200
     return render(request, "admins/admin_form.html", {"form": form}, status=status)
 
@@ -132,10 +138,9 @@ def admin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     admin = get_object_or_404(Administrator, pk=pk)
     # A copy for the form, so a refused edit does not rename the page it is shown on.
     form = AdministratorEditForm(request.POST or None, instance=Administrator.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        admin = form.save()
-        messages.success(request, f"{admin.name} saved.")
-        return redirect("admins:detail", pk=admin.pk)
+    if request.method == "POST" and form.is_valid() and (saved := form.save_unless_taken()):
+        messages.success(request, f"{saved.name} saved.")
+        return redirect("admins:detail", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "admins/admin_form.html", {"form": form, "admin": admin}, status=status)
 
@@ -187,51 +192,7 @@ def admin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "backup_for": list(admin.backup_for.all()),
         "purview": list(admin.purviews.current().select_related("service")),
     }
-    template = "admins/admin_detail.html"
-    if wants_partial(request):
-        template += "#admin-record"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def purview_matrix() -> dict:
-    """Services × administrators with each current declaration, and each service's gaps.
-
-    Three queries whatever the size: services, administrators, current declarations.
-    """
-    services_ = list(Service.objects.all())
-    current = list(Purview.objects.current().select_related("service", "admin", "recorded_by"))
-    admins = list(
-        Administrator.objects.filter(
-            Q(active=True) | Q(pk__in=Purview.objects.current().values("admin"))
-        )
-    )
-    held = {(p.service_id, p.admin_id): p for p in current}
-    by_service: dict[int, list[Purview]] = defaultdict(list)
-    for declaration in current:
-        by_service[declaration.service_id].append(declaration)
-    rows = []
-    for service in services_:
-        mine = by_service[service.pk]
-        owners = [p.admin for p in mine if p.role == PurviewRole.OWNER]
-        gaps = []
-        if not owners:
-            gaps.append("No owner")
-        elif any(not owner.active for owner in owners):
-            gaps.append("Inactive owner")
-        if not any(p.role == PurviewRole.BACKUP for p in mine):
-            gaps.append("No backup")
-        cells = [held.get((service.pk, admin.pk)) for admin in admins]
-        rows.append({"service": service, "cells": cells, "gaps": gaps})
-    counts = {label: sum(1 for row in rows if label in row["gaps"]) for label in GAPS}
-    return {
-        "admins": admins,
-        "rows": rows,
-        "current": current,
-        "gap_services": sum(1 for row in rows if row["gaps"]),
-        "gap_phrases": [f"{n} {GAPS[label]}" for label, n in counts.items() if n],
-    }
+    return render_page(request, "admins/admin_detail.html", context, partial="admin-record")
 
 
 def render_purview(
@@ -253,29 +214,22 @@ def render_purview(
         "declare_form": declare_form or DeclarePurviewForm(),
         "service_form": service_form or ServiceForm(),
     }
-    template = "admins/purview.html"
-    if wants_partial(request):
-        template += "#purview-main"
-        status = 200  # htmx 2 does not swap 4xx responses
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(
+        request, "admins/purview_matrix.html", context, partial="purview-main", status=status
+    )
 
 
-def _purview_done(request: HttpRequest, message: str) -> HttpResponse:
+def _purview_done(
+    request: HttpRequest, message: str, *, event: str = "", purview: Purview | None = None
+) -> HttpResponse:
     messages.success(request, message)
-    if request.htmx:
-        return render_purview(request)
-    return redirect("admins:purview")
-
-
-def _add_service_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    if not request.htmx:
+        return redirect("admins:purview")
+    response = render_purview(request)
+    if event and purview:
+        detail = {"id": purview.pk, "service": purview.service_id, "admin": purview.admin_id}
+        trigger_client_event(response, event, detail)
+    return response
 
 
 @require_GET
@@ -300,12 +254,14 @@ def purview_declare(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            apply_errors(form, error)
         else:
             return _purview_done(
                 request,
                 f"{declared.admin.name} recorded as {declared.get_role_display().lower()} "
                 f"of {declared.service.name}.",
+                event="purviewDeclared",
+                purview=declared,
             )
     return render_purview(request, declare_form=form, status=400)
 
@@ -322,9 +278,11 @@ def purview_end(request: HttpRequest, pk: int) -> HttpResponse:
             if not hasattr(error, "error_dict"):  # already ended: nothing left to correct
                 messages.error(request, " ".join(error.messages))
                 return render_purview(request) if request.htmx else redirect("admins:purview")
-            _add_service_errors(form, error)
+            apply_errors(form, error)
         else:
-            return _purview_done(request, f"Ended: {declaration}.")
+            return _purview_done(
+                request, f"Ended: {declaration}.", event="purviewEnded", purview=declaration
+            )
     return render_purview(request, end_form=form, status=400)
 
 

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from admins.models import Channel, Outcome
+from admins.forms import AdministratorForm
+from admins.models import Administrator, Channel, Outcome
 from tests.admins.helpers import engage
 from tests.factories import AdministratorFactory, PurviewFactory, ServiceFactory
 
@@ -68,9 +69,15 @@ def test_detail_shows_the_record(manager_client, dana):
     assert f'href="{answered.ticket.get_absolute_url()}"' in html
     assert "Redirected to Lee Marsh" in html and "· Direct message ·" in html
     assert '<span class="badge off-policy">Off-policy</span>' in html
-    assert "3.0 h" in html and "No response" in html
+    assert "3.0 h" in html
+    # The silence 40 days ago is outside the 30 days counted, but is in the history.
+    assert "<dt>No response</dt><dd>0</dd>" in html
+    assert '<li>No response <span class="muted">· <time' in html
     # Managers read; the change actions are not offered.
     assert "Deactivate" not in html and edit(dana) not in html
+    longer = manager_client.get(detail(dana), {"period": "90"})
+    assert longer.context["summary"].no_response == 1
+    assert "<dt>No response</dt><dd>1</dd>" in longer.content.decode()
 
 
 def test_detail_period_selector_and_htmx_partial(agent_client, dana):
@@ -80,6 +87,7 @@ def test_detail_period_selector_and_htmx_partial(agent_client, dana):
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<div id="admin-record"')
+    assert "HX-Request" in response["Vary"]
     assert response.context["summary"].requests == 1
     assert "1.0 h" in html
 
@@ -169,6 +177,23 @@ def test_edit_keeps_own_email_but_refuses_another_admins(supervisor_client, dana
     assert "Lee Marsh already has this email address." in response.content.decode()
     dana.refresh_from_db()
     assert dana.email == "DANA@example.org"
+
+
+def test_an_email_taken_during_the_edit_is_refused_on_the_field(
+    supervisor_client, dana, monkeypatch
+):
+    # Free when the form and the model checked it; another request took it before the write.
+    monkeypatch.setattr(AdministratorForm, "clean_email", lambda form: form.cleaned_data["email"])
+    monkeypatch.setattr(Administrator, "validate_constraints", lambda admin, exclude=None: None)
+    AdministratorFactory(name="Lee Marsh", email="lee@example.org")
+    data = {"name": "Dana W", "email": "LEE@example.org", "team": ""}
+    response = supervisor_client.post(edit(dana), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "email": ["Lee Marsh already has this email address."]
+    }
+    assert '<h1 id="form-heading">Edit Dana Whitfield</h1>' in response.content.decode()
+    assert Administrator.objects.get(pk=dana.pk).email == "dana@example.org"
 
 
 def test_agents_and_managers_cannot_deactivate_or_reactivate(client, agent, manager, dana):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from admins.forms import AdministratorForm
 from admins.models import Administrator, Channel, Outcome
 from tests.admins.helpers import engage
 from tests.factories import AdministratorFactory
@@ -145,7 +147,8 @@ def test_agent_cannot_add(agent_client):
 
 
 def new_admin(**overrides) -> dict:
-    return {"name": "Kim Osei", "email": "kim@example.org", "team": "Network", "active": "on"}
+    data = {"name": "Kim Osei", "email": "kim@example.org", "team": "Network", "active": "on"}
+    return {**data, **overrides}
 
 
 def test_supervisor_adds_an_admin_with_a_plain_post(supervisor_client):
@@ -188,6 +191,34 @@ def test_duplicate_email_is_refused_whatever_its_case(supervisor_client):
     html = htmx.content.decode()
     assert "Dana Whitfield already has this email address." in html
     assert 'value="Kim Osei"' in html  # what was typed stays
+    assert Administrator.objects.count() == 1
+
+
+def test_htmx_add_announces_the_new_admin(supervisor_client):
+    response = supervisor_client.post(NEW, new_admin(), headers=HTMX)
+    kim = Administrator.objects.get(email="kim@example.org")
+    assert json.loads(response["HX-Trigger"]) == {"adminAdded": {"id": kim.pk}}
+    AdministratorFactory(email="lee@example.org")
+    refused = supervisor_client.post(NEW, new_admin(email="LEE@example.org"), headers=HTMX)
+    assert refused.status_code == 200 and "HX-Trigger" not in refused
+
+
+def test_an_email_taken_during_the_submit_is_refused_on_the_field(supervisor_client, monkeypatch):
+    # Free when the form and the model checked it; a double submit took it before the insert.
+    monkeypatch.setattr(AdministratorForm, "clean_email", lambda form: form.cleaned_data["email"])
+    monkeypatch.setattr(Administrator, "validate_constraints", lambda admin, exclude=None: None)
+    AdministratorFactory(name="Dana Whitfield", email="kim@example.org")
+    data = new_admin(email="KIM@example.org")
+    response = supervisor_client.post(NEW, data)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "email": ["Dana Whitfield already has this email address."]
+    }
+    htmx = supervisor_client.post(NEW, data, headers=HTMX)
+    html = htmx.content.decode()
+    assert htmx.status_code == 200 and "HX-Trigger" not in htmx
+    assert 'id="id_email_error"' in html and 'value="Kim Osei"' in html
+    assert "Dana Whitfield already has this email address." in html
     assert Administrator.objects.count() == 1
 
 

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertTemplateUsed
 
-from admins.models import Purview, Service
+from admins import purview, services
+from admins.models import Administrator, Purview, PurviewQuerySet, PurviewRole, Service
 from tests.factories import AdministratorFactory, PurviewFactory, ServiceFactory
 
 URL = reverse("admins:purview")
@@ -81,6 +85,51 @@ def test_matrix_shows_roles_and_labels_each_gap(manager_client, world):
     assert DECLARE not in html and SERVICE_NEW not in html and "/end/" not in html
 
 
+def test_an_inactive_backup_is_no_backup(agent_client, world):
+    Administrator.objects.filter(pk=world["lee"].pk).update(active=False)
+    response = agent_client.get(URL)
+    rows = {r["service"].name: r for r in response.context["rows"]}
+    assert rows["VPN"]["gaps"] == ["No backup"]
+    assert rows["Wi-Fi"]["gaps"] == ["Inactive owner", "No backup"]
+    assert "3 without a backup" in response.content.decode()
+
+
+def declared(role: str, *, active: bool = True) -> Purview:
+    return Purview(role=role, admin=Administrator(active=active))
+
+
+OWNER, BACKUP = PurviewRole.OWNER, PurviewRole.BACKUP
+
+
+@pytest.mark.parametrize(
+    ("declarations", "gaps"),
+    [
+        ([], ["No owner", "No backup"]),
+        ([declared(OWNER)], ["No backup"]),
+        ([declared(OWNER), declared(BACKUP)], []),
+        ([declared(OWNER), declared(BACKUP, active=False)], ["No backup"]),
+        ([declared(OWNER), declared(BACKUP, active=False), declared(BACKUP)], []),
+        ([declared(OWNER, active=False), declared(BACKUP)], ["Inactive owner"]),
+        ([declared(OWNER), declared(OWNER, active=False), declared(BACKUP)], ["Inactive owner"]),
+        ([declared(BACKUP)], ["No owner"]),
+        ([declared(BACKUP, active=False)], ["No owner", "No backup"]),
+    ],
+)
+def test_gaps_count_only_an_active_backup(declarations, gaps):
+    assert purview.gaps(declarations) == gaps
+
+
+def test_matrix_counts_each_kind_of_gap(world):
+    result = purview.matrix()
+    assert [a.name for a in result["admins"]] == ["Dana Whitfield", "Gone Away", "Lee Marsh"]
+    assert result["gap_services"] == 3
+    assert result["gap_phrases"] == [
+        "1 without an owner",
+        "1 with an inactive owner",
+        "2 without a backup",
+    ]
+
+
 def test_an_ended_declaration_leaves_the_matrix(agent_client, world):
     Purview.objects.filter(service=world["vpn"], role="backup").update(ended_at=timezone.now())
     rows = {r["service"].name: r for r in agent_client.get(URL).context["rows"]}
@@ -95,10 +144,16 @@ def test_no_gaps_is_said_plainly(agent_client, db):
     assert "Every service has an active owner and a backup." in html
 
 
+def test_the_page_is_the_purview_matrix_template(agent_client, world):
+    assertTemplateUsed(agent_client.get(URL), "admins/purview_matrix.html")
+
+
 def test_htmx_get_returns_only_the_main_part(agent_client, world):
-    html = agent_client.get(URL, headers=HTMX).content.decode()
+    response = agent_client.get(URL, headers=HTMX)
+    html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<div id="purview-main"')
+    assert "HX-Request" in response["Vary"]
 
 
 def test_query_count_does_not_grow_with_services_admins_or_declarations(
@@ -150,6 +205,66 @@ def test_htmx_declare_returns_the_refreshed_matrix(supervisor_client, world):
     rows = {r["service"].name: r for r in response.context["rows"]}
     assert rows["HR system"]["gaps"] == ["No backup"]
     assert "Dana Whitfield recorded as owner of HR system." in html  # the messages, out of band
+
+
+def test_htmx_declare_and_end_announce_what_changed(supervisor_client, world):
+    response = supervisor_client.post(DECLARE, declare_data(world), headers=HTMX)
+    declared = Purview.objects.current().get(service=world["hr"])
+    ids = {"id": declared.pk, "service": world["hr"].pk, "admin": world["dana"].pk}
+    assert json.loads(response["HX-Trigger"]) == {"purviewDeclared": ids}
+    data = {f"end-{declared.pk}-reason": "Declared by mistake"}
+    ended = supervisor_client.post(end_url(declared), data, headers=HTMX)
+    assert ended.status_code == 200
+    assert json.loads(ended["HX-Trigger"]) == {"purviewEnded": ids}
+    assert Purview.objects.get(pk=declared.pk).ended_at is not None
+
+
+def test_refused_or_plain_posts_announce_nothing(supervisor_client, world):
+    refused = supervisor_client.post(DECLARE, declare_data(world, evidence=" "), headers=HTMX)
+    assert refused.status_code == 200 and "HX-Trigger" not in refused
+    plain = supervisor_client.post(DECLARE, declare_data(world))
+    assert plain.status_code == 302 and "HX-Trigger" not in plain
+    current = Purview.objects.current().get(service=world["hr"])
+    again = supervisor_client.post(
+        end_url(current), {f"end-{current.pk}-reason": " "}, headers=HTMX
+    )
+    assert again.status_code == 200 and "HX-Trigger" not in again
+
+
+@pytest.fixture
+def double_submit(world, monkeypatch):
+    """The first of two identical submits has committed its declaration, which the second
+    did not see when it ended the current ones."""
+    first = PurviewFactory(service=world["hr"], admin=world["dana"], evidence="The first submit")
+    monkeypatch.setattr(PurviewQuerySet, "update", lambda self, **fields: 0)
+    return first
+
+
+def test_declare_purview_refuses_a_declaration_made_twice_at_once(supervisor, world, double_submit):
+    with transaction.atomic():
+        with pytest.raises(ValidationError, match="already declared"):
+            services.declare_purview(
+                world["hr"],
+                admin=world["dana"],
+                role="owner",
+                declared_on=timezone.localdate(),
+                evidence="The second submit",
+                by=supervisor,
+            )
+        # The refused insert did not break the transaction around it.
+        assert list(Purview.objects.current().filter(service=world["hr"])) == [double_submit]
+
+
+def test_a_double_submitted_declaration_is_explained(supervisor_client, world, double_submit):
+    response = supervisor_client.post(DECLARE, declare_data(world))
+    assert response.status_code == 400
+    [error] = response.context["declare_form"].non_field_errors()
+    assert "Dana Whitfield was already declared for HR system" in error
+    assert "already declared for HR system" in response.content.decode()
+    htmx = supervisor_client.post(DECLARE, declare_data(world), headers=HTMX)
+    assert htmx.status_code == 200 and "HX-Trigger" not in htmx
+    assert "already declared for HR system" in htmx.content.decode()
+    assert list(Purview.objects.current().filter(service=world["hr"])) == [double_submit]
 
 
 def test_a_future_declaration_date_is_refused_next_to_the_field(supervisor_client, world):

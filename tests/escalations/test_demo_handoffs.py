@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
+from admins import purview
 from admins.models import AdminResponse, Outcome, Procedure, Purview
 from admins.summary import response_summary
-from admins.views import purview_matrix
 from escalations import demo
 from escalations.models import ChecklistAnswer, Engagement, EngagementKind, EngagementState
 from escalations.services import missing_items
@@ -16,6 +16,8 @@ from tickets.models import OPEN_STATUSES, EventKind, Ticket, TicketEvent, Tier
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 TICKETS = 400
+# Los Angeles moved its clocks forward at 2026-03-08 02:00 local time, 10:00 UTC.
+DST_CHANGE = datetime(2026, 3, 8, 10, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -205,7 +207,7 @@ def test_procedures_come_from_answers_with_a_next_time(seeded):
 
 
 def test_purview_shows_each_kind_of_gap(seeded):
-    gaps = {gap for row in purview_matrix()["rows"] for gap in row["gaps"]}
+    gaps = {gap for row in purview.matrix()["rows"] for gap in row["gaps"]}
     assert {"No owner", "Inactive owner", "No backup"} <= gaps
     assert Purview.objects.exclude(ended_at=None).exclude(end_reason="").count() >= 2
     assert not Purview.objects.filter(declared_on__gt=NOW.date()).exists()
@@ -222,3 +224,49 @@ def test_response_summary_differs_across_admins(seeded):
     silent = max(rows, key=lambda row: row.no_response / row.requests)
     reliable = min(rows, key=lambda row: row.no_response / row.requests)
     assert silent.no_response / silent.requests > 3 * reliable.no_response / reliable.requests
+
+
+def _open_duplicates():
+    return (
+        Engagement.objects.filter(state=EngagementState.OPEN)
+        .values("ticket", "admin", "kind")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+
+
+def test_first_response_seconds_are_real_seconds_across_a_clock_change(db, settings):
+    settings.TIME_ZONE = "America/Los_Angeles"
+    # Twelve weeks back from mid-April reach into winter time.
+    demo.seed(tickets=TICKETS, weeks=12, seed=3, now=datetime(2026, 4, 15, 18, tzinfo=UTC))
+    answered = Engagement.objects.exclude(first_response_at=None)
+    # Engagements asked before the clock change and answered after it, where a wall-clock
+    # difference is an hour longer than the time that passed.
+    assert answered.filter(requested_at__lt=DST_CHANGE, first_response_at__gt=DST_CHANGE)
+    for requested_at, first_response_at, seconds in answered.values_list(
+        "requested_at", "first_response_at", "first_response_seconds"
+    ):
+        elapsed = first_response_at.astimezone(UTC) - requested_at.astimezone(UTC)
+        assert seconds == int(elapsed.total_seconds())
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_no_admin_has_two_open_requests_of_one_kind_on_a_ticket(db, seed):
+    demo.seed(tickets=1500, weeks=4, seed=seed, now=NOW)
+    assert Engagement.objects.filter(state=EngagementState.OPEN).exists()
+    assert not _open_duplicates().exists()
+
+
+def test_only_redirects_name_a_redirect(seeded):
+    others = AdminResponse.objects.exclude(outcome=Outcome.REDIRECTED)
+    assert others.filter(outcome=Outcome.DECLINED).exists()
+    assert not others.filter(~Q(redirect_admin=None) | ~Q(redirect_detail="")).exists()
+
+
+def test_silence_is_never_logged_after_an_answer(seeded):
+    silences = AdminResponse.objects.filter(outcome=Outcome.NO_RESPONSE)
+    assert silences.filter(engagement__first_response_at__isnull=False).exists()  # late answers
+    for silence in silences.select_related("engagement"):
+        answered = silence.engagement.first_response_at
+        assert answered is None or silence.responded_at < answered
+        assert silence.logged_at == silence.responded_at
