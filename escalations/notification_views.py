@@ -1,0 +1,55 @@
+"""The signed-in user's own notifications: the list, and marking them read."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from escalations.htmx import wants_partial
+from escalations.models import Notification
+
+PAGE_SIZE = 30
+TEMPLATE = "escalations/notification_list.html"
+
+
+def _own(request: HttpRequest) -> QuerySet[Notification]:
+    # Every read and write here goes through this, so nobody reaches another user's rows.
+    return Notification.objects.filter(user=request.user)
+
+
+def _render_list(request: HttpRequest, page_number: str | None, *, partial: bool) -> HttpResponse:
+    page = Paginator(_own(request), PAGE_SIZE).get_page(page_number)
+    template = TEMPLATE + "#notification-list" if partial else TEMPLATE
+    return render(request, template, {"page": page})
+
+
+@require_GET
+@permission_required("escalations.view_notification", raise_exception=True)
+def notification_list(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, request.GET.get("page"), partial=wants_partial(request))
+
+
+@require_POST
+@permission_required("escalations.change_notification", raise_exception=True)
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one of the user's notifications (``id``) or all of them as read."""
+    unread = _own(request).filter(read_at=None)
+    raw_id = request.POST.get("id", "").strip()
+    if raw_id:
+        if not raw_id.isdigit() or not _own(request).filter(pk=raw_id).exists():
+            raise Http404("No such notification.")
+        unread = unread.filter(pk=raw_id)
+    unread.update(read_at=timezone.now())
+    page_number = request.POST.get("page", "")
+    if request.htmx:
+        return _render_list(request, page_number, partial=True)
+    url = reverse("notifications")
+    if page_number.isdigit() and page_number != "1":
+        url += f"?page={page_number}"
+    return redirect(url)
