@@ -47,6 +47,8 @@ SUPPORT_CENTER_NAME = os.environ.get("SUPPORT_CENTER_NAME", "IT Support Center")
 CONFIDENTIALITY_BANNER = os.environ.get(
     "CONFIDENTIALITY_BANNER", "Confidential: for internal use only"
 )
+# Where the site is reached, for the links in emails (which have no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "escalations.context_processors.site",
+                "escalations.context_processors.notifications",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escalations import notification_views
 from escalations import views as escalation_views
 
 urlpatterns = [
@@ -11,7 +12,10 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("admins/", include("admins.urls")),
     path("guide/", include("escalations.urls")),
+    path("urgent/", include("escalations.urgent_urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

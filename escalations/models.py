@@ -601,7 +601,7 @@ class UrgentRequest(models.Model):
         return f"Urgent request on #{self.ticket.external_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("escalations:urgent_detail", args=[self.pk])
+        return reverse("urgent:detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -6,18 +6,22 @@ Each writes the ticket, its engagements and its timeline in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from admins.models import Administrator
+from admins.models import Administrator, Outcome, Purview
+from escalations import sla
 from escalations.models import (
+    BusinessCalendar,
     ChecklistAnswer,
     ChecklistItem,
     Engagement,
     EngagementKind,
+    EngagementState,
     fill_placeholders,
 )
 from escalations.roles import display_name
@@ -87,7 +91,7 @@ def _locked(ticket: Ticket) -> Ticket:
     # already serialise every writer.
     return (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("admin", "service")
+        .select_related("admin", "service", "priority")
         .get(pk=ticket.pk)
     )
 
@@ -117,12 +121,14 @@ def collaborate(
             )
         if ticket.tier == Tier.HANDLE:
             change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
+        due = answer_due(ticket, now)
         engagements = Engagement.objects.bulk_create(
             Engagement(
                 ticket=ticket,
                 admin=admin,
                 kind=EngagementKind.COLLABORATE,
                 requested_at=now,
+                answer_due_at=due,
                 requested_by=by,
                 reason=reason.strip(),
                 message=_fill(message, ticket=ticket, admin=admin, by=by),
@@ -180,6 +186,7 @@ def escalate(
             admin=admin,
             kind=EngagementKind.ESCALATE,
             requested_at=now,
+            answer_due_at=answer_due(ticket, now),
             requested_by=by,
             tag=tag.strip(),
             reason=reason.strip(),
@@ -234,6 +241,16 @@ def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> N
         change_fields(ticket, by=by, changes=changes, at=now, silent={"admin"})
 
 
+def answer_due(ticket: Ticket, requested_at: datetime) -> datetime:
+    """When silence on a request made now becomes "no response", in business time."""
+    return sla.answer_due(
+        requested_at,
+        priority=ticket.priority,
+        cal=sla.load_calendar(requested_at),
+        default_hours=BusinessCalendar.current().no_response_hours,
+    )
+
+
 def _request_note(*, message: str, reason: str = "", tag: str = "") -> str:
     lines = []
     if tag.strip():
@@ -252,3 +269,69 @@ def _fill(message: str, *, ticket: Ticket, admin: Administrator, by) -> str:
         service=ticket.service.name if ticket.service_id else "",
         agent=display_name(by),
     )
+
+
+def backup_for(engagement: Engagement) -> Administrator | None:
+    """Who takes over an unanswered request: the service's declared backup (or another
+    declared owner) when there is one, else the administrator's own backup."""
+    service_id = engagement.ticket.service_id
+    if service_id:
+        declared = (
+            Purview.objects.current()
+            .filter(service_id=service_id, admin__active=True)
+            .exclude(admin_id=engagement.admin_id)
+            .select_related("admin")
+            .order_by("-role", "declared_on", "id")  # "owner" sorts after "backup"
+        )
+        for purview in declared:
+            return purview.admin
+    backup = engagement.admin.backup
+    return backup if backup is not None and backup.active else None
+
+
+def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Engagement | None]:
+    """Log "no response" on an engagement whose answer is overdue and hand the request to
+    the backup. Claims the engagement with a conditional update, so when two runs meet,
+    exactly one does the work. Returns whether this call logged the silence, and the new
+    engagement with the backup if there is one."""
+    with transaction.atomic():
+        claimed = Engagement.objects.filter(
+            pk=engagement.pk, state=EngagementState.OPEN, answer_due_at__lte=now
+        ).update(state=EngagementState.NO_RESPONSE)
+        if not claimed:
+            return False, None
+        engagement.refresh_from_db()
+        engagement.record_response(
+            outcome=Outcome.NO_RESPONSE, channel="", responded_at=now, by=None
+        )
+        ticket = _locked(engagement.ticket)
+        backup = backup_for(engagement) if ticket.is_open else None
+        if backup is None:
+            return True, None
+        if ticket.engagements.open().filter(admin=backup, kind=engagement.kind).exists():
+            return True, None
+        new = Engagement.objects.create(
+            ticket=ticket,
+            admin=backup,
+            kind=engagement.kind,
+            requested_at=now,
+            answer_due_at=answer_due(ticket, now),
+            requested_by=engagement.requested_by,
+            tag=engagement.tag,
+            reason=engagement.reason
+            or f"No answer from {engagement.admin.name} in the agreed time.",
+            message=engagement.message.replace(engagement.admin.name, backup.name),
+        )
+        ticket.events.create(
+            by=None,
+            at=now,
+            kind=EventKind.REROUTED,
+            field="admin" if engagement.kind == EngagementKind.ESCALATE else "",
+            before=engagement.admin.name,
+            after=backup.name,
+            note=f"{engagement.admin.name} did not answer in time; the request went to "
+            f"{backup.name}.",
+        )
+        if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
+            change_fields(ticket, by=None, changes={"admin": backup}, at=now, silent={"admin"})
+    return True, new

@@ -4,6 +4,7 @@ import difflib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from admins.summary import DEFAULT_PERIOD, period_start, response_summary, sort_summary
 from escalations.forms import ChecklistItemForm, GuideSectionForm, ScenarioForm
 from escalations.htmx import wants_partial
-from escalations.models import ChecklistItem, GuideSection, Scenario
+from escalations.models import ChecklistItem, GuideSection, Scenario, UrgentRequest
+from escalations.sla import due_soon_window
+from escalations.urgent import open_requests
 from tickets.forms import TicketLogForm
 from tickets.models import Ticket
 
@@ -37,6 +40,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": TicketLogForm(),
         "now": timezone.now(),
     }
+    now, window = context["now"], due_soon_window()
+    attention = Ticket.objects.open().filter(next_due_at__lte=now + window)
+    context["sla_window"] = window
+    context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
+    counts = attention.aggregate(
+        breached=Count("id", filter=Q(next_due_at__lte=now)),
+        soon=Count("id", filter=Q(next_due_at__gt=now)),
+    )
+    context["sla_breached_count"], context["sla_due_soon_count"] = (
+        counts["breached"],
+        counts["soon"],
+    )
+    if request.user.has_perm("escalations.view_urgentrequest"):
+        urgent = list(open_requests()[:DASHBOARD_ROWS])
+        context["urgent_requests"] = urgent
+        context["urgent_count"] = (
+            len(urgent) if len(urgent) < DASHBOARD_ROWS else UrgentRequest.objects.open().count()
+        )
     if request.user.has_perm("admins.view_administrator"):
         rows = [
             s for s in response_summary(since=period_start(DEFAULT_PERIOD)) if s.requests or s.open

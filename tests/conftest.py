@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from tests import factories
@@ -36,3 +38,22 @@ def supervisor_client(client, supervisor):
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Transactional tests flush the database afterwards, data migrations included: put the
+    role groups, the reference categories and priorities, the guide and the checklist back
+    before each test."""
+    from django.apps import apps
+
+    from escalations.roles import sync_role_permissions
+
+    for module in (
+        "tickets.migrations.0002_reference_data",
+        "escalations.migrations.0003_guide_content",
+        "escalations.migrations.0005_checklist_items",
+        "escalations.migrations.0008_service_targets",
+    ):
+        importlib.import_module(module).load(apps, None)
+    sync_role_permissions(apps)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
 from admins.models import AdminResponse
@@ -21,6 +22,7 @@ from escalations.forms import (
 from escalations.htmx import wants_partial
 from escalations.models import ChecklistItem, Scenario
 from escalations.roles import display_name
+from escalations.sla import due_soon_window
 from tickets import services
 from tickets.forms import NoteForm, TicketEditForm, TierForm
 from tickets.models import Ticket, Tier
@@ -50,6 +52,8 @@ def render_detail(
         "more_events": len(events) > TIMELINE_LIMIT,
         "conflict": conflict,
         "open_form": next(iter(bound), ""),
+        "now": timezone.now(),
+        "sla_window": due_soon_window(),
         **handoff_context(request, ticket, bound),
     }
     if request.user.has_perm("tickets.change_ticket"):

@@ -8,8 +8,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from admins.models import Administrator
+from escalations.sla import due_soon_window
 from tickets.forms import PriorityChoiceField, UserChoiceField, staff_users
-from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
+from tickets.models import OPEN_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
 
 
 def local_midnight(day: date) -> datetime:
@@ -66,6 +67,12 @@ class TicketFilter(django_filters.FilterSet):
         label="Opened until",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    sla = django_filters.ChoiceFilter(
+        label="SLA",
+        choices=SlaState.choices,
+        empty_label="Any SLA state",
+        method="filter_sla",
+    )
     open_only = django_filters.BooleanFilter(
         method="filter_open", label="Open only", widget=forms.CheckboxInput
     )
@@ -106,6 +113,9 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_opened_before(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         return queryset.filter(opened_at__lt=local_midnight(value + timedelta(days=1)))
+
+    def filter_sla(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.sla_state(value, now=timezone.now(), window=due_soon_window())
 
     def filter_open(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset

@@ -101,12 +101,56 @@ class Tier(models.TextChoices):
     ESCALATE = "escalate", "Escalate"
 
 
+class SlaState(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    DUE_SOON = "due_soon", "Due soon"
+    BREACHED = "breached", "Breached"
+    PAUSED = "paused", "Paused"
+    NO_SLA = "no_sla", "No SLA"
+    MET = "met", "Met"
+
+
 class TicketQuerySet(models.QuerySet):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
     def escalated(self) -> TicketQuerySet:
         return self.filter(tier=Tier.ESCALATE)
+
+    def sla_state(self, state: str, *, now, window) -> TicketQuerySet:
+        """Tickets whose SLA badge reads ``state``: the same rules as escalations.sla.state,
+        as conditions on the stored clock columns (next_due_at is indexed)."""
+        # Spelled out in both directions: a negated comparison with an empty column is
+        # unknown in SQL and would drop the row.
+        late_response = Q(first_responded_at__gt=F("response_due_at"))
+        response_on_time = (
+            Q(first_responded_at=None)
+            | Q(response_due_at=None)
+            | Q(first_responded_at__lte=F("response_due_at"))
+        )
+        late_resolution = Q(status__in=DONE_STATUSES, resolved_at__gt=F("resolution_due_at"))
+        resolution_on_time = (
+            Q(resolved_at=None)
+            | Q(resolution_due_at=None)
+            | Q(resolved_at__lte=F("resolution_due_at"))
+        )
+        has_due = Q(response_due_at__isnull=False) | Q(resolution_due_at__isnull=False)
+        is_open = Q(status__in=OPEN_STATUSES)
+        running = is_open & Q(sla_paused_at=None) & response_on_time
+        conditions = {
+            SlaState.BREACHED: (is_open & Q(next_due_at__lte=now))
+            | late_response
+            | late_resolution,
+            SlaState.DUE_SOON: running & Q(next_due_at__gt=now, next_due_at__lte=now + window),
+            SlaState.ON_TRACK: running & Q(next_due_at__gt=now + window),
+            SlaState.PAUSED: is_open & Q(sla_paused_at__isnull=False) & has_due & response_on_time,
+            SlaState.NO_SLA: Q(response_due_at=None, resolution_due_at=None),
+            SlaState.MET: has_due
+            & response_on_time
+            & resolution_on_time
+            & (Q(status__in=DONE_STATUSES) | (running & Q(next_due_at=None))),
+        }
+        return self.filter(conditions[SlaState(state)])
 
     def for_list(self) -> TicketQuerySet:
         """Everything a ticket row shows, in one query."""
@@ -296,6 +340,9 @@ class Ticket(models.Model):
                     f"it cannot be {EventKind(kind).label.lower()} now."
                 )
             self.refresh_from_db()
+            from escalations import sla
+
+            sla.refresh(self)
             if kind in (EventKind.RESOLVED, EventKind.CLOSED):
                 # Nobody is waiting for an admin on a finished ticket.
                 self.engagements.withdraw(f"Ticket {EventKind(kind).label.lower()}.")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from escalations import sla
 from escalations.roles import display_name
 from tickets.models import EventKind, Ticket, TicketEvent
 
@@ -30,6 +31,10 @@ EDITABLE_FIELDS = [
     "agent",
     "opened_at",
 ]
+
+
+# Changing any of these moves the SLA clock.
+CLOCK_FIELDS = {"status", "category", "priority", "opened_at"}
 
 
 class EditConflict(Exception):
@@ -74,6 +79,7 @@ def log_ticket(*, by, **fields: Any) -> Ticket:
         ticket.full_clean()
         ticket.save()
         ticket.events.create(by=by, kind=EventKind.LOGGED, at=timezone.now())
+        sla.refresh(ticket)
     return ticket
 
 
@@ -123,6 +129,8 @@ def update_ticket(
             )
             for diff in diffs
         )
+        if CLOCK_FIELDS & {diff.field for diff in diffs}:
+            sla.refresh(Ticket.objects.get(pk=ticket.pk), now=now)
     ticket.refresh_from_db()
     return diffs
 
@@ -170,4 +178,6 @@ def change_fields(
             if diff.field not in silent
         )
         ticket.refresh_from_db()
+        if CLOCK_FIELDS & {diff.field for diff in diffs}:
+            sla.refresh(ticket, now=at)
     return diffs

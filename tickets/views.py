@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from escalations.htmx import wants_partial
 from escalations.roles import display_name
+from escalations.sla import due_soon_window
 from tickets import services
 from tickets.detail import done, load_ticket, render_detail
 from tickets.filters import TicketFilter
@@ -76,6 +77,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         "more_filters": MORE_FILTERS,
         "more_filters_used": any(request.GET.get(name) for name in MORE_FILTERS),
+        "now": timezone.now(),
+        "sla_window": due_soon_window(),
     }
     template = "tickets/ticket_list.html"
     if wants_partial(request):

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('admins', '0003_response_links'),
-        ('escalations', '0005_checklist_items'),
+        ("admins", "0003_response_links"),
+        ("escalations", "0005_checklist_items"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='adminresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome', 'redirected'), models.Q(('redirect_admin', None), ('redirect_detail', '')), _connector='OR'), name='response_redirect_only_when_redirected'),
+            model_name="adminresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("outcome", "redirected"),
+                    models.Q(("redirect_admin", None), ("redirect_detail", "")),
+                    _connector="OR",
+                ),
+                name="response_redirect_only_when_redirected",
+            ),
         ),
     ]

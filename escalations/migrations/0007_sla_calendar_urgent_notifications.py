@@ -7,199 +7,361 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('admins', '0004_handoff_invariants'),
-        ('escalations', '0006_handoff_invariants'),
-        ('tickets', '0004_sla_clock'),
+        ("admins", "0004_handoff_invariants"),
+        ("escalations", "0006_handoff_invariants"),
+        ("tickets", "0004_sla_clock"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BusinessCalendar',
+            name="BusinessCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time_zone', models.CharField(default='America/Los_Angeles', max_length=64)),
-                ('workdays', models.CharField(default='0,1,2,3,4', help_text='Working days as numbers, Monday = 0 … Sunday = 6.', max_length=20)),
-                ('opens', models.TimeField(default='08:00')),
-                ('closes', models.TimeField(default='17:00')),
-                ('due_soon_minutes', models.PositiveIntegerField(default=120, help_text='Minutes before a due time when the agent is warned and the ticket shows “due soon”.', verbose_name='due soon warning')),
-                ('no_response_hours', models.PositiveIntegerField(default=18, help_text='Business hours an admin has to answer before the request is logged as “no response” and goes to the backup owner. 18 = two 9-hour working days. A priority can set its own.', verbose_name='no response after')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time_zone", models.CharField(default="America/Los_Angeles", max_length=64)),
+                (
+                    "workdays",
+                    models.CharField(
+                        default="0,1,2,3,4",
+                        help_text="Working days as numbers, Monday = 0 … Sunday = 6.",
+                        max_length=20,
+                    ),
+                ),
+                ("opens", models.TimeField(default="08:00")),
+                ("closes", models.TimeField(default="17:00")),
+                (
+                    "due_soon_minutes",
+                    models.PositiveIntegerField(
+                        default=120,
+                        help_text="Minutes before a due time when the agent is warned and the ticket shows “due soon”.",
+                        verbose_name="due soon warning",
+                    ),
+                ),
+                (
+                    "no_response_hours",
+                    models.PositiveIntegerField(
+                        default=18,
+                        help_text="Business hours an admin has to answer before the request is logged as “no response” and goes to the backup owner. 18 = two 9-hour working days. A priority can set its own.",
+                        verbose_name="no response after",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('source', models.CharField(blank=True, help_text='Where it came from, e.g. holidays:US-CA.', max_length=40)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where it came from, e.g. holidays:US-CA.",
+                        max_length=40,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['day'],
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='MaintenanceWindow',
+            name="MaintenanceWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('reason', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("reason", models.CharField(max_length=200)),
             ],
             options={
-                'ordering': ['-starts_at'],
+                "ordering": ["-starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("url", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceTarget',
+            name="ServiceTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('response', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('response_unit', models.CharField(choices=[('hours', 'business hours'), ('days', 'working days')], default='hours', max_length=5)),
-                ('resolution', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('resolution_unit', models.CharField(choices=[('hours', 'business hours'), ('days', 'working days')], default='days', max_length=5)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("response", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "response_unit",
+                    models.CharField(
+                        choices=[("hours", "business hours"), ("days", "working days")],
+                        default="hours",
+                        max_length=5,
+                    ),
+                ),
+                ("resolution", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "resolution_unit",
+                    models.CharField(
+                        choices=[("hours", "business hours"), ("days", "working days")],
+                        default="days",
+                        max_length=5,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['category__number', 'priority__number'],
+                "ordering": ["category__number", "priority__number"],
             },
         ),
         migrations.CreateModel(
-            name='UrgentRequest',
+            name="UrgentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('business_impact', models.TextField(help_text='Who cannot work, and what it costs.')),
-                ('reason', models.TextField(help_text="Why the SLA's timing is not enough here.")),
-                ('estimated_resolution', models.DateTimeField(blank=True, help_text='The resolution time given to the user.', null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "business_impact",
+                    models.TextField(help_text="Who cannot work, and what it costs."),
+                ),
+                ("reason", models.TextField(help_text="Why the SLA's timing is not enough here.")),
+                (
+                    "estimated_resolution",
+                    models.DateTimeField(
+                        blank=True, help_text="The resolution time given to the user.", null=True
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-filed_at', '-id'],
+                "ordering": ["-filed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='UrgentStepRecord',
+            name="UrgentStepRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('history_reviewed', 'Ticket history reviewed'), ('user_contacted', 'User contacted'), ('status_communicated', 'Status communicated to the requester'), ('owner_contacted', 'Service owner contacted'), ('follow_up_documented', 'Follow-up documented in the ticket')], max_length=24)),
-                ('done_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("history_reviewed", "Ticket history reviewed"),
+                            ("user_contacted", "User contacted"),
+                            ("status_communicated", "Status communicated to the requester"),
+                            ("owner_contacted", "Service owner contacted"),
+                            ("follow_up_documented", "Follow-up documented in the ticket"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("done_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['done_at', 'id'],
+                "ordering": ["done_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='engagement',
-            name='answer_due_at',
+            model_name="engagement",
+            name="answer_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='engagement',
-            index=models.Index(fields=['state', 'answer_due_at'], name='engagement_answer_due'),
+            model_name="engagement",
+            index=models.Index(fields=["state", "answer_due_at"], name="engagement_answer_due"),
         ),
         migrations.AddField(
-            model_name='businesscalendar',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="businesscalendar",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='maintenancewindow',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='maintenance_ends_after_start'),
+            model_name="maintenancewindow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="maintenance_ends_after_start",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='ticket',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='tickets.ticket'),
+            model_name="notification",
+            name="ticket",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notifications",
+                to="tickets.ticket",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='servicetarget',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='tickets.category'),
+            model_name="servicetarget",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="targets",
+                to="tickets.category",
+            ),
         ),
         migrations.AddField(
-            model_name='servicetarget',
-            name='priority',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='tickets.priority'),
+            model_name="servicetarget",
+            name="priority",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="targets",
+                to="tickets.priority",
+            ),
         ),
         migrations.AddField(
-            model_name='servicetarget',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="servicetarget",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='urgentrequest',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="urgentrequest",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='urgentrequest',
-            name='coordinator',
-            field=models.ForeignKey(blank=True, help_text='The supervisor who works the request.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="urgentrequest",
+            name="coordinator",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The supervisor who works the request.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='urgentrequest',
-            name='filed_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="urgentrequest",
+            name="filed_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='urgentrequest',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='urgent_requests', to='tickets.ticket'),
+            model_name="urgentrequest",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="urgent_requests",
+                to="tickets.ticket",
+            ),
         ),
         migrations.AddField(
-            model_name='urgentsteprecord',
-            name='done_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="urgentsteprecord",
+            name="done_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='urgentsteprecord',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='escalations.urgentrequest'),
+            model_name="urgentsteprecord",
+            name="request",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="steps",
+                to="escalations.urgentrequest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='businesscalendar',
-            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='calendar_opens_first'),
+            model_name="businesscalendar",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes__gt", models.F("opens"))), name="calendar_opens_first"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['user', 'read_at', '-created_at'], name='notification_inbox'),
+            model_name="notification",
+            index=models.Index(
+                fields=["user", "read_at", "-created_at"], name="notification_inbox"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicetarget',
-            constraint=models.UniqueConstraint(fields=('category', 'priority'), name='target_once'),
+            model_name="servicetarget",
+            constraint=models.UniqueConstraint(fields=("category", "priority"), name="target_once"),
         ),
         migrations.AddIndex(
-            model_name='urgentrequest',
-            index=models.Index(fields=['closed_at', '-filed_at'], name='urgent_open'),
+            model_name="urgentrequest",
+            index=models.Index(fields=["closed_at", "-filed_at"], name="urgent_open"),
         ),
         migrations.AddConstraint(
-            model_name='urgentsteprecord',
-            constraint=models.UniqueConstraint(fields=('request', 'step'), name='urgent_step_once'),
+            model_name="urgentsteprecord",
+            constraint=models.UniqueConstraint(fields=("request", "step"), name="urgent_step_once"),
         ),
     ]

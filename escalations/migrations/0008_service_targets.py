@@ -10,13 +10,30 @@ from escalations.roles import sync_role_permissions
 # that is the response target, never later than the resolution target.
 HOURS, DAYS = "hours", "days"
 RESOLUTION = {
-    1: {1: (4, HOURS), 2: (1, DAYS), 3: (3, DAYS), 4: (4, DAYS), 5: None, 6: None, 7: None, 8: None},
+    1: {
+        1: (4, HOURS),
+        2: (1, DAYS),
+        3: (3, DAYS),
+        4: (4, DAYS),
+        5: None,
+        6: None,
+        7: None,
+        8: None,
+    },
     2: {3: (3, DAYS), 4: (4, DAYS), 6: None, 8: None},
     3: {1: (1, DAYS), 2: (2, DAYS), 3: (3, DAYS), 4: (4, DAYS), 5: None, 6: None},
     4: {3: None, 4: None},
     5: {3: None, 4: None},
-    7: {0: (2, DAYS), 1: (5, DAYS), 2: (20, DAYS), 3: (4, DAYS), 4: (10, DAYS), 5: (2, DAYS),
-        6: (3, DAYS), 9: (3, DAYS)},
+    7: {
+        0: (2, DAYS),
+        1: (5, DAYS),
+        2: (20, DAYS),
+        3: (4, DAYS),
+        4: (10, DAYS),
+        5: (2, DAYS),
+        6: (3, DAYS),
+        9: (3, DAYS),
+    },
     8: {9: None},
 }
 ACKNOWLEDGE = (1, DAYS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 
@@ -35,22 +34,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
-def migration_data(transactional_db):
-    """Transactional tests flush the database afterwards, data migrations included: put the
-    role groups, the reference categories and priorities, the guide and the checklist back
-    before each test."""
-    from django.apps import apps
-
-    from escalations.roles import sync_role_permissions
-
-    for module in (
-        "tickets.migrations.0002_reference_data",
-        "escalations.migrations.0003_guide_content",
-        "escalations.migrations.0005_checklist_items",
-        "escalations.migrations.0008_service_targets",
-    ):
-        importlib.import_module(module).load(apps, None)
-    sync_role_permissions(apps)
+def _restore_migration_data(migration_data):
+    """Every browser test starts from the data the migrations load."""
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_escalate_after_the_checklist_log_the_answer_and_see_the_summary(live_se
     expect(page.locator("#messages")).to_contain_text("Escalated to Dana Owner")
     expect(page.locator(".page-head .tier-escalate")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Escalated")
-    expect(page.locator("#ticket-main dl.fields")).to_contain_text("Waiting on admin")
+    expect(page.locator("#ticket-main dl.fields").first).to_contain_text("Waiting on admin")
 
     # The admin answers by direct message: logged, and flagged off-policy.
     page.get_by_text("Log an admin's response or silence").click()

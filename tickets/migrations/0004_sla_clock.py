@@ -5,66 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('admins', '0004_handoff_invariants'),
-        ('tickets', '0003_handoff_event_kinds'),
+        ("admins", "0004_handoff_invariants"),
+        ("tickets", "0003_handoff_event_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='priority',
-            name='no_response_hours',
-            field=models.PositiveIntegerField(blank=True, help_text="How long an admin has to answer at this priority; empty uses the calendar's default.", null=True, verbose_name='no response after (business hours)'),
+            model_name="priority",
+            name="no_response_hours",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How long an admin has to answer at this priority; empty uses the calendar's default.",
+                null=True,
+                verbose_name="no response after (business hours)",
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='breach_notified_for',
+            model_name="ticket",
+            name="breach_notified_for",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='first_responded_at',
-            field=models.DateTimeField(blank=True, help_text='When the ticket first left “New”.', null=True, verbose_name='responded'),
+            model_name="ticket",
+            name="first_responded_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the ticket first left “New”.",
+                null=True,
+                verbose_name="responded",
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='next_due_at',
+            model_name="ticket",
+            name="next_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='resolution_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolution due'),
+            model_name="ticket",
+            name="resolution_due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="resolution due"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='response_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='response due'),
+            model_name="ticket",
+            name="response_due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="response due"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_paused_at',
+            model_name="ticket",
+            name="sla_paused_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_paused_seconds',
+            model_name="ticket",
+            name="sla_paused_seconds",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='warned_for',
+            model_name="ticket",
+            name="warned_for",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('logged', 'Logged'), ('changed', 'Changed'), ('tier_changed', 'Tier changed'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('checklist', 'Checklist updated'), ('engaged', 'Admin added for input'), ('escalated', 'Escalated'), ('deescalated', 'De-escalated'), ('response', 'Admin response logged'), ('procedure', 'Procedure saved'), ('rerouted', 'Re-routed after no response'), ('urgent', 'Urgent request')], max_length=20),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("logged", "Logged"),
+                    ("changed", "Changed"),
+                    ("tier_changed", "Tier changed"),
+                    ("resolved", "Resolved"),
+                    ("closed", "Closed"),
+                    ("reopened", "Reopened"),
+                    ("checklist", "Checklist updated"),
+                    ("engaged", "Admin added for input"),
+                    ("escalated", "Escalated"),
+                    ("deescalated", "De-escalated"),
+                    ("response", "Admin response logged"),
+                    ("procedure", "Procedure saved"),
+                    ("rerouted", "Re-routed after no response"),
+                    ("urgent", "Urgent request"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['next_due_at'], name='ticket_next_due'),
+            model_name="ticket",
+            index=models.Index(fields=["next_due_at"], name="ticket_next_due"),
         ),
     ]

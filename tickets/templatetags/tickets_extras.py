@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -26,3 +26,13 @@ def age(start: datetime | None, end: datetime | None = None) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def sla_state(context, ticket):
+    """The ticket's SLA state; views put ``now`` and ``sla_window`` in the context."""
+    from escalations import sla
+
+    now = context.get("now") or timezone.now()
+    window = context.get("sla_window") or timedelta(minutes=120)
+    return sla.state(ticket, now=now, due_soon=window)

@@ -1,0 +1,131 @@
+"""The periodic scan behind ``manage.py check_sla``.
+
+Every piece of work is claimed with a conditional update before anything is sent, so the
+scan can run any number of times, and several copies at once, without a second notice or a
+second re-routing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from escalations import notify, services
+from escalations.models import BusinessCalendar, Engagement, EngagementState
+from escalations.roles import SUPERVISOR
+from tickets.models import Ticket
+
+BATCH = 500
+
+
+@dataclass
+class CheckReport:
+    silences: int = 0
+    rerouted: int = 0
+    warned: int = 0
+    breached: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.silences} unanswered request(s) logged as no response, "
+            f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
+            f"{self.breached} breach notice(s)."
+        )
+
+
+def supervisors() -> list:
+    return list(get_user_model().objects.filter(is_active=True, groups__name=SUPERVISOR))
+
+
+def run(now: datetime | None = None) -> CheckReport:
+    now = now or timezone.now()
+    report = CheckReport()
+    _overdue_engagements(now, report)
+    window = timedelta(minutes=BusinessCalendar.current().due_soon_minutes)
+    _notify_tickets(
+        Ticket.objects.filter(next_due_at__gt=now, next_due_at__lte=now + window),
+        marker="warned_for",
+        template="sla_due_soon",
+        report_field="warned",
+        report=report,
+    )
+    _notify_tickets(
+        Ticket.objects.filter(next_due_at__lte=now),
+        marker="breach_notified_for",
+        template="sla_breached",
+        report_field="breached",
+        report=report,
+    )
+    return report
+
+
+def _overdue_engagements(now: datetime, report: CheckReport) -> None:
+    overdue = (
+        Engagement.objects.filter(state=EngagementState.OPEN, answer_due_at__lte=now)
+        .select_related("ticket__service", "admin__backup")
+        .order_by("answer_due_at", "id")
+    )
+    people = None
+    for engagement in overdue[:BATCH]:
+        previous_admin = engagement.admin
+        logged, new = services.record_silence(engagement, now=now)
+        if not logged:
+            continue
+        report.silences += 1
+        people = people if people is not None else supervisors()
+        context = {"engagement": engagement, "backup": new.admin if new else None}
+        url = engagement.ticket.get_absolute_url()
+        with transaction.atomic():
+            notify.notify(
+                people, template="no_response", context=context, url=url, ticket=engagement.ticket
+            )
+            notify.email_admin(
+                previous_admin, template="no_response_admin", context=context, url=url
+            )
+            if new is not None:
+                report.rerouted += 1
+                notify.email_admin(
+                    new.admin,
+                    template="engagement_rerouted",
+                    context={"engagement": new, "previous": previous_admin},
+                    url=url,
+                )
+
+
+def _notify_tickets(
+    candidates, *, marker: str, template: str, report_field: str, report: CheckReport
+) -> None:
+    # exclude() on a nullable column keeps the rows where the marker is empty.
+    pending = (
+        candidates.exclude(**{marker: F("next_due_at")})
+        .select_related("agent")
+        .order_by("next_due_at", "id")
+    )
+    for ticket in pending[:BATCH]:
+        with transaction.atomic():
+            claimed = (
+                Ticket.objects.filter(pk=ticket.pk, next_due_at=ticket.next_due_at)
+                .exclude(**{marker: F("next_due_at")})
+                .update(**{marker: F("next_due_at")})
+            )
+            if not claimed:
+                continue
+            kind = (
+                "response"
+                if ticket.first_responded_at is None
+                and ticket.next_due_at == ticket.response_due_at
+                else "resolution"
+            )
+            notify.notify(
+                [ticket.agent],
+                template=template,
+                context={"ticket": ticket, "due_at": ticket.next_due_at, "kind": kind},
+                url=ticket.get_absolute_url(),
+                ticket=ticket,
+            )
+        setattr(report, report_field, getattr(report, report_field) + 1)
