@@ -38,8 +38,10 @@ install-dev: $(VENV)/.installed-dev ## Install the pinned runtime and test depen
 run: install ## Migrate, load demo data on an empty database, serve on http://127.0.0.1:8000
 	@$(MANAGE) migrate --no-input -v 0
 	@$(MANAGE) bootstrap_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	@$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops); check_sla runs every minute beside it"
+	@( while sleep 60; do $(MANAGE) check_sla > /dev/null || true; done ) & \
+		trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
 
 serve: install ## Serve with gunicorn and production settings (needs SECRET_KEY, ALLOWED_HOSTS)
 	@DEBUG=0 $(MANAGE) check --deploy --fail-level ERROR

@@ -36,3 +36,11 @@ def sla_state(context, ticket):
     now = context.get("now") or timezone.now()
     window = context.get("sla_window") or timedelta(minutes=120)
     return sla.state(ticket, now=now, due_soon=window)
+
+
+@register.filter(name="display_name")
+def display_name_filter(user) -> str:
+    """A person as pages name them: full name, else username."""
+    from escalations.roles import display_name
+
+    return "" if user is None else display_name(user)
