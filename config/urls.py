@@ -13,6 +13,7 @@ urlpatterns = [
     path("admins/", include("admins.urls")),
     path("guide/", include("escalations.urls")),
     path("urgent/", include("escalations.urgent_urls")),
+    path("sla/", include("escalations.sla_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
