@@ -6,13 +6,20 @@ for the demo; none refers to a real person or organisation.
 Besides tickets the demo has what the hand-off workflows write: purview declarations (with
 deliberate gaps), engagements with their checklists, the administrators' responses and
 silences, the timeline entries for each, and a few procedures captured from the answers.
+
+Every ticket carries the SLA clock ``sla.refresh`` would have left on it, and the history reads
+as if ``check_sla`` had been running all along: past notices are marked as sent and overdue
+requests logged as no response, except a few recent ones, so the first scan after seeding has
+a little real work to do. A few urgent requests and notifications fill the pages a supervisor
+and an agent see first.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -31,20 +38,30 @@ from admins.models import (
     PurviewRole,
     Service,
 )
+from escalations import notify, sla
+from escalations.calendar import add_business_seconds
 from escalations.models import (
+    BusinessCalendar,
     ChecklistAnswer,
     ChecklistItem,
     Engagement,
     EngagementKind,
     EngagementState,
+    Notification,
+    ServiceTarget,
+    UrgentRequest,
+    UrgentStep,
+    UrgentStepRecord,
 )
-from escalations.roles import AGENT, MANAGER, SUPERVISOR
+from escalations.roles import AGENT, MANAGER, SUPERVISOR, display_name
 from escalations.services import _request_note
+from escalations.urgent import TIME_FORMAT
 from tickets.models import (
     Category,
     Classification,
     EventKind,
     Priority,
+    SlaState,
     Status,
     Ticket,
     TicketEvent,
@@ -362,6 +379,74 @@ SILENCE_NOTES = [
     "Reminder sent in the support channel; still no answer.",
 ]
 
+# The SLA mix: shares of first responses and of resolutions that come after their due time.
+LATE_RESPONSE = 0.05
+LATE_RESOLUTION = 0.12
+# Of the tickets waiting on someone outside the support center, the share waiting on a vendor.
+WAITING_ON_VENDOR = 0.3
+# Left for the first check_sla run after seeding: (fewest, most) of each kind.
+UNSENT_NOTICES = (3, 5)
+UNLOGGED_SILENCES = (2, 4)
+# Tests clear a small seed by deleting its tickets, which urgent requests and notifications
+# protect; a demo worth showing is larger than this anyway.
+SHOWCASE_MIN_TICKETS = 200
+
+# (business impact, why the SLA is not enough) for urgent requests.
+URGENT_GROUNDS = [
+    (
+        "The finance team cannot approve this month's payments until the folder opens again.",
+        "The payment run closes on Friday, before the resolution target.",
+    ),
+    (
+        "Twelve people in one unit cannot sign in, so a report due to the board is stalled.",
+        "Half a team is blocked; waiting out the target costs two working days for each of them.",
+    ),
+    (
+        "The slides for tomorrow morning's partner meeting are on the laptop that will not start.",
+        "The meeting is tomorrow, well inside the resolution target.",
+    ),
+    (
+        "Three new colleagues start on Monday and would arrive without accounts or laptops.",
+        "The start date is fixed; the standard target ends after it.",
+    ),
+    (
+        "The large meeting room cannot host the all-staff call.",
+        "The call is in two days and cannot be moved.",
+    ),
+    (
+        "The only person who checks payroll works remotely this week and cannot connect.",
+        "Payroll has to be checked by Wednesday.",
+    ),
+    (
+        "Legal needs files back from a backup for a filing due in three days.",
+        "The filing deadline is fixed; the normal priority would miss it.",
+    ),
+    (
+        "The shared enquiries mailbox is gone for the whole communications team.",
+        "Enquiries pile up unanswered in the busiest week of the campaign.",
+    ),
+]
+URGENT_STEP_NOTES = {
+    UrgentStep.HISTORY_REVIEWED: "Read the timeline and the admin's last answer; the escalation "
+    "had everything it needed.",
+    UrgentStep.USER_CONTACTED: "Called the requester: confirmed who is affected and by when it "
+    "has to work.",
+    UrgentStep.STATUS_COMMUNICATED: "Wrote to the requester with where things stand and when "
+    "the next update comes.",
+    UrgentStep.OWNER_CONTACTED: "Asked the service owner to put this ahead of planned work; "
+    "they agreed.",
+    UrgentStep.FOLLOW_UP_DOCUMENTED: "Noted in the ticket what made this urgent and what "
+    "unblocked it.",
+}
+URGENT_OUTCOMES = [
+    "Fixed the same day; the requester confirmed everything works.",
+    "The owner restored access within two hours and the deadline was met.",
+    "A loaner laptop bridged the gap until the repair was done.",
+    "Resolved before the meeting; the fix is saved as a procedure for next time.",
+    "Not faster in the end: the vendor needed a day. The requester was kept informed and "
+    "agreed to wait.",
+]
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -371,6 +456,11 @@ class DemoResult:
     responses: int = 0
     purviews: int = 0
     procedures: int = 0
+    urgent_requests: int = 0
+    urgent_open: int = 0
+    notifications: int = 0
+    # SLA badge → number of tickets showing it at the seed's ``now``.
+    sla_states: dict[str, int] = field(default_factory=dict)
 
 
 def ensure_demo_users() -> list:
@@ -409,6 +499,7 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     # same when the hand-off data changes, and hand-offs do not depend on whether the
     # purview was already declared.
     handoff_rng = random.Random(f"{seed}:handoffs")
+    sla_rng = random.Random(f"{seed}:sla")
     now = (now or timezone.now()).astimezone(UTC)
     users = ensure_demo_users()
     agents = [u for u, (_, role, _) in zip(users, DEMO_USERS, strict=True) if role != MANAGER]
@@ -495,16 +586,25 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     # Insert in the order the tickets were opened, as they would have been logged.
     rows.sort(key=lambda t: t.opened_at)
 
+    clocks = _Clocks(rng=sla_rng, now=now)
+    for ticket in rows:
+        # May move resolved_at, which bounds the hand-offs, so it runs before them.
+        clocks.start(ticket)
+    notified = clocks.mark_notified(rows, unsent=sla_rng.randint(*UNSENT_NOTICES))
+
     handoffs = _Handoffs(
         rng=handoff_rng,
         now=now,
         admins=admins,
         personalities=personalities,
         items=list(ChecklistItem.objects.filter(active=True)),
+        cal=clocks.cal,
+        no_response_hours=clocks.no_response_hours,
     )
     for ticket in rows:
         # Sets the ticket's admin too, so it has to run before the tickets are inserted.
         handoffs.plan(ticket)
+    silences = handoffs.log_overdue(unlogged=sla_rng.randint(*UNLOGGED_SILENCES))
 
     created = Ticket.objects.bulk_create(rows, batch_size=2000)
     TicketEvent.objects.bulk_create(
@@ -521,6 +621,22 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
             pk__gte=handoffs.responses[0].pk, pk__lte=handoffs.responses[-1].pk
         ).update(logged_at=F("responded_at"))
     procedures = _capture_procedures(handoffs.tips, rng=handoff_rng, now=now)
+    requests, notifications = [], []
+    if tickets >= SHOWCASE_MIN_TICKETS:
+        people = {username: u for u, (username, _, _) in zip(users, DEMO_USERS, strict=True)}
+        requests, notices = _urgent_requests(
+            rows,
+            manager=people["manager"],
+            supervisor=supervisor,
+            cal=clocks.cal,
+            rng=sla_rng,
+            now=now,
+        )
+        notices += _sla_notices(
+            notified, agent=people["agent"], window=clocks.window, rng=sla_rng, now=now
+        )
+        notices += _silence_notices(silences, supervisor=supervisor)
+        notifications = _notifications(notices, rng=sla_rng, now=now)
     return DemoResult(
         users=len(users),
         tickets=len(created),
@@ -528,6 +644,10 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
         responses=len(handoffs.responses),
         purviews=purviews,
         procedures=procedures,
+        urgent_requests=len(requests),
+        urgent_open=sum(r.closed_at is None for r in requests),
+        notifications=len(notifications),
+        sla_states=clocks.states(rows),
     )
 
 
@@ -628,6 +748,92 @@ def _capture_procedures(tips: list, *, rng, now: datetime) -> int:
     return len(procedures)
 
 
+class _Clocks:
+    """The SLA columns of the demo tickets, as ``sla.refresh`` would have left them had every
+    change gone through the workflows. One calendar and one read of the targets serve every
+    ticket."""
+
+    def __init__(self, *, rng, now: datetime):
+        self.rng, self.now = rng, now
+        self.cal = sla.load_calendar(now)
+        settings = BusinessCalendar.current()
+        self.window = timedelta(minutes=settings.due_soon_minutes)
+        self.no_response_hours = settings.no_response_hours
+        self.targets = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
+
+    def start(self, ticket: Ticket) -> None:
+        """Due times, first response, pause and next due time; for a finished ticket with a
+        resolution target, a resolution that mostly meets it."""
+        rng = self.rng
+        if ticket.status == Status.WAITING_ON_REQUESTER and rng.random() < WAITING_ON_VENDOR:
+            ticket.status = Status.WAITING_ON_VENDOR
+        target = self.targets.get((ticket.category_id, ticket.priority_id))
+        ticket.response_due_at, ticket.resolution_due_at = sla.due_times(
+            ticket, target=target, cal=self.cal
+        )
+        if ticket.status != Status.NEW:
+            ticket.first_responded_at = self._first_response(ticket)
+        if ticket.resolved_at is not None and ticket.resolution_due_at is not None:
+            self._resolve(ticket)
+        if ticket.status in sla.PAUSED_STATUSES:
+            # The pause began after the first response and is still running.
+            since = ticket.first_responded_at
+            ticket.sla_paused_at = since + (self.now - since) * rng.uniform(0.1, 0.9)
+        ticket.next_due_at = sla.next_due(ticket)
+
+    def _first_response(self, ticket: Ticket) -> datetime:
+        rng, opened, due = self.rng, ticket.opened_at, ticket.response_due_at
+        end = ticket.resolved_at or self.now
+        if due is not None and due < end and rng.random() < LATE_RESPONSE:
+            at = due + timedelta(minutes=rng.uniform(10, 480))
+        else:
+            at = opened + timedelta(minutes=rng.lognormvariate(math.log(30), 1.0))
+        if at > end:
+            at = opened + (end - opened) * rng.uniform(0.05, 0.6)
+        return at
+
+    def _resolve(self, ticket: Ticket) -> None:
+        """Resolved before the resolution due time, or now and then after it; the closing
+        keeps its distance from the resolution."""
+        rng, now, due = self.rng, self.now, ticket.resolution_due_at
+        start = ticket.first_responded_at or ticket.opened_at
+        if due < now and rng.random() < LATE_RESOLUTION:
+            resolved = due + timedelta(hours=rng.uniform(0.5, 72))
+        else:
+            resolved = start + max(min(due, now) - start, timedelta(minutes=20)) * rng.uniform(
+                0.05, 0.95
+            )
+        resolved = min(resolved, now)
+        if ticket.closed_at is not None:
+            ticket.closed_at = min(now, resolved + (ticket.closed_at - ticket.resolved_at))
+        ticket.resolved_at = resolved
+
+    def mark_notified(self, tickets: list[Ticket], *, unsent: int) -> list[Ticket]:
+        """Mark the warnings and breach notices of the past as sent, as ``check_sla`` marks
+        them, but leave the ``unsent`` tickets due nearest to now for its first run. A ticket
+        not yet due is only warned: its breach notice is still to come. Returns the tickets
+        marked, in the order given."""
+        now, horizon = self.now, self.now + self.window
+        due = [t for t in tickets if t.next_due_at is not None and t.next_due_at <= horizon]
+        left = {id(t) for t in sorted(due, key=lambda t: abs(t.next_due_at - now))[:unsent]}
+        marked = []
+        for ticket in due:
+            breached = ticket.next_due_at <= now
+            if id(ticket) in left:
+                # Past due: warned when it was due soon; the breach notice is still to come.
+                ticket.warned_for = ticket.next_due_at if breached else None
+                continue
+            ticket.warned_for = ticket.next_due_at
+            ticket.breach_notified_for = ticket.next_due_at if breached else None
+            marked.append(ticket)
+        return marked
+
+    def states(self, tickets: list[Ticket]) -> dict[str, int]:
+        """How many tickets show each SLA badge at ``now``, every badge listed."""
+        counts = Counter(sla.state(t, now=self.now, due_soon=self.window) for t in tickets)
+        return {state.value: counts[state] for state in SlaState}
+
+
 class _Handoffs:
     """Every engagement, checklist answer, response and timeline entry of the demo tickets,
     planned in memory and inserted in bulk afterwards.
@@ -637,8 +843,9 @@ class _Handoffs:
     ticket's admin; an earlier escalation may have gone unanswered and been handed on.
     """
 
-    def __init__(self, *, rng, now, admins, personalities, items):
+    def __init__(self, *, rng, now, admins, personalities, items, cal, no_response_hours):
         self.rng, self.now = rng, now
+        self.cal, self.no_response_hours = cal, no_response_hours
         self.active = [a for a in admins if a.active]
         self.personalities = personalities
         self.items = items
@@ -673,6 +880,56 @@ class _Handoffs:
                 self._collaborate(ticket, admin, at, reason=reason)
         elif ticket.tier == Tier.ESCALATE:
             self._escalate(ticket)
+
+    def log_overdue(self, *, unlogged: int) -> list[tuple[Engagement, datetime, Administrator]]:
+        """Log as no response, as the periodic scan would have, every open request whose
+        answer is overdue, but the ``unlogged`` most recently due: those are left for the first
+        ``check_sla`` run. An escalation then goes to a stand-in, as the agent hands it on; a
+        request for input stays with the support center. Returns each silence logged on an
+        escalation with when and who took over, oldest first."""
+        overdue = sorted(
+            (e for e in self.engagements if e.is_open and e.answer_due_at <= self.now),
+            key=lambda e: e.answer_due_at,
+        )
+        queue = deque(overdue[: max(len(overdue) - unlogged, 0)])
+        handed_on = []
+        while queue:
+            engagement = queue.popleft()
+            at, new = self._scan_silence(engagement)
+            if new is not None:
+                handed_on.append((engagement, at, new.admin))
+                if new.is_open and new.answer_due_at <= self.now:
+                    queue.append(new)
+        return sorted(handed_on, key=lambda silence: silence[1])
+
+    def _scan_silence(self, engagement: Engagement) -> tuple[datetime, Engagement | None]:
+        rng, now, ticket = self.rng, self.now, engagement.ticket
+        # The scan runs every few minutes; the agent hands the ticket on soon after.
+        at = min(now, engagement.answer_due_at + timedelta(minutes=rng.uniform(1, 15)))
+        self._no_response(ticket, engagement, at, scan=True)
+        if engagement.kind == EngagementKind.COLLABORATE:
+            if rng.random() < 0.25:
+                self._late_answer(ticket, engagement, at)
+            return at, None
+        silent, admin = engagement.admin, self._stand_in(ticket, engagement.admin)
+        new = self._engage(
+            ticket,
+            admin,
+            EngagementKind.ESCALATE,
+            min(now, at + timedelta(minutes=rng.uniform(5, 90))),
+            before=silent.name,
+            tag=engagement.tag,
+            reason=engagement.reason,
+            message=self._message(
+                [HANDOVER_MESSAGE], ticket, admin, previous=silent.name.split()[0]
+            ),
+        )
+        ticket.admin = admin
+        gave_up = self._respond(ticket, new)
+        if gave_up is not None:
+            self._no_response(ticket, new, gave_up)
+            self._late_answer(ticket, new, gave_up)
+        return at, new
 
     def _collaborate(self, ticket: Ticket, admin: Administrator, at: datetime, *, reason: str):
         message = self._message(COLLABORATION_MESSAGES, ticket, admin)
@@ -846,6 +1103,12 @@ class _Handoffs:
             admin=admin,
             kind=kind,
             requested_at=at,
+            answer_due_at=sla.answer_due(
+                at,
+                priority=ticket.priority,
+                cal=self.cal,
+                default_hours=self.no_response_hours,
+            ),
             requested_by=ticket.agent,
             tag=tag,
             reason=reason,
@@ -885,14 +1148,18 @@ class _Handoffs:
         )
         self._answer(ticket, engagement, at)
 
-    def _no_response(self, ticket: Ticket, engagement: Engagement, at: datetime) -> None:
+    def _no_response(
+        self, ticket: Ticket, engagement: Engagement, at: datetime, *, scan: bool = False
+    ) -> None:
+        """Log a silence: by the ticket's agent, or by the scan, which names nobody and
+        writes no note."""
         response = AdminResponse(
             engagement=engagement,
             outcome=Outcome.NO_RESPONSE,
             channel="",
             responded_at=at,
-            note=self.rng.choice(SILENCE_NOTES),
-            logged_by=ticket.agent,
+            note="" if scan else self.rng.choice(SILENCE_NOTES),
+            logged_by=None if scan else ticket.agent,
         )
         if engagement.state == EngagementState.OPEN:
             engagement.state = EngagementState.NO_RESPONSE
@@ -968,9 +1235,235 @@ class _Handoffs:
             TicketEvent(
                 ticket=ticket,
                 at=response.responded_at,
-                by=ticket.agent,
+                by=response.logged_by,
                 kind=EventKind.RESPONSE,
                 after=response.get_outcome_display(),
                 note="\n".join(lines),
             )
         )
+
+
+@dataclass(frozen=True)
+class _Notice:
+    """A notification as a workflow would have sent it, before it is rendered."""
+
+    user: object
+    template: str
+    context: dict
+    ticket: Ticket
+    at: datetime
+    url: str = ""  # the ticket's page when empty
+
+
+def _urgent_requests(
+    tickets: list[Ticket], *, manager, supervisor, cal, rng, now: datetime
+) -> tuple[list[UrgentRequest], list[_Notice]]:
+    """Three open urgent requests (one waiting for a coordinator, one with two steps done, one
+    with an estimate given) and five closed ones with every step and an outcome, on escalated
+    tickets of the last weeks. Inserted with the timeline entries ``escalations.urgent``
+    writes; returns them with the notifications it would have sent."""
+    day = timedelta(days=1)
+    escalated = [t for t in tickets if t.tier == Tier.ESCALATE]
+    # Open long enough for a request to have been filed and worked.
+    still_open = [t for t in escalated if t.is_open and now - 10 * day <= t.opened_at <= now - day]
+    finished = [
+        t
+        for t in escalated
+        if t.resolved_at is not None
+        and t.resolved_at >= now - 25 * day
+        and t.resolved_at - t.opened_at >= timedelta(hours=4)
+    ]
+    # (ticket, filed, end, steps done, estimate, outcome). An estimate is business hours
+    # from a time, or from when it was given if that is None.
+    plans = []
+    opened = rng.sample(still_open, min(3, len(still_open)))
+    for ticket, (hours, done, estimate) in zip(
+        opened,
+        [
+            ((1, 5), [], None),
+            ((20, 40), [UrgentStep.HISTORY_REVIEWED, UrgentStep.USER_CONTACTED], None),
+            (
+                (30, 60),
+                [
+                    UrgentStep.HISTORY_REVIEWED,
+                    UrgentStep.USER_CONTACTED,
+                    UrgentStep.OWNER_CONTACTED,
+                ],
+                (now, rng.uniform(3, 12)),
+            ),
+        ],
+        strict=False,
+    ):
+        filed = max(
+            ticket.opened_at + timedelta(minutes=rng.uniform(20, 90)),
+            now - timedelta(hours=rng.uniform(*hours)),
+        )
+        plans.append((ticket, min(filed, now), now, done, estimate, ""))
+    outcomes = rng.sample(URGENT_OUTCOMES, len(URGENT_OUTCOMES))
+    for ticket, outcome in zip(rng.sample(finished, min(5, len(finished))), outcomes, strict=False):
+        filed = ticket.opened_at + (ticket.resolved_at - ticket.opened_at) * rng.uniform(0.1, 0.5)
+        closed = min(now, ticket.resolved_at + timedelta(hours=rng.uniform(0.2, 6)))
+        estimate = (None, rng.uniform(2, 9)) if rng.random() < 0.6 else None
+        plans.append((ticket, filed, closed, list(UrgentStep), estimate, outcome))
+
+    coordinator = supervisor  # the only supervisor of the demo
+    grounds = rng.sample(URGENT_GROUNDS, len(URGENT_GROUNDS))
+    requests, steps, events, notices = [], [], [], []
+    for n, (ticket, filed, end, done, estimate, outcome) in enumerate(plans):
+        # The first waits for a supervisor, who was told of it when the manager filed it.
+        filer = manager if n == 0 else rng.choice([manager, supervisor])
+        impact, reason = grounds[n % len(grounds)]
+        request = UrgentRequest(
+            ticket=ticket, filed_by=filer, filed_at=filed, business_impact=impact, reason=reason
+        )
+        requests.append(request)
+        timeline = [
+            (
+                filed,
+                filer,
+                f"Urgent request filed.\nBusiness impact: {impact}\nReason: {reason}",
+                {},
+            )
+        ]
+        if filer != coordinator:
+            notices.append(
+                _Notice(coordinator, "urgent_filed", {"request": request}, ticket, filed)
+            )
+        if n == 0:
+            events.extend(_urgent_events(ticket, timeline))
+            continue
+        # Taking it on, each step, the estimate and the close, in that order up to ``end``.
+        count = 1 + len(done) + (estimate is not None)
+        times = iter(sorted(filed + (end - filed) * rng.uniform(0.05, 0.9) for _ in range(count)))
+        request.coordinator = coordinator
+        change = {"field": "coordinator", "after": display_name(coordinator)}
+        timeline.append((next(times), coordinator, "Coordinating the urgent request.", change))
+        for step in done:
+            at, note = next(times), URGENT_STEP_NOTES[step]
+            steps.append(
+                UrgentStepRecord(
+                    request=request, step=step, done_at=at, done_by=coordinator, note=note
+                )
+            )
+            timeline.append(
+                (at, coordinator, f"Urgent request step done: {step.label}.\n{note}", {})
+            )
+        updates = []
+        if estimate is not None:
+            at = next(times)
+            since, hours = estimate
+            due = add_business_seconds(cal, since or at, int(hours * 3600))
+            # Promised to the quarter hour, rounded up.
+            request.estimated_resolution = (due + timedelta(minutes=15 - due.minute % 15)).replace(
+                second=0, microsecond=0
+            )
+            shown = f"{timezone.localtime(request.estimated_resolution):{TIME_FORMAT}}"
+            change = {"field": "estimated resolution", "after": shown}
+            note = "Estimated resolution of the urgent request set."
+            timeline.append((at, coordinator, note, change))
+            updates.append((at, f"Estimated resolution: {shown}."))
+        if outcome:
+            request.closed_at, request.closed_by, request.outcome = end, coordinator, outcome
+            timeline.append((end, coordinator, f"Urgent request closed.\nOutcome: {outcome}", {}))
+            updates.append((end, f"Closed. Outcome: {outcome}"))
+        if filer != coordinator:
+            notices.extend(
+                _Notice(filer, "urgent_update", {"request": request, "change": text}, ticket, at)
+                for at, text in updates
+            )
+        events.extend(_urgent_events(ticket, timeline))
+    UrgentRequest.objects.bulk_create(requests)
+    UrgentStepRecord.objects.bulk_create(steps)
+    TicketEvent.objects.bulk_create(events)
+    # The pages link to the request, which has an id only now.
+    notices = [
+        _Notice(
+            n.user,
+            n.template,
+            n.context,
+            n.ticket,
+            n.at,
+            url=n.context["request"].get_absolute_url(),
+        )
+        for n in notices
+    ]
+    return requests, notices
+
+
+def _urgent_events(ticket: Ticket, timeline: list) -> list[TicketEvent]:
+    return [
+        TicketEvent(ticket=ticket, at=at, by=by, kind=EventKind.URGENT, note=note, **change)
+        for at, by, note, change in timeline
+    ]
+
+
+def _sla_notices(marked: list[Ticket], *, agent, window: timedelta, rng, now) -> list[_Notice]:
+    """The demo agent's latest breach notices and due-soon warnings among the tickets marked
+    as notified, sent when the scan would have sent them."""
+    mine = sorted((t for t in marked if t.agent_id == agent.pk), key=lambda t: t.next_due_at)
+    breached = [t for t in mine if t.breach_notified_for is not None][-2:]
+    # A due-soon warning still running if there is one, else the one before the last breach.
+    warned = [t for t in mine if t.breach_notified_for is None][:2] or breached[-1:]
+    notices = []
+    for template, tickets in (("sla_due_soon", warned), ("sla_breached", breached)):
+        for ticket in tickets:
+            due = ticket.next_due_at
+            sent = due if template == "sla_breached" else max(ticket.opened_at, due - window)
+            kind = (
+                "response"
+                if ticket.first_responded_at is None and due == ticket.response_due_at
+                else "resolution"
+            )
+            notices.append(
+                _Notice(
+                    agent,
+                    template,
+                    {"due_at": due, "kind": kind},
+                    ticket,
+                    min(now, sent + timedelta(minutes=rng.uniform(1, 15))),
+                )
+            )
+    return notices
+
+
+def _silence_notices(handed_on: list, *, supervisor) -> list[_Notice]:
+    """The supervisor's notices of the two latest escalations the scan found unanswered."""
+    return [
+        _Notice(
+            supervisor,
+            "no_response",
+            {"engagement": engagement, "backup": backup},
+            engagement.ticket,
+            at,
+        )
+        for engagement, at, backup in handed_on[-2:]
+    ]
+
+
+def _notifications(notices: list[_Notice], *, rng, now: datetime) -> list[Notification]:
+    """The notices as in-app notifications, rendered as ``notify.notify`` renders them; each
+    person has read all but their two latest."""
+    rows = []
+    latest: dict[int, list[_Notice]] = {}
+    for notice in sorted(notices, key=lambda n: n.at, reverse=True):
+        latest.setdefault(notice.user.pk, []).append(notice)
+    for notice in notices:
+        url = notice.url or notice.ticket.get_absolute_url()
+        rendered = notify.render(
+            notice.template, {"ticket": notice.ticket, **notice.context}, url=url
+        )
+        unread = any(n is notice for n in latest[notice.user.pk][:2])
+        rows.append(
+            Notification(
+                user=notice.user,
+                subject=rendered.subject[: notify.SUBJECT_MAX],
+                body=rendered.in_app,
+                url=url,
+                ticket=notice.ticket,
+                created_at=notice.at,
+                read_at=None
+                if unread
+                else min(now, notice.at + timedelta(minutes=rng.uniform(5, 240))),
+            )
+        )
+    return Notification.objects.bulk_create(rows)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from escalations import demo
-from tickets.models import Ticket
+from tickets.models import SlaState, Ticket
 
 
 class Command(BaseCommand):
@@ -45,4 +45,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Hand-offs: {result.engagements} engagements, {result.responses} admin responses, "
             f"{result.purviews} purview declarations and {result.procedures} procedures."
+        )
+        states = ", ".join(
+            f"{result.sla_states[state]} {state.label.lower().replace('sla', 'SLA')}"
+            for state in SlaState
+            if state in result.sla_states
+        )
+        self.stdout.write(f"SLA now: {states}.")
+        self.stdout.write(
+            f"Urgent requests: {result.urgent_requests} ({result.urgent_open} open); "
+            f"{result.notifications} notifications. Run check_sla for the few notices and "
+            "unanswered requests left for it."
         )
