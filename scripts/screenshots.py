@@ -23,7 +23,7 @@ ARGS = [
     "--disable-quic",
 ]
 PAGES = {
-    # "FIRST:<list>" opens the first ticket of that list.
+    # "FIRST:<list>" opens the first linked row of that list's main table.
     "agent": [
         "/",
         "/tickets/",
@@ -32,6 +32,9 @@ PAGES = {
         "FIRST:/tickets/?tier=escalate&open_only=on",
         "/guide/",
         "/guide/checklist/",
+        "/tickets/?sla=breached",
+        "/notifications/",
+        "/urgent/",
     ],
     "supervisor": [
         "/guide/key-principles/history/",
@@ -39,8 +42,11 @@ PAGES = {
         "/admins/1/",
         "/admins/purview/",
         "/admins/services/1/",
+        "/sla/",
+        "/sla/calendar/",
+        "FIRST:/urgent/",
     ],
-    "manager": ["/"],
+    "manager": ["/", "/urgent/new/"],
 }
 
 
@@ -58,7 +64,7 @@ def main() -> None:
                 for path in paths:
                     if path.startswith("FIRST:"):
                         page.goto(BASE + path.removeprefix("FIRST:"))
-                        path = page.locator("#ticket-table tbody a").first.get_attribute("href")
+                        path = page.locator("main table tbody a").first.get_attribute("href")
                     page.goto(BASE + path)
                     slug = path.strip("/").replace("/", "_") or "dashboard"
                     page.screenshot(path=OUT / f"{user}-{slug}-{name}.png", full_page=True)

@@ -223,9 +223,9 @@ def _figures() -> dict:
             )
         ),
         "answers": list(
-            Engagement.objects.order_by("ticket__external_id", "requested_at").values_list(
-                "ticket__external_id", "admin__name", "state", "answer_due_at"
-            )
+            Engagement.objects.order_by(
+                "ticket__external_id", "requested_at", "admin__name"
+            ).values_list("ticket__external_id", "admin__name", "state", "answer_due_at")
         ),
         "urgent": list(
             UrgentRequest.objects.order_by("filed_at").values_list(
@@ -239,7 +239,7 @@ def _figures() -> dict:
             )
         ),
         "notifications": list(
-            Notification.objects.order_by("created_at", "subject").values_list(
+            Notification.objects.order_by("created_at", "subject", "user__username").values_list(
                 "user__username", "subject", "body", "created_at", "read_at"
             )
         ),
