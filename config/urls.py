@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from escalations import notification_views
+from escalations import account_views, notification_views
 from escalations import views as escalation_views
 
 urlpatterns = [
@@ -19,6 +19,8 @@ urlpatterns = [
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/lockouts/", account_views.lockouts, name="lockouts"),
+    path("accounts/lockouts/<int:pk>/unlock/", account_views.unlock, name="lockout_unlock"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

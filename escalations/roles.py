@@ -28,6 +28,7 @@ _AGENT = {
     + ["change_checklistanswer", "view_engagement", "add_engagement", "change_engagement"]
     + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"]
     + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"],
+    "reports": ["view_weekly_report"],
 }
 _SUPERVISOR_EXTRA = {
     "tickets": ["view_category", "add_category", "change_category"]
@@ -39,6 +40,8 @@ _SUPERVISOR_EXTRA = {
     + ["change_businesscalendar", "add_closure", "change_closure", "delete_closure"]
     + ["add_maintenancewindow", "change_maintenancewindow", "delete_maintenancewindow"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"],
+    "reports": ["view_reportdownload"],
+    "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 _MANAGER = {
     "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"],
@@ -49,6 +52,7 @@ _MANAGER = {
     + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"]
     + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"]
     + ["add_urgentrequest"],
+    "reports": ["view_weekly_report"],
 }
 
 

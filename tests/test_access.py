@@ -8,6 +8,7 @@ left out: it has its own staff checks (tested at the end).
 from __future__ import annotations
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -96,6 +97,8 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "notifications_read": (POST_ONLY, ALL),
     "password_change": (ALL, ALL),
     "password_change_done": (ALL, None),
+    "lockouts": ({S}, None),
+    "lockout_unlock": (POST_ONLY, {S}),
 }
 # Pages anyone may open: logging in and out.
 PUBLIC = {"login", "logout"}
@@ -142,7 +145,18 @@ def objects(db):
         business_impact="Nobody can print",
         reason="Board meeting",
     )
+    lockout = AccessAttempt.objects.create(
+        username="someone",
+        ip_address="10.0.0.9",
+        failures_since_start=9,
+        user_agent="x",
+        http_accept="x",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+    )
     return {
+        "lockout": lockout.pk,
         "external_id": engagement.ticket.external_id,
         "response_id": response.pk,
         "admins": engagement.admin.pk,
@@ -177,6 +191,8 @@ def pk_kind(name: str, path: str) -> str:
     """Which object a <pk> in this URL names."""
     if name.startswith("urgent:"):
         return "urgent"
+    if name.startswith("lockout"):
+        return "lockout"
     for marker, kind in PK_MARKERS:
         if marker in path:
             return kind
