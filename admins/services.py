@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from admins.models import Administrator, AdminResponse, Procedure, Purview, Service
+from escalations import audit
 from tickets.models import EventKind
 
 
@@ -27,9 +28,10 @@ def declare_purview(
         raise ValidationError({"declared_on": "The declaration date cannot be in the future."})
     now = timezone.now()
     with transaction.atomic():
-        Purview.objects.current().filter(service=service, admin=admin).update(
-            ended_at=now, ended_by=by, end_reason="Replaced by a newer declaration."
-        )
+        replaced = Purview.objects.current().filter(service=service, admin=admin)
+        pks = list(replaced.values_list("pk", flat=True))
+        replaced.update(ended_at=now, ended_by=by, end_reason="Replaced by a newer declaration.")
+        audit.changed_rows(Purview, pks, {"ended_at": (None, now)})
         try:
             # A savepoint: the refused insert must not leave the outer transaction broken.
             with transaction.atomic():
@@ -55,11 +57,13 @@ def end_purview(purview: Purview, *, by, reason: str) -> None:
     """Withdraw a declaration; it stays in the service's history with who, when and why."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why the declaration ends."})
+    now = timezone.now()
     updated = Purview.objects.filter(pk=purview.pk, ended_at=None).update(
-        ended_at=timezone.now(), ended_by=by, end_reason=reason.strip()
+        ended_at=now, ended_by=by, end_reason=reason.strip()
     )
     if not updated:
         raise ValidationError("This declaration has already ended.")
+    audit.changed(purview, {"ended_at": (None, now), "end_reason": ("", reason.strip())})
 
 
 def save_procedure(response: AdminResponse, *, title: str, body: str, by) -> Procedure:

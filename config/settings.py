@@ -50,6 +50,10 @@ CONFIDENTIALITY_BANNER = os.environ.get(
 )
 # Where the site is reached, for the links in emails (which have no request to build them from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Paper size of the weekly report's PDF.
+REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
+if REPORT_PAGE_SIZE not in ("A4", "Letter"):
+    raise ImproperlyConfigured(f"REPORT_PAGE_SIZE is A4 or Letter, not {REPORT_PAGE_SIZE!r}.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "escalations.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from escalations import account_views, notification_views
+from escalations import account_views, audit_views, notification_views
 from escalations import views as escalation_views
 
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
     path("accounts/lockouts/", account_views.lockouts, name="lockouts"),
     path("accounts/lockouts/<int:pk>/unlock/", account_views.unlock, name="lockout_unlock"),
     path(
@@ -33,3 +34,5 @@ urlpatterns = [
     ),
     path("django-admin/", admin.site.urls),
 ]
+
+handler403 = "escalations.audit_views.permission_denied"

@@ -221,7 +221,14 @@ class EngagementQuerySet(models.QuerySet):
 
     def withdraw(self, note: str) -> int:
         """Close the open ones without an answer (ticket done, taken back, moved on)."""
-        return self.open().update(state=EngagementState.WITHDRAWN, closed_note=note)
+        from escalations import audit
+
+        pks = list(self.open().values_list("pk", flat=True))
+        count = self.filter(pk__in=pks).update(state=EngagementState.WITHDRAWN, closed_note=note)
+        audit.changed_rows(
+            Engagement, pks, {"state": (EngagementState.OPEN, EngagementState.WITHDRAWN)}
+        )
+        return count
 
     def requested_since(self, since) -> EngagementQuerySet:
         return self if since is None else self.filter(requested_at__gte=since)
@@ -306,6 +313,7 @@ class Engagement(models.Model):
         timeline. The earliest answer sets the time to first response; a "no response" never
         does. Raises ValidationError for a time before the request or in the future."""
         from admins.models import AdminResponse, Outcome
+        from escalations import audit
         from tickets.models import EventKind
 
         outcome = Outcome(outcome)
@@ -360,7 +368,15 @@ class Engagement(models.Model):
                 )
             else:
                 mine.filter(state=EngagementState.OPEN).update(state=EngagementState.NO_RESPONSE)
+            before = (self.state, self.first_response_at)
             self.refresh_from_db()
+            audit.changed(
+                self,
+                {
+                    "state": (before[0], self.state),
+                    "first_response_at": (before[1], self.first_response_at),
+                },
+            )
             summary = f"{self.admin.name}: {outcome.label.lower()}"
             if channel:
                 summary += f" by {response.get_channel_display().lower()}"
@@ -625,3 +641,67 @@ class UrgentStepRecord(models.Model):
 
     def __str__(self) -> str:
         return self.get_step_display()
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+    LOGIN = "login", "Logged in"
+    LOGOUT = "logout", "Logged out"
+    LOGIN_FAILED = "login_failed", "Failed log-in"
+    DENIED = "denied", "Access refused"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries are never changed.")
+
+    def delete(self):
+        raise PermissionError("Audit entries are never deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which record, with the values before and after. Append-only:
+    the app can add entries but neither change nor delete them."""
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the system (scheduled checks) or an anonymous visitor.",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=16, choices=AuditAction)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="audit_at"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            models.Index(fields=["user", "-at"], name="audit_user"),
+            models.Index(fields=["action", "-at"], name="audit_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.target} by {self.username or 'system'}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are never deleted.")

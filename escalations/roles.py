@@ -36,7 +36,7 @@ _SUPERVISOR_EXTRA = {
     "admins": ["add_administrator", "change_administrator"]
     + ["add_service", "change_service", "add_purview", "change_purview", "change_procedure"],
     "escalations": ["change_guidesection", "add_scenario", "change_scenario"]
-    + ["add_checklistitem", "change_checklistitem", "change_servicetarget"]
+    + ["add_checklistitem", "change_checklistitem", "change_servicetarget", "view_auditentry"]
     + ["change_businesscalendar", "add_closure", "change_closure", "delete_closure"]
     + ["add_maintenancewindow", "change_maintenancewindow", "delete_maintenancewindow"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"],

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from admins.models import Administrator, Outcome, Purview
-from escalations import sla
+from escalations import audit, sla
 from escalations.models import (
     BusinessCalendar,
     ChecklistAnswer,
@@ -300,6 +300,7 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
         ).update(state=EngagementState.NO_RESPONSE)
         if not claimed:
             return False, None
+        audit.changed(engagement, {"state": (EngagementState.OPEN, EngagementState.NO_RESPONSE)})
         engagement.refresh_from_db()
         engagement.record_response(
             outcome=Outcome.NO_RESPONSE, channel="", responded_at=now, by=None

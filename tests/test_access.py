@@ -98,6 +98,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "password_change": (ALL, ALL),
     "password_change_done": (ALL, None),
     "lockouts": ({S}, None),
+    "audit_log": ({S}, None),
     "lockout_unlock": (POST_ONLY, {S}),
 }
 # Pages anyone may open: logging in and out.

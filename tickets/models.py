@@ -280,6 +280,9 @@ class Ticket(models.Model):
                 raise ValidationError(
                     f"The tier changed meanwhile to {self.get_tier_display()}; check it again."
                 )
+            from escalations import audit
+
+            audit.changed(self, {"tier": (before, self.get_tier_display())})
             return self.events.create(
                 by=by,
                 kind=EventKind.TIER_CHANGED,
@@ -340,8 +343,9 @@ class Ticket(models.Model):
                     f"it cannot be {EventKind(kind).label.lower()} now."
                 )
             self.refresh_from_db()
-            from escalations import sla
+            from escalations import audit, sla
 
+            audit.changed(self, {"status": (before, self.get_status_display())})
             sla.refresh(self)
             if kind in (EventKind.RESOLVED, EventKind.CLOSED):
                 # Nobody is waiting for an admin on a finished ticket.

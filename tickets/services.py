@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from escalations import sla
+from escalations import audit, sla
 from escalations.roles import display_name
 from tickets.models import EventKind, Ticket, TicketEvent
 
@@ -117,6 +117,7 @@ def update_ticket(
                 ),
             )
         now = timezone.now()
+        audit.changed(current, {d.field: (d.before, d.after) for d in diffs})
         TicketEvent.objects.bulk_create(
             TicketEvent(
                 ticket=ticket,
@@ -164,6 +165,7 @@ def change_fields(
         Ticket.objects.filter(pk=ticket.pk).update(
             **stored, version=F("version") + 1, updated_at=at
         )
+        audit.changed(ticket, {d.field: (d.before, d.after) for d in diffs})
         TicketEvent.objects.bulk_create(
             TicketEvent(
                 ticket=ticket,
