@@ -10,7 +10,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint format lock check-system clean
+.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-load
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ format: install-dev ## Apply ruff's formatting and safe fixes
 test: install-dev check-system lint ## Lint, then the whole suite: unit, view and browser tests
 	$(MANAGE) makemigrations --check --dry-run -v 0 --settings=config.settings_test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install ## Page timings and SQL query counts on a seeded 100,000-ticket SQLite database
+	$(PY) -m benchmarks.pages $(BENCH_ARGS)
+
+bench-load: install ## 20 users for 60 s against gunicorn, on SQLite, then on a throwaway PostgreSQL
+	$(PY) -m benchmarks.load $(BENCH_ARGS)
 
 lock: ## Recompile the hashed lock files from pyproject.toml (needs uv)
 	UV_PYTHON_DOWNLOADS=never uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock

@@ -226,5 +226,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports each layout step at INFO; a PDF would write a dozen lines.
+        "weasyprint.progress": {"level": "WARNING"},
+        # django-axes logs every log-in check at INFO; failures still reach the audit log.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -107,6 +107,7 @@ class AdminOptions:
         declared = (
             Purview.objects.current()
             .filter(service=service, admin__active=True)
+            .select_related("admin")  # first_suggestion() returns it
             .order_by("role", "declared_on", "id")
             if service
             else []

@@ -23,11 +23,6 @@ DASHBOARD_ROWS = 15
 DASHBOARD_ADMINS = 8
 
 
-def coming_soon(request: HttpRequest, *, title: str, description: str) -> HttpResponse:
-    """A page whose feature has not landed yet says so plainly instead of failing."""
-    return render(request, "coming_soon.html", {"title": title, "description": description})
-
-
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     open_escalations = Ticket.objects.open().escalated()

@@ -46,7 +46,7 @@ PAGES = {
         "/sla/calendar/",
         "FIRST:/urgent/",
     ],
-    "manager": ["/", "/urgent/new/"],
+    "manager": ["/", "/urgent/new/", "/reports/weekly/", "FIRST:/reports/weekly/"],
 }
 
 

@@ -93,6 +93,8 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "sla:window_new": (POST_ONLY, {S}),
     "sla:window_delete": (POST_ONLY, {S}),
     "reports:weekly": (ALL, None),
+    "reports:week": (ALL, None),
+    "reports:week_pdf": (ALL, None),
     "notifications": (ALL, None),
     "notifications_read": (POST_ONLY, ALL),
     "password_change": (ALL, ALL),
@@ -157,6 +159,7 @@ def objects(db):
         post_data="",
     )
     return {
+        "week": "2026-W01",
         "lockout": lockout.pk,
         "external_id": engagement.ticket.external_id,
         "response_id": response.pk,

@@ -232,6 +232,9 @@ class Ticket(models.Model):
             models.Index(fields=["department", "-opened_at"], name="ticket_department_opened"),
             models.Index(fields=["tier", "status", "-opened_at"], name="ticket_tier_status"),
             models.Index(fields=["next_due_at"], name="ticket_next_due"),
+            # Open tickets due before a time (the dashboard's SLA panel): without it SQLite
+            # walks every open ticket through the status index.
+            models.Index(fields=["status", "next_due_at"], name="ticket_status_next_due"),
         ]
         constraints = [
             models.CheckConstraint(

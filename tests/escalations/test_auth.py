@@ -100,12 +100,6 @@ def test_base_layout_shows_names_banner_and_navigation(agent_client, settings):
     assert "http://" not in html.split("<body")[0] and "https://" not in html.split("<body")[0]
 
 
-def test_pages_not_built_yet_say_coming_soon(agent_client):
-    response = agent_client.get(reverse("reports:weekly"))
-    assert response.status_code == 200
-    assert b"Coming soon" in response.content
-
-
 def test_supervisor_edits_categories_in_django_admin_but_agent_cannot(client, supervisor, agent):
     url = "/django-admin/tickets/category/"
     client.force_login(agent)

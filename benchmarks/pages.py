@@ -1,0 +1,242 @@
+"""Server time and SQL queries of the main pages, on a seeded SQLite database.
+
+    .venv/bin/python -m benchmarks.pages [--tickets 100000] [--small 1000] [--repeat 30]
+
+Builds benchmarks/.data/bench-<N>.sqlite3 with ``seed_demo --tickets N`` the first time (and
+the small one for the query-count comparison), migrates both every run, then measures each
+page in a child process with the Django test client, in-process: the median and 95th
+percentile of repeated requests, the SQL queries of one request, and the ratio of the median
+to a cheap login-required page (the notifications list) measured in the same run. Prints a
+table and writes it as JSON to benchmarks/results/pages-<date>.json.
+
+Timed requests run with settings.DEBUG off, so no query is logged while the clock runs;
+queries are counted on one separate request in CaptureQueriesContext, which turns logging on
+only inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from benchmarks.common import (
+    PYTHON,
+    RESULTS,
+    ROOT,
+    django_env,
+    log,
+    machine,
+    percentile,
+    sqlite_db,
+)
+
+P95_TARGET_MS = 150
+PDF_TARGET_MS = 3000
+QUERY_TARGET = 20
+BASELINE = "baseline: notifications"
+
+
+def pages() -> list[tuple[str, str, str, int]]:
+    """(key, label, URL, repeats divisor) for the run's database; data-dependent URLs point at the
+    heaviest example: the ticket and the administrator with the most requests."""
+    from django.db.models import Count
+    from django.urls import NoReverseMatch, reverse
+
+    from escalations.models import Engagement
+    from tickets.models import OPEN_STATUSES, Ticket
+
+    total = Ticket.objects.count()
+    deep = max(1, total // 50 // 2)  # the middle page of the unfiltered list (50 a page)
+    # The ticket pages with the most on them: an open escalation (every hand-off form shows)
+    # and a finished ticket, each the one with the most requests to admins.
+    with_requests = Ticket.objects.annotate(n=Count("engagements")).order_by("-n", "id")
+    open_one = with_requests.open().escalated().filter(service__isnull=False).first()
+    done_one = with_requests.exclude(status__in=OPEN_STATUSES).first()
+    admin = Engagement.objects.values("admin").annotate(n=Count("id")).order_by("-n", "admin")
+    admin_id = admin[0]["admin"] if admin else None
+    tickets = reverse("tickets:list")
+    result = [
+        ("baseline", BASELINE, reverse("notifications"), 1),
+        ("dashboard", "dashboard", reverse("dashboard"), 1),
+        ("list", "tickets: page 1", tickets, 1),
+        ("list_deep", f"tickets: page {deep}", f"{tickets}?page={deep}", 1),
+        ("list_open", "tickets: open only", f"{tickets}?open_only=on", 1),
+        ("list_escalate", "tickets: tier escalate", f"{tickets}?tier=escalate", 1),
+        ("list_breached", "tickets: SLA breached", f"{tickets}?sla=breached", 1),
+        ("list_search", "tickets: search", f"{tickets}?q=printer", 1),
+    ]
+    for key, label, ticket in (
+        ("detail_open", "ticket: open escalation", open_one),
+        ("detail_done", "ticket: resolved", done_one),
+    ):
+        if ticket:
+            result.append((key, label, ticket.get_absolute_url(), 1))
+    result += [
+        ("admins", "admins: list (30 days)", reverse("admins:list"), 1),
+        ("admins_all", "admins: summary (all)", reverse("admins:list") + "?period=all", 1),
+    ]
+    if admin_id:
+        result.append(("admin", "admin page", reverse("admins:detail", args=[admin_id]), 1))
+    result.append(("purview", "purview matrix", reverse("admins:purview"), 1))
+    try:
+        from reports.weekly import current_week
+
+        week = str(current_week().previous)
+        result += [
+            ("week", "weekly report", reverse("reports:week", args=[week]), 1),
+            ("week_pdf", "weekly report PDF", reverse("reports:week_pdf", args=[week]), 6),
+        ]
+    except (ImportError, NoReverseMatch):
+        log("  (no weekly report in this checkout yet: skipped)")
+    return result
+
+
+def measure(repeat: int, warmup: int) -> dict:
+    """Runs inside the child process, with SQLITE_PATH set: every page, timed and counted."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.models import Ticket
+
+    # Timed requests log no queries; CaptureQueriesContext forces logging on inside it only.
+    settings.DEBUG = False
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username="supervisor"))
+    rows = []
+    for key, name, url, divisor in pages():
+        runs = max(3, repeat // divisor)
+        for _ in range(warmup):
+            _get(client, url)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            size = _get(client, url)
+            times.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            _get(client, url)
+        rows.append(
+            {
+                "key": key,
+                "page": name,
+                "url": url,
+                "runs": runs,
+                "p50_ms": round(percentile(times, 50), 1),
+                "p95_ms": round(percentile(times, 95), 1),
+                "max_ms": round(max(times), 1),
+                "queries": len(queries),
+                "bytes": size,
+            }
+        )
+        log(f"  {name:<26} p50 {rows[-1]['p50_ms']:>7.1f} ms  {len(queries):>3} queries")
+    return {"tickets": Ticket.objects.count(), "pages": rows}
+
+
+def _get(client, url: str) -> int:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} answered {response.status_code}")
+    if response.streaming:
+        return len(b"".join(response.streaming_content))
+    return len(response.content)
+
+
+def run_child(db: Path, repeat: int, warmup: int) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(  # noqa: S603 - this script, with fixed arguments
+            [PYTHON, "-m", "benchmarks.pages", "--child", out.name]
+            + ["--repeat", str(repeat), "--warmup", str(warmup)],
+            cwd=ROOT,
+            env=django_env(SQLITE_PATH=str(db)),
+            check=True,
+        )
+        return json.loads(Path(out.name).read_text())
+
+
+def table(big: dict, small: dict | None) -> str:
+    base = next(p for p in big["pages"] if p["key"] == "baseline")["p50_ms"]
+    small_queries = {p["key"]: p["queries"] for p in (small or {}).get("pages", [])}
+    head = f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'x base':>7} {'queries':>8}"
+    if small:
+        head += f" {'q @' + format(small['tickets'], ','):>10}"
+    lines = [f"{big['tickets']:,} tickets", head + "  target", "-" * (len(head) + 8)]
+    for page in big["pages"]:
+        key = page["key"]
+        pdf = key == "week_pdf"
+        limit = PDF_TARGET_MS if pdf else P95_TARGET_MS
+        ok = page["p95_ms"] < limit and page["queries"] < QUERY_TARGET
+        if small and small_queries.get(key) != page["queries"]:
+            ok = False
+        line = (
+            f"{page['page']:<26} {page['p50_ms']:>8.1f} {page['p95_ms']:>8.1f}"
+            f" {page['p50_ms'] / base:>7.1f} {page['queries']:>8}"
+        )
+        if small:
+            line += f" {small_queries.get(key, '-'):>10}"
+        lines.append(line + ("  ok" if ok else "  MISS"))
+    lines.append(
+        f"targets: p95 < {P95_TARGET_MS} ms (PDF < {PDF_TARGET_MS} ms), < {QUERY_TARGET} "
+        "queries, the same queries at both sizes; x base = p50 / the baseline's p50"
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument(
+        "--small", type=int, default=1_000, help="tickets in the query-count comparison; 0 skips"
+    )
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests a page (PDF: /6)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--db", type=Path, help="measure this SQLite file instead of building")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        Path(args.child).write_text(json.dumps(measure(args.repeat, args.warmup)))
+        return
+
+    big_db = args.db or sqlite_db(args.tickets)
+    small = None
+    if args.small:
+        log(f"Counting queries at {args.small:,} tickets…")
+        small = run_child(sqlite_db(args.small), repeat=3, warmup=1)
+    log(f"Timing {big_db.name}…")
+    big = run_child(big_db, args.repeat, args.warmup)
+    text = table(big, small)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"pages-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "when": datetime.now().isoformat(timespec="seconds"),
+                "machine": machine(),
+                "database": "sqlite",
+                "repeat": args.repeat,
+                "results": big,
+                "small": small,
+                "table": text,
+            },
+            indent=2,
+        )
+    )
+    print(f"written to {out.relative_to(ROOT)}")
+    if os.environ.get("BENCH_STRICT") and "MISS" in text:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

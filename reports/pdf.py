@@ -1,0 +1,54 @@
+"""The weekly report as a PDF: the page's own template, laid out by WeasyPrint with the print
+stylesheet. The stylesheet is parsed once per process and page size, then reused."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from reports.weekly import WeeklyReport
+
+PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
+
+# WeasyPrint reports every layout step at INFO; one PDF would put a dozen lines in the log.
+
+
+def _weasyprint():
+    # Imported on first use: it takes about half a second, which no other page should pay.
+    import weasyprint
+
+    return weasyprint
+
+
+@lru_cache(maxsize=len(PAGE_SIZES))
+def stylesheets(page_size: str) -> tuple:
+    """print.css and the paper size, parsed once: parsing costs more than a page of layout."""
+    css = _weasyprint().CSS
+    return (
+        css(filename=finders.find("css/print.css")),
+        css(string=f"@page {{ size: {PAGE_SIZES[page_size]}; }}"),
+    )
+
+
+def context(report: WeeklyReport) -> dict:
+    """What the report templates need besides the report, with or without a request."""
+    return {
+        "report": report,
+        "ORGANIZATION_NAME": settings.ORGANIZATION_NAME,
+        "SUPPORT_CENTER_NAME": settings.SUPPORT_CENTER_NAME,
+        "CONFIDENTIALITY_BANNER": settings.CONFIDENTIALITY_BANNER,
+        "TIME_ZONE": settings.TIME_ZONE,
+    }
+
+
+def render_pdf(report: WeeklyReport) -> bytes:
+    html = render_to_string("reports/weekly_report_pdf.html", {**context(report), "pdf": True})
+    document = _weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR))
+    return document.write_pdf(stylesheets=list(stylesheets(settings.REPORT_PAGE_SIZE)))
+
+
+def filename(report: WeeklyReport) -> str:
+    return f"weekly-report-{report.week}.pdf"

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from admins.models import Channel, Outcome
+from reports.models import ReportDownload
+from reports.weeks import IsoWeek
+from tests.factories import (
+    AdministratorFactory,
+    EngagementFactory,
+    ManagerFactory,
+    TicketFactory,
+    UserFactory,
+)
+from tests.reports.conftest import PREVIOUS, WEEK, may
+
+PICKER = reverse("reports:weekly")
+PAGE = reverse("reports:week", args=[WEEK])
+PDF = reverse("reports:week_pdf", args=[WEEK])
+
+
+def pdf_text(response) -> str:
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(content))
+    # Words only: where a line wraps depends on the layout, not on the figures.
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_urls_spell_the_iso_week():
+    assert PAGE == "/reports/weekly/2026-W20/"
+    assert PDF == "/reports/weekly/2026-W20.pdf"
+    assert reverse("reports:week", args=[IsoWeek(2026, 3)]) == "/reports/weekly/2026-W03/"
+
+
+@pytest.mark.parametrize("url", [PICKER, PAGE, PDF])
+def test_anonymous_is_sent_to_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not ReportDownload.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["agent_client", "supervisor_client", "manager_client"])
+def test_every_role_may_read_reports(request, db, frozen, role):
+    client = request.getfixturevalue(role)
+    assert client.get(PICKER).status_code == 200
+    assert client.get(PAGE).status_code == 200
+    response = client.get(PDF)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_user_without_a_role_is_refused(client, db, frozen):
+    client.force_login(UserFactory())
+    for url in (PICKER, PAGE, PDF):
+        assert client.get(url).status_code == 403
+    assert not ReportDownload.objects.exists()
+
+
+def test_reports_answer_only_get(manager_client, frozen):
+    assert manager_client.post(PAGE).status_code == 405
+    assert manager_client.post(PDF).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/weekly/2026-W54/",
+        "/reports/weekly/2026-W00/",
+        "/reports/weekly/2025-W53/",
+        "/reports/weekly/2026-W54.pdf",
+        "/reports/weekly/2026-W00.pdf",
+        "/reports/weekly/last-week/",
+        "/reports/weekly/2026-47/",
+        "/reports/weekly/1066-W40/",
+        # Weeks that have not started yet.
+        "/reports/weekly/2026-W24/",
+        "/reports/weekly/2027-W01.pdf",
+    ],
+)
+def test_impossible_and_future_weeks_are_not_found(manager_client, frozen, path):
+    assert manager_client.get(path).status_code == 404
+    assert not ReportDownload.objects.exists()
+
+
+def test_picker_lists_the_weeks_with_data_newest_first(manager_client, known_week):
+    TicketFactory(opened_at=may(27, 9))  # 2026-W22, the current week in the frozen clock
+    response = manager_client.get(PICKER)
+    assert response.status_code == 200
+    rows = [(str(r["week"]), r["tickets"], r["current"]) for r in response.context["weeks"]]
+    assert rows == [
+        ("2026-W22", 1, False),
+        ("2026-W21", 1, False),
+        ("2026-W20", 6, False),
+        ("2026-W19", 2, False),
+    ]
+    html = response.content.decode()
+    assert 'href="/reports/weekly/2026-W20/"' in html
+    assert 'href="/reports/weekly/2026-W20.pdf"' in html
+    assert "Current week" not in html
+
+
+def test_picker_marks_the_current_week(manager_client, frozen):
+    TicketFactory(opened_at=frozen)
+    response = manager_client.get(PICKER)
+    (row,) = response.context["weeks"]
+    assert (str(row["week"]), row["current"]) == ("2026-W23", True)
+    assert "Current week" in response.content.decode()
+
+
+def test_picker_without_data_says_so(manager_client, frozen, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = manager_client.get(PICKER)
+    assert response.context["weeks"] == []
+    assert "no week to report on" in response.content.decode()
+
+
+def test_a_typed_week_opens_its_report(manager_client, frozen):
+    response = manager_client.get(PICKER, {"week": "2026-W20"})
+    assert response.status_code == 302
+    assert response["Location"] == PAGE
+
+
+@pytest.mark.parametrize("typed", ["2026-W54", "soon", "2026-W30"])
+def test_a_typed_week_that_has_no_report_is_explained(manager_client, frozen, typed):
+    response = manager_client.get(PICKER, {"week": typed})
+    assert response.status_code == 200
+    assert f"“{typed}” is not a week with a report" in response.content.decode()
+
+
+def test_report_page_shows_the_sections_and_figures(manager_client, known_week, settings):
+    response = manager_client.get(PAGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Weekly report 2026-W20 <small" in html
+    assert "11–17 May 2026" in html
+    for heading in (
+        "The week in figures",
+        "The last 8 weeks",
+        "By tier",
+        "By category",
+        "SLA met and breached, by priority",
+        "Requests to administrators and their responses",
+        "Admin response summary for the week",
+        "No responses and declines without redirect",
+        "Open escalations at the end of the week",
+        "Off-policy direct messages",
+        "Definitions",
+    ):
+        assert heading in html, heading
+    assert "MTTA (mean time to acknowledge)" in html
+    assert "MTTE (mean time to escalate)" in html
+    assert '<th scope="row">Tickets logged</th>' in html
+    assert "<strong>6</strong></td>" in html
+    assert "up 200%" in html
+    assert html.count('<svg class="trend-chart"') == 2
+    assert 'href="/reports/weekly/2026-W20.pdf"' in html
+    assert f'href="/reports/weekly/{PREVIOUS}/"' in html
+    assert 'href="/tickets/9005/"' in html
+    # Managers do not see who downloaded the report.
+    assert "Recent downloads" not in html
+    assert response.context["downloads"] is None
+
+
+def test_each_pdf_download_is_recorded(manager_client, manager, known_week, frozen):
+    response = manager_client.get(PDF)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="weekly-report-2026-W20.pdf"'
+    b"".join(response.streaming_content)
+    download = ReportDownload.objects.get()
+    assert (download.user, download.week_start, download.downloaded_at) == (
+        manager,
+        IsoWeek(2026, 20).monday,
+        frozen,
+    )
+    manager_client.get(PDF)
+    assert ReportDownload.objects.count() == 2
+
+
+def test_supervisors_see_the_last_downloads_of_the_week(supervisor_client, known_week):
+    max_ = ManagerFactory(username="max", first_name="Max", last_name="Manager")
+    ReportDownload.objects.create(user=max_, week_start=IsoWeek(2026, 20).monday)
+    ReportDownload.objects.create(user=max_, week_start=IsoWeek(2026, 19).monday)
+    response = supervisor_client.get(PAGE)
+    html = response.content.decode()
+    assert "Recent downloads of this week" in html
+    assert [d.week_start for d in response.context["downloads"]] == [IsoWeek(2026, 20).monday]
+    assert "Max Manager" in html
+
+
+def test_the_download_list_needs_the_permission(supervisor_client, supervisor, known_week):
+    supervisor.groups.get().permissions.remove(
+        Permission.objects.get(codename="view_reportdownload")
+    )
+    assert supervisor_client.get(PAGE).context["downloads"] is None
+
+
+def test_pdf_holds_the_figures_and_the_organisation(manager_client, known_week, settings):
+    settings.ORGANIZATION_NAME = "Northwind School District"
+    settings.SUPPORT_CENTER_NAME = "Service Desk"
+    text = pdf_text(manager_client.get(PDF))
+    assert "Northwind School District · Service Desk" in text
+    assert "Weekly report 2026-W20 · 11–17 May 2026" in text
+    assert "Page 1 of" in text
+    for expected in (
+        "Tickets logged",
+        "Tickets logged 6 ▲ up 200% (2)",
+        "Escalation rate",
+        "50%",
+        "MTTA",
+        "2.0 h",
+        "MTTE",
+        "2.7 h",
+        "Resolution SLA met",
+        "33%",
+        "Dana Whitfield",
+        "#9006",
+        "#9005",
+        "Declined without redirect",
+        "MTTA (mean time to acknowledge)",
+    ):
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize(("size", "width"), [("A4", 595), ("Letter", 612)])
+def test_pdf_paper_size_follows_the_setting(manager_client, frozen, settings, size, width):
+    settings.REPORT_PAGE_SIZE = size
+    content = b"".join(manager_client.get(PDF).streaming_content)
+    assert round(float(PdfReader(io.BytesIO(content)).pages[0].mediabox.width)) == width
+
+
+def add_activity(n: int) -> None:
+    """n more tickets in the week, each escalated, answered (some by direct message), some
+    declined: more rows in every table of the report."""
+    admins = [AdministratorFactory() for _ in range(3)]
+    for i in range(n):
+        ticket = TicketFactory(
+            opened_at=may(14, 9, i % 60), resolved_at=may(16, 9), status="resolved"
+        )
+        engagement = EngagementFactory(
+            ticket=ticket,
+            admin=admins[i % 3],
+            kind="escalate",
+            reason="x",
+            requested_at=may(14, 10),
+        )
+        engagement.record_response(
+            outcome=Outcome.DECLINED if i % 2 else Outcome.ACCEPTED,
+            channel=Channel.DIRECT_MESSAGE if i % 3 else Channel.TICKET,
+            responded_at=may(14, 11),
+            by=engagement.requested_by,
+        )
+
+
+@pytest.mark.parametrize("url", [PAGE, PDF])
+def test_queries_do_not_grow_with_the_data(supervisor_client, known_week, url):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = supervisor_client.get(url)
+            assert response.status_code == 200
+        return len(queries)
+
+    small = count()
+    add_activity(15)
+    assert count() == small
+    add_activity(30)
+    assert count() == small
+
+
+def test_report_page_query_budget(supervisor_client, known_week, django_assert_max_num_queries):
+    add_activity(20)
+    with django_assert_max_num_queries(35):
+        supervisor_client.get(PAGE)
