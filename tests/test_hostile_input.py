@@ -53,7 +53,10 @@ HOSTILE = [
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(max_size=200),
-    st.text(min_size=5000, max_size=12000),
+    # Very long text, built cheaply: one drawn character repeated, then a random tail.
+    st.tuples(
+        st.characters(blacklist_categories=("Cs",)), st.integers(5000, 12000), st.text(max_size=20)
+    ).map(lambda t: t[0] * t[1] + t[2]),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
 )
 field_values = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_size=3))
@@ -167,8 +170,14 @@ def collect_forms(client: Client, world: dict) -> list[tuple[str, list[str]]]:
 
 HYPOTHESIS = settings(
     max_examples=60,
+    # The same examples on every run, so CI never fails on a draw nobody can replay.
+    derandomize=True,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 

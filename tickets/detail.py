@@ -57,7 +57,11 @@ def render_detail(
         **handoff_context(request, ticket, bound),
     }
     if request.user.has_perm("tickets.change_ticket"):
-        context["edit_form"] = bound.get("edit_form") or TicketEditForm(instance=ticket)
+        # With the whole timeline loaded, its newest event is known without another query.
+        seen = None if context["more_events"] else max((e.pk for e in events), default=0)
+        context["edit_form"] = bound.get("edit_form") or TicketEditForm(
+            instance=ticket, seen_event=seen
+        )
         if ticket.tier != Tier.ESCALATE:
             context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})
         context["note_form"] = NoteForm()

@@ -143,7 +143,7 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
         model = Ticket
         fields = EDITABLE_FIELDS
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, seen_event: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_fields()
         ticket = self.instance
@@ -161,8 +161,11 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
             self.fields["status"].disabled = True
         if not self.is_bound:
             self.initial["version"] = ticket.version
+            # The page passes the newest event it shows when it shows them all.
             self.initial["seen_event"] = (
-                ticket.events.order_by("-id").values_list("id", flat=True).first() or 0
+                seen_event
+                if seen_event is not None
+                else ticket.events.order_by("-id").values_list("id", flat=True).first() or 0
             )
 
     def clean_opened_at(self):

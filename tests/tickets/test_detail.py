@@ -1,9 +1,24 @@
 from __future__ import annotations
 
-from django.urls import reverse
+import re
+from datetime import timedelta
 
-from tests.factories import AdministratorFactory, AgentFactory, TicketFactory
-from tickets.models import EventKind, Status, Ticket, Tier
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import (
+    AdministratorFactory,
+    AgentFactory,
+    EngagementFactory,
+    PurviewFactory,
+    ServiceFactory,
+    TicketFactory,
+)
+from tickets.detail import TIMELINE_LIMIT
+from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
 
 
 def edit_data(ticket: Ticket, **overrides) -> dict:
@@ -58,6 +73,38 @@ def test_detail_query_count_is_bounded(agent_client, django_assert_max_num_queri
         ticket.events.create(kind=EventKind.CHANGED, field="title", before=str(n), after="x")
     with django_assert_max_num_queries(22):
         agent_client.get(ticket.get_absolute_url())
+
+
+def test_declared_owner_costs_the_ticket_page_no_extra_query(agent_client):
+    """The owner suggested for an escalation comes with its declaration, so a service with
+    declarations costs the page the same queries as a service without."""
+    declared, undeclared = ServiceFactory(), ServiceFactory()
+    PurviewFactory(service=declared)
+    PurviewFactory(service=declared, role="backup")
+    counts = []
+    for service in (declared, undeclared):
+        ticket = TicketFactory(service=service)
+        EngagementFactory(ticket=ticket)
+        with CaptureQueriesContext(connection) as queries:
+            assert agent_client.get(ticket.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("events", [3, TIMELINE_LIMIT + 5])
+def test_edit_form_carries_the_newest_event_shown_or_not(agent_client, events):
+    # The newest event by id is the oldest by time, so with a cut timeline it is not shown
+    # and the form must still carry it.
+    ticket = TicketFactory()
+    now = timezone.now()
+    TicketEvent.objects.bulk_create(
+        TicketEvent(ticket=ticket, kind=EventKind.CHANGED, at=now - timedelta(minutes=n))
+        for n in range(events)
+    )
+    newest = ticket.events.order_by("-id").values_list("id", flat=True).first()
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    field = re.search(r'<input[^>]*name="seen_event"[^>]*>', html).group(0)
+    assert f'value="{newest}"' in field
 
 
 def test_edit_records_each_change_before_and_after(agent_client, agent):
