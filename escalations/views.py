@@ -144,20 +144,27 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _scenario_form(request: HttpRequest, scenario: Scenario) -> HttpResponse:
-    form = ScenarioForm(request.POST or None, instance=scenario)
-    if request.method == "POST" and form.is_valid():
-        scenario = form.save(commit=False)
-        scenario.updated_by = request.user
-        scenario.save()
-        messages.success(request, f"Scenario “{scenario.scenario}” saved.")
-        return redirect("escalations:guide")
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _save_with_author(
         request,
-        "escalations/scenario_form.html",
-        {"form": form, "scenario": scenario},
-        status=status,
+        ScenarioForm(request.POST or None, instance=scenario),
+        template="escalations/scenario_form.html",
+        context={"scenario": scenario},
+        saved=lambda obj: f"Scenario “{obj.scenario}” saved.",
+        then="escalations:guide",
     )
+
+
+def _save_with_author(request, form, *, template, context, saved, then) -> HttpResponse:
+    """The editor form shared by scenarios and checklist items: save with who changed it,
+    or show the errors (400 on a plain POST)."""
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.updated_by = request.user
+        obj.save()
+        messages.success(request, saved(obj))
+        return redirect(then)
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 @require_GET
@@ -183,14 +190,11 @@ def checklist_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _checklist_item_form(request: HttpRequest, item: ChecklistItem) -> HttpResponse:
-    form = ChecklistItemForm(request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        item = form.save(commit=False)
-        item.updated_by = request.user
-        item.save()
-        messages.success(request, f"Checklist item “{item.text}” saved.")
-        return redirect("escalations:checklist")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "escalations/checklist_item_form.html", {"form": form, "item": item}, status=status
+    return _save_with_author(
+        request,
+        ChecklistItemForm(request.POST or None, instance=item),
+        template="escalations/checklist_item_form.html",
+        context={"item": item},
+        saved=lambda obj: f"Checklist item “{obj.text}” saved.",
+        then="escalations:checklist",
     )
