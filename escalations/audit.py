@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import models
@@ -27,8 +28,11 @@ from escalations.models import AuditAction, AuditEntry
 
 # The records that are evidence, and columns that are bookkeeping rather than content.
 AUDITED = {
-    "tickets.Ticket": {"version", "updated_at", "next_due_at", "warned_for", "breach_notified_for"},
-    "escalations.Engagement": set(),
+    # The SLA clock columns are derived from the audited fields and the calendar.
+    "tickets.Ticket": {"version", "updated_at", "next_due_at", "warned_for", "breach_notified_for"}
+    | {"first_responded_at", "response_due_at", "resolution_due_at", "sla_paused_at"}
+    | {"sla_paused_seconds"},
+    "escalations.Engagement": {"answer_due_at", "first_response_seconds"},
     "escalations.ChecklistAnswer": set(),
     "escalations.ChecklistItem": {"updated_at"},
     "escalations.ServiceTarget": {"updated_at"},
@@ -65,7 +69,10 @@ class AuditMiddleware:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+    """The client's address, the way the log-in lock sees it (proxies included)."""
+    if request is None:
+        return None
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
 
 
 def record(

@@ -16,6 +16,7 @@ from django.views.defaults import permission_denied as django_permission_denied
 from escalations import audit
 from escalations.htmx import wants_partial
 from escalations.models import AuditAction, AuditEntry
+from tickets.filters import BoundedDateFilter
 
 PAGE_SIZE = 50
 
@@ -33,13 +34,13 @@ class AuditFilter(django_filters.FilterSet):
     target_type = django_filters.ChoiceFilter(
         label="Record", choices=target_types, empty_label="Any record"
     )
-    after = django_filters.DateFilter(
+    after = BoundedDateFilter(
         field_name="at",
         lookup_expr="date__gte",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    before = django_filters.DateFilter(
+    before = BoundedDateFilter(
         field_name="at",
         lookup_expr="date__lte",
         label="To",

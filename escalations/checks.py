@@ -7,6 +7,7 @@ second re-routing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from escalations.roles import SUPERVISOR
 from tickets.models import Ticket
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,29 +74,41 @@ def _overdue_engagements(now: datetime, report: CheckReport) -> None:
     )
     people = None
     for engagement in overdue[:BATCH]:
-        previous_admin = engagement.admin
-        logged, new = services.record_silence(engagement, now=now)
-        if not logged:
+        try:
+            # The silence and its notices commit together: never one without the other.
+            with transaction.atomic():
+                people = people if people is not None else supervisors()
+                logged, new = _silence(engagement, now, people)
+        except Exception:
+            # One bad request must not stop the scan for every other one.
+            logger.exception("check_sla could not handle engagement %s", engagement.pk)
             continue
-        report.silences += 1
-        people = people if people is not None else supervisors()
-        context = {"engagement": engagement, "backup": new.admin if new else None}
-        url = engagement.ticket.get_absolute_url()
-        with transaction.atomic():
-            notify.notify(
-                people, template="no_response", context=context, url=url, ticket=engagement.ticket
-            )
-            notify.email_admin(
-                previous_admin, template="no_response_admin", context=context, url=url
-            )
-            if new is not None:
-                report.rerouted += 1
-                notify.email_admin(
-                    new.admin,
-                    template="engagement_rerouted",
-                    context={"engagement": new, "previous": previous_admin},
-                    url=url,
-                )
+        if logged:
+            report.silences += 1
+            report.rerouted += new is not None
+
+
+def _silence(engagement: Engagement, now: datetime, people: list) -> tuple[bool, Engagement | None]:
+    """Log one overdue request's silence, re-route it, and tell the supervisors, the silent
+    admin and the backup. Call inside a transaction: mail leaves only after it commits."""
+    previous_admin = engagement.admin
+    logged, new = services.record_silence(engagement, now=now)
+    if not logged:
+        return False, None
+    context = {"engagement": engagement, "backup": new.admin if new else None}
+    url = engagement.ticket.get_absolute_url()
+    notify.notify(
+        people, template="no_response", context=context, url=url, ticket=engagement.ticket
+    )
+    notify.email_admin(previous_admin, template="no_response_admin", context=context, url=url)
+    if new is not None:
+        notify.email_admin(
+            new.admin,
+            template="engagement_rerouted",
+            context={"engagement": new, "previous": previous_admin},
+            url=url,
+        )
+    return True, new
 
 
 def _notify_tickets(

@@ -20,6 +20,7 @@ from escalations.models import (
     GuideSection,
     Scenario,
 )
+from tickets.forms import BoundedDateTimeField
 from tickets.models import Tier
 
 
@@ -230,7 +231,7 @@ class ResponseForm(forms.Form):
         required=False,
         help_text="How the admin answered. A direct message is recorded as off-policy.",
     )
-    responded_at = forms.DateTimeField(
+    responded_at = BoundedDateTimeField(
         label="When",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

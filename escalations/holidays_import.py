@@ -12,9 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from escalations import sla
+from escalations import audit, sla
 from escalations.calendar import Calendar
-from escalations.models import Closure, ServiceTarget
+from escalations.models import (
+    AuditAction,
+    BusinessCalendar,
+    Closure,
+    Engagement,
+    ServiceTarget,
+)
 from tickets.models import Ticket
 
 SOURCE_PREFIX = "holidays:"
@@ -83,6 +89,11 @@ def import_holidays(country: str, subdivision: str, year: int) -> tuple[int, int
         ]
         # Another import at the same moment may add the same day: keep theirs.
         Closure.objects.bulk_create(new, ignore_conflicts=True)
+        # bulk_create sends no signal: put each added day on the audit log here.
+        for closure in Closure.objects.filter(day__in=[c.day for c in new], source=source):
+            audit.record(
+                AuditAction.CREATED, target=closure, changes={"name": [None, closure.name]}
+            )
     return len(new), len(found) - len(new)
 
 
@@ -100,4 +111,18 @@ def recompute_open(tickets: QuerySet[Ticket], *, cal: Calendar | None = None) ->
             target = targets.get((ticket.category_id, ticket.priority_id))
             sla.refresh(ticket, cal=cal, target=target)
             count += 1
+        # Open requests to admins move their answer deadlines with the calendar too.
+        default_hours = BusinessCalendar.current().no_response_hours
+        for engagement in (
+            Engagement.objects.open().filter(ticket__in=tickets).select_related("ticket__priority")
+        ):
+            engagement.answer_due_at = sla.answer_due(
+                engagement.requested_at,
+                priority=engagement.ticket.priority,
+                cal=cal,
+                default_hours=default_hours,
+            )
+            Engagement.objects.filter(pk=engagement.pk).update(
+                answer_due_at=engagement.answer_due_at
+            )
     return count

@@ -624,6 +624,11 @@ class UrgentRequest(models.Model):
     class Meta:
         ordering = ["-filed_at", "-id"]
         indexes = [models.Index(fields=["closed_at", "-filed_at"], name="urgent_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(closed_at=None), name="urgent_one_open_per_ticket"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Urgent request on #{self.ticket.external_id}"

@@ -42,7 +42,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     unread = _own(request).filter(read_at=None)
     raw_id = request.POST.get("id", "").strip()
     if raw_id:
-        if not raw_id.isdigit() or not _own(request).filter(pk=raw_id).exists():
+        if (
+            not (raw_id.isascii() and raw_id.isdigit())
+            or not _own(request).filter(pk=raw_id).exists()
+        ):
             raise Http404("No such notification.")
         unread = unread.filter(pk=raw_id)
     unread.update(read_at=timezone.now())

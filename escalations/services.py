@@ -5,6 +5,7 @@ Each writes the ticket, its engagements and its timeline in one transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from admins.models import Administrator, Outcome, Purview
 from escalations import audit, sla
 from escalations.models import (
+    AuditAction,
     BusinessCalendar,
     ChecklistAnswer,
     ChecklistItem,
@@ -135,6 +137,8 @@ def collaborate(
             )
             for admin in admins
         )
+        for engagement in engagements:  # bulk_create sends no signal for the audit log
+            audit.record(AuditAction.CREATED, target=engagement)
         TicketEvent.objects.bulk_create(
             TicketEvent(
                 ticket=ticket,
@@ -281,7 +285,8 @@ def backup_for(engagement: Engagement) -> Administrator | None:
             .filter(service_id=service_id, admin__active=True)
             .exclude(admin_id=engagement.admin_id)
             .select_related("admin")
-            .order_by("-role", "declared_on", "id")  # "owner" sorts after "backup"
+            # "backup" sorts before "owner": the declared backup first, then another owner.
+            .order_by("role", "declared_on", "id")
         )
         for purview in declared:
             return purview.admin
@@ -295,6 +300,9 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
     exactly one does the work. Returns whether this call logged the silence, and the new
     engagement with the backup if there is one."""
     with transaction.atomic():
+        # The ticket first, then the engagement: the same order as every other hand-off
+        # (escalate, resolve, close), so PostgreSQL never sees two of them wait on each other.
+        ticket = _locked(engagement.ticket)
         claimed = Engagement.objects.filter(
             pk=engagement.pk, state=EngagementState.OPEN, answer_due_at__lte=now
         ).update(state=EngagementState.NO_RESPONSE)
@@ -305,7 +313,6 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
         engagement.record_response(
             outcome=Outcome.NO_RESPONSE, channel="", responded_at=now, by=None
         )
-        ticket = _locked(engagement.ticket)
         backup = backup_for(engagement) if ticket.is_open else None
         if backup is None:
             return True, None
@@ -321,7 +328,12 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
             tag=engagement.tag,
             reason=engagement.reason
             or f"No answer from {engagement.admin.name} in the agreed time.",
-            message=engagement.message.replace(engagement.admin.name, backup.name),
+            # Whole words only: a short name must not change inside other words.
+            message=re.sub(
+                rf"\b{re.escape(engagement.admin.name)}\b",
+                lambda _: backup.name,
+                engagement.message,
+            ),
         )
         ticket.events.create(
             by=None,

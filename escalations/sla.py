@@ -81,7 +81,12 @@ def due_times(
     def due(seconds: int | None) -> datetime | None:
         if seconds is None:
             return None
-        return add_business_seconds(cal, ticket.opened_at, seconds + paused)
+        try:
+            return add_business_seconds(cal, ticket.opened_at, seconds + paused)
+        except ValueError:
+            # A calendar with no working time ahead (closures for years): no due time can
+            # be given, which is what the page then says, rather than failing every save.
+            return None
 
     return due(response), due(resolution)
 
@@ -91,7 +96,9 @@ def next_due(ticket: Ticket) -> datetime | None:
     if not ticket.is_open or ticket.sla_paused_at is not None:
         return None
     pending = [ticket.resolution_due_at]
-    if ticket.first_responded_at is None:
+    # Until it is categorised, a ticket's response target is its categorisation deadline,
+    # whatever its status.
+    if ticket.first_responded_at is None or ticket.category_id is None:
         pending.append(ticket.response_due_at)
     pending = [d for d in pending if d is not None]
     return min(pending) if pending else None
@@ -156,6 +163,9 @@ def state(ticket: Ticket, *, now: datetime, due_soon: timedelta) -> SlaState:
     if late_response:
         return SlaState.BREACHED
     if ticket.sla_paused_at is not None:
+        # Pausing does not undo a breach that happened before it.
+        if any(due and due <= ticket.sla_paused_at for due in _pending_dues(ticket)):
+            return SlaState.BREACHED
         return SlaState.PAUSED
     if ticket.next_due_at and ticket.next_due_at <= now:
         return SlaState.BREACHED
@@ -166,9 +176,20 @@ def state(ticket: Ticket, *, now: datetime, due_soon: timedelta) -> SlaState:
     return SlaState.MET
 
 
+def _pending_dues(ticket: Ticket) -> list[datetime | None]:
+    dues = [ticket.resolution_due_at]
+    if ticket.first_responded_at is None or ticket.category_id is None:
+        dues.append(ticket.response_due_at)
+    return dues
+
+
 def answer_due(
     requested_at: datetime, *, priority: Priority | None, cal: Calendar, default_hours: int
-) -> datetime:
-    """When an admin's silence on a request becomes "no response"."""
+) -> datetime | None:
+    """When an admin's silence on a request becomes "no response"; None when the calendar
+    has no working time ahead."""
     hours = priority.no_response_hours if priority and priority.no_response_hours else None
-    return add_business_seconds(cal, requested_at, (hours or default_hours) * 3600)
+    try:
+        return add_business_seconds(cal, requested_at, (hours or default_hours) * 3600)
+    except ValueError:
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 from functools import cache
 
 from django import forms
@@ -16,7 +17,7 @@ from escalations.models import (
     ServiceTarget,
     Weekday,
 )
-from tickets.forms import LocalDateTimeInput
+from tickets.forms import BoundedDateTimeField, LocalDateTimeInput
 
 TARGET_MAX = 999
 POSITIVE = {"min_value": "Use a positive number."}
@@ -167,10 +168,14 @@ class ClosureForm(forms.ModelForm):
         return day
 
 
+MAX_WINDOW = timedelta(days=31)
+
+
 class MaintenanceWindowForm(forms.ModelForm):
     class Meta:
         model = MaintenanceWindow
         fields = ["starts_at", "ends_at", "reason"]
+        field_classes = {"starts_at": BoundedDateTimeField, "ends_at": BoundedDateTimeField}
         widgets = {"starts_at": LocalDateTimeInput(), "ends_at": LocalDateTimeInput()}
         labels = {"starts_at": "Starts", "ends_at": "Ends"}
         help_texts = {"reason": "What the work is, e.g. Network core upgrade."}
@@ -186,6 +191,9 @@ class MaintenanceWindowForm(forms.ModelForm):
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", "A window must end after it starts.")
+        elif starts and ends and ends - starts > MAX_WINDOW:
+            # A window of months would leave no working time to count an SLA in.
+            self.add_error("ends_at", f"A window can last {MAX_WINDOW.days} days at most.")
         return cleaned
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.urls import reverse
 
 from escalations.models import UrgentStep
-from tickets.forms import LocalDateTimeInput
+from tickets.forms import BoundedDateTimeField, LocalDateTimeInput
 from tickets.models import Ticket
 
 
@@ -76,7 +76,7 @@ class UrgentStepForm(forms.Form):
 
 
 class UrgentEstimateForm(forms.Form):
-    estimated_resolution = forms.DateTimeField(
+    estimated_resolution = BoundedDateTimeField(
         label="Estimated resolution",
         widget=LocalDateTimeInput(),
         help_text="The time the user is told the issue should be resolved. The filer is told.",

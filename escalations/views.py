@@ -4,7 +4,7 @@ import difflib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from escalations.models import ChecklistItem, GuideSection, Scenario, UrgentRequ
 from escalations.sla import due_soon_window
 from escalations.urgent import open_requests
 from tickets.forms import TicketLogForm
-from tickets.models import Ticket
+from tickets.models import SlaState, Ticket, sla_conditions
 
 DASHBOARD_ROWS = 15
 DASHBOARD_ADMINS = 8
@@ -39,9 +39,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     attention = Ticket.objects.open().filter(next_due_at__lte=now + window)
     context["sla_window"] = window
     context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
-    counts = attention.aggregate(
-        breached=Count("id", filter=Q(next_due_at__lte=now)),
-        soon=Count("id", filter=Q(next_due_at__gt=now)),
+    # The same rules as the badge and the list's SLA filter, so the numbers agree.
+    states = sla_conditions(now=now, window=window)
+    counts = Ticket.objects.open().aggregate(
+        breached=Count("id", filter=states[SlaState.BREACHED]),
+        soon=Count("id", filter=states[SlaState.DUE_SOON]),
     )
     context["sla_breached_count"], context["sla_due_soon_count"] = (
         counts["breached"],

@@ -46,6 +46,11 @@ HOSTILE = [
     "0000-00-00T25:61",
     "9999-12-31T23:59",
     "0001-01-01",
+    "0001-01-01T00:00",
+    "9999-12-31",
+    "9999-12-31T23:59",
+    "²",
+    "١٢",
     "../../etc/passwd",
     "on",
     "",
@@ -242,3 +247,46 @@ def test_user_text_is_escaped_on_the_page(client, world):
     html = client.get(reverse("tickets:detail", args=["31337"])).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "data"),
+    [
+        (
+            "tickets:new",
+            None,
+            {
+                "external_id": "777",
+                "title": "x",
+                "classification": "incident",
+                "tier": "handle",
+                "opened_at": "0001-01-01T00:00",
+            },
+        ),
+        ("urgent:estimate", "urgent", {"estimated_resolution": "9999-12-31T23:59"}),
+        (
+            "sla:window_new",
+            None,
+            {"starts_at": "2026-01-01T00:00", "ends_at": "9999-12-31T23:00", "reason": "x"},
+        ),
+        (
+            "sla:window_new",
+            None,
+            {"starts_at": "2025-01-01T00:00", "ends_at": "2030-01-01T00:00", "reason": "years"},
+        ),
+        ("notifications_read", None, {"id": "²"}),
+    ],
+)
+def test_out_of_range_values_are_refused_not_crashed(client, world, name, key, data):
+    client.force_login(world["supervisor"])
+    before = row_counts()
+    response = client.post(reverse(name, args=[world[key]] if key else []), data)
+    assert 400 <= response.status_code < 500, response.status_code
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "²"])
+def test_out_of_range_filter_dates_are_refused(client, world, value):
+    client.force_login(world["supervisor"])
+    response = client.get(reverse("tickets:list"), {"opened_before": value})
+    assert response.status_code == 400

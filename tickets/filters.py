@@ -9,12 +9,16 @@ from django.utils import timezone
 
 from admins.models import Administrator
 from escalations.sla import due_soon_window
-from tickets.forms import PriorityChoiceField, UserChoiceField, staff_users
+from tickets.forms import BoundedDateField, PriorityChoiceField, UserChoiceField, staff_users
 from tickets.models import OPEN_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
 
 
 def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
 
 
 class UserFilter(django_filters.ModelChoiceFilter):
@@ -57,12 +61,12 @@ class TicketFilter(django_filters.FilterSet):
     admin = django_filters.ModelChoiceFilter(
         queryset=Administrator.objects.all(), empty_label="Any admin", label="Admin"
     )
-    opened_after = django_filters.DateFilter(
+    opened_after = BoundedDateFilter(
         method="filter_opened_after",
         label="Opened from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    opened_before = django_filters.DateFilter(
+    opened_before = BoundedDateFilter(
         method="filter_opened_before",
         label="Opened until",
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -40,6 +40,25 @@ class PriorityChoiceField(forms.ModelChoiceField):
         return priority.name
 
 
+# Dates outside these years are typing mistakes, and the far ones overflow when converted.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def sensible_year(value) -> None:
+    if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError(
+            f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.", code="year"
+        )
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    default_validators = [sensible_year]
+
+
+class BoundedDateField(forms.DateField):
+    default_validators = [sensible_year]
+
+
 class LocalDateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -70,6 +89,7 @@ class TicketFieldsMixin:
 class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
     class Meta:
         model = Ticket
+        field_classes = {"opened_at": BoundedDateTimeField}
         fields = [
             "external_id",
             "title",
@@ -142,6 +162,7 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
     class Meta:
         model = Ticket
         fields = EDITABLE_FIELDS
+        field_classes = {"opened_at": BoundedDateTimeField}
 
     def __init__(self, *args, seen_event: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -120,41 +120,60 @@ class TicketQuerySet(models.QuerySet):
     def sla_state(self, state: str, *, now, window) -> TicketQuerySet:
         """Tickets whose SLA badge reads ``state``: the same rules as escalations.sla.state,
         as conditions on the stored clock columns (next_due_at is indexed)."""
-        # Spelled out in both directions: a negated comparison with an empty column is
-        # unknown in SQL and would drop the row.
-        late_response = Q(first_responded_at__gt=F("response_due_at"))
-        response_on_time = (
-            Q(first_responded_at=None)
-            | Q(response_due_at=None)
-            | Q(first_responded_at__lte=F("response_due_at"))
-        )
-        late_resolution = Q(status__in=DONE_STATUSES, resolved_at__gt=F("resolution_due_at"))
-        resolution_on_time = (
-            Q(resolved_at=None)
-            | Q(resolution_due_at=None)
-            | Q(resolved_at__lte=F("resolution_due_at"))
-        )
-        has_due = Q(response_due_at__isnull=False) | Q(resolution_due_at__isnull=False)
-        is_open = Q(status__in=OPEN_STATUSES)
-        running = is_open & Q(sla_paused_at=None) & response_on_time
-        conditions = {
-            SlaState.BREACHED: (is_open & Q(next_due_at__lte=now))
-            | late_response
-            | late_resolution,
-            SlaState.DUE_SOON: running & Q(next_due_at__gt=now, next_due_at__lte=now + window),
-            SlaState.ON_TRACK: running & Q(next_due_at__gt=now + window),
-            SlaState.PAUSED: is_open & Q(sla_paused_at__isnull=False) & has_due & response_on_time,
-            SlaState.NO_SLA: Q(response_due_at=None, resolution_due_at=None),
-            SlaState.MET: has_due
-            & response_on_time
-            & resolution_on_time
-            & (Q(status__in=DONE_STATUSES) | (running & Q(next_due_at=None))),
-        }
-        return self.filter(conditions[SlaState(state)])
+        return self.filter(sla_conditions(now=now, window=window)[SlaState(state)])
 
     def for_list(self) -> TicketQuerySet:
         """Everything a ticket row shows, in one query."""
         return self.select_related("category", "priority", "agent", "admin")
+
+
+def sla_conditions(*, now, window) -> dict[SlaState, Q]:
+    """Each SLA state as a condition on the ticket's stored clock columns."""
+    # Spelled out in both directions: a negated comparison with an empty column is
+    # unknown in SQL and would drop the row.
+    late_response = Q(first_responded_at__gt=F("response_due_at"))
+    response_on_time = (
+        Q(first_responded_at=None)
+        | Q(response_due_at=None)
+        | Q(first_responded_at__lte=F("response_due_at"))
+    )
+    late_resolution = Q(status__in=DONE_STATUSES, resolved_at__gt=F("resolution_due_at"))
+    resolution_on_time = (
+        Q(resolved_at=None) | Q(resolution_due_at=None) | Q(resolved_at__lte=F("resolution_due_at"))
+    )
+    has_due = Q(response_due_at__isnull=False) | Q(resolution_due_at__isnull=False)
+    is_open = Q(status__in=OPEN_STATUSES)
+    running = is_open & Q(sla_paused_at=None) & response_on_time
+    # Pausing does not undo a breach that happened before it.
+    response_pending = Q(first_responded_at=None) | Q(category=None)
+    breached_before_pause = Q(sla_paused_at__isnull=False) & (
+        Q(resolution_due_at__lte=F("sla_paused_at"))
+        | (response_pending & Q(response_due_at__lte=F("sla_paused_at")))
+    )
+    paused_in_time = (Q(resolution_due_at=None) | Q(resolution_due_at__gt=F("sla_paused_at"))) & (
+        Q(first_responded_at__isnull=False, category__isnull=False)
+        | Q(response_due_at=None)
+        | Q(response_due_at__gt=F("sla_paused_at"))
+    )
+    conditions = {
+        SlaState.BREACHED: (is_open & Q(next_due_at__lte=now))
+        | late_response
+        | late_resolution
+        | (is_open & breached_before_pause),
+        SlaState.DUE_SOON: running & Q(next_due_at__gt=now, next_due_at__lte=now + window),
+        SlaState.ON_TRACK: running & Q(next_due_at__gt=now + window),
+        SlaState.PAUSED: is_open
+        & Q(sla_paused_at__isnull=False)
+        & has_due
+        & response_on_time
+        & paused_in_time,
+        SlaState.NO_SLA: Q(response_due_at=None, resolution_due_at=None),
+        SlaState.MET: has_due
+        & response_on_time
+        & resolution_on_time
+        & (Q(status__in=DONE_STATUSES) | (running & Q(next_due_at=None))),
+    }
+    return conditions
 
 
 class Ticket(models.Model):
@@ -335,6 +354,7 @@ class Ticket(models.Model):
 
     def _transition(self, *, by, kind: str, note: str, allowed, **changes) -> TicketEvent:
         before = self.get_status_display()
+        was_resolved, was_closed = self.resolved_at, self.closed_at
         with transaction.atomic():
             # The status condition makes a second click, or a stale page, a clear refusal
             # rather than a second event.
@@ -350,7 +370,14 @@ class Ticket(models.Model):
             self.refresh_from_db()
             from escalations import audit, sla
 
-            audit.changed(self, {"status": (before, self.get_status_display())})
+            audit.changed(
+                self,
+                {
+                    "status": (before, self.get_status_display()),
+                    "resolved_at": (was_resolved, self.resolved_at),
+                    "closed_at": (was_closed, self.closed_at),
+                },
+            )
             sla.refresh(self)
             if kind in (EventKind.RESOLVED, EventKind.CLOSED):
                 # Nobody is waiting for an admin on a finished ticket.
@@ -369,6 +396,8 @@ class Ticket(models.Model):
         self.external_id = (self.external_id or "").strip()
         if self.opened_at and self.opened_at > timezone.now() + timezone.timedelta(minutes=1):
             errors["opened_at"] = "The opened time cannot be in the future."
+        elif self.opened_at and self.opened_at.year < 2000:
+            errors["opened_at"] = "The opened time is before 2000: check the year."
         if self.priority_id and not self.priority.applies_to(self.category):
             errors["priority"] = f"The priority “{self.priority.name}” belongs to another category."
         if errors:

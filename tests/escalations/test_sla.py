@@ -178,6 +178,12 @@ def test_the_list_filter_agrees_with_the_badge(agent):
         log(agent, start - timedelta(hours=1), number=5005),
     ]
     edit(tickets[3], agent, start + timedelta(minutes=5), status=Status.WAITING_ON_VENDOR)
+    # Breached days ago, then put on hold: still breached.
+    late_then_paused = log(agent, start - timedelta(days=3), number=5006, **break_fix("Emergency"))
+    edit(late_then_paused, agent, start, status=Status.WAITING_ON_REQUESTER)
+    # Worked on but never categorised: its categorisation deadline still runs.
+    uncategorised = log(agent, start - timedelta(minutes=20), number=5007)
+    edit(uncategorised, agent, start - timedelta(minutes=10), status=Status.IN_PROGRESS)
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
         Ticket.objects.get(pk=tickets[0].pk).resolve(by=agent)
     now, window = start + timedelta(minutes=30), timedelta(hours=1)
@@ -189,12 +195,16 @@ def test_the_list_filter_agrees_with_the_badge(agent):
             t.pk for t in Ticket.objects.all() if sla.state(t, now=now, due_soon=window) == state
         }
         assert by_query == by_badge, state
+    badge = {t.external_id: sla.state(t, now=now, due_soon=window) for t in Ticket.objects.all()}
+    assert badge["5006"] == SlaState.BREACHED
+    assert badge["5007"] == SlaState.ON_TRACK
     assert {sla.state(t, now=now, due_soon=window) for t in Ticket.objects.all()} == {
         SlaState.MET,
         SlaState.BREACHED,
         SlaState.NO_SLA,
         SlaState.PAUSED,
         SlaState.DUE_SOON,
+        SlaState.ON_TRACK,
     }
 
 
@@ -330,3 +340,38 @@ def test_the_sla_filter_on_the_list(agent_client, agent):
 @pytest.fixture
 def agent(db):
     return AgentFactory(username="sla_agent")
+
+
+def test_the_declared_backup_comes_before_another_owner(agent, supervisor):
+    from escalations.services import backup_for
+
+    service = ServiceFactory(name="Mail")
+    asked, other_owner = AdministratorFactory(name="Al"), AdministratorFactory(name="Other Owner")
+    backup = AdministratorFactory(name="Declared Backup")
+    for admin, role in (
+        (asked, PurviewRole.OWNER),
+        (other_owner, PurviewRole.OWNER),
+        (backup, PurviewRole.BACKUP),
+    ):
+        declare_purview(
+            service,
+            admin=admin,
+            role=role,
+            declared_on=timezone.localdate(),
+            evidence="x",
+            by=supervisor,
+        )
+    engagement = Engagement.objects.create(
+        ticket=TicketFactory(service=service),
+        admin=asked,
+        kind="collaborate",
+        requested_by=agent,
+        message="Hi Al, Also a question.",
+        answer_due_at=timezone.now() - timedelta(minutes=1),
+        requested_at=timezone.now() - timedelta(days=3),
+    )
+    assert backup_for(engagement) == backup
+    checks.run()
+    new = Engagement.objects.get(state=EngagementState.OPEN)
+    # The name is replaced as a word, not inside "Also".
+    assert (new.admin, new.message) == (backup, "Hi Declared Backup, Also a question.")
