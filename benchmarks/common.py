@@ -57,11 +57,14 @@ def seed(env: dict[str, str], tickets: int) -> None:
     log(f"  seeded in {time.perf_counter() - started:.0f} s")
 
 
-def sqlite_db(tickets: int) -> Path:
-    """benchmarks/.data/bench-<tickets>.sqlite3, seeded the first time and kept; ``migrate``
-    runs on it every time, so it follows the checkout's migrations."""
+def sqlite_db(tickets: int, *, rebuild: bool = False) -> Path:
+    """benchmarks/.data/bench-<tickets>.sqlite3, seeded the first time (or when ``rebuild``)
+    and kept; ``migrate`` runs on it every time, so it follows the checkout's migrations."""
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"bench-{tickets}.sqlite3"
+    if rebuild:
+        for old in DATA.glob(path.name + "*"):
+            old.unlink()
     if not path.exists():
         log(f"Building {path.relative_to(ROOT)} with {tickets:,} tickets (once)…")
         building = path.with_suffix(".building")

@@ -7,7 +7,8 @@ the small one for the query-count comparison), migrates both every run, then mea
 page in a child process with the Django test client, in-process: the median and 95th
 percentile of repeated requests, the SQL queries of one request, and the ratio of the median
 to a cheap login-required page (the notifications list) measured in the same run. Prints a
-table and writes it as JSON to benchmarks/results/pages-<date>.json.
+table and writes it as JSON to benchmarks/results/pages-<database>-<date>.json.
+``--database-url`` times the pages on an already seeded PostgreSQL database instead.
 
 Timed requests run with settings.DEBUG off, so no query is logged while the clock runs;
 queries are counted on one separate request in CaptureQueriesContext, which turns logging on
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -99,9 +101,11 @@ def pages() -> list[tuple[str, str, str, int]]:
 
 
 def measure(repeat: int, warmup: int) -> dict:
-    """Runs inside the child process, with SQLITE_PATH set: every page, timed and counted."""
+    """Runs in the child process (SQLITE_PATH or DATABASE_URL set): each page, timed and counted."""
     import django
 
+    # No collectstatic for an in-process run: whitenoise's warning about it is noise here.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
     django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -153,25 +157,25 @@ def _get(client, url: str) -> int:
     return len(response.content)
 
 
-def run_child(db: Path, repeat: int, warmup: int) -> dict:
+def run_child(db_env: dict[str, str], repeat: int, warmup: int) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(  # noqa: S603 - this script, with fixed arguments
             [PYTHON, "-m", "benchmarks.pages", "--child", out.name]
             + ["--repeat", str(repeat), "--warmup", str(warmup)],
             cwd=ROOT,
-            env=django_env(SQLITE_PATH=str(db)),
+            env=django_env(**db_env),
             check=True,
         )
         return json.loads(Path(out.name).read_text())
 
 
-def table(big: dict, small: dict | None) -> str:
+def table(big: dict, small: dict | None, database: str) -> str:
     base = next(p for p in big["pages"] if p["key"] == "baseline")["p50_ms"]
     small_queries = {p["key"]: p["queries"] for p in (small or {}).get("pages", [])}
     head = f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'x base':>7} {'queries':>8}"
     if small:
         head += f" {'q @' + format(small['tickets'], ','):>10}"
-    lines = [f"{big['tickets']:,} tickets", head + "  target", "-" * (len(head) + 8)]
+    lines = [f"{database}, {big['tickets']:,} tickets", head + "  target", "-" * (len(head) + 8)]
     for page in big["pages"]:
         key = page["key"]
         pdf = key == "week_pdf"
@@ -202,29 +206,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="timed requests a page (PDF: /6)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--db", type=Path, help="measure this SQLite file instead of building")
+    parser.add_argument("--database-url", help="measure this (seeded) PostgreSQL database")
+    parser.add_argument("--rebuild", action="store_true", help="seed the databases afresh")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         Path(args.child).write_text(json.dumps(measure(args.repeat, args.warmup)))
         return
 
-    big_db = args.db or sqlite_db(args.tickets)
+    if args.database_url:
+        database, big_env = "postgresql", {"DATABASE_URL": args.database_url}
+    else:
+        database = "sqlite"
+        big_env = {"SQLITE_PATH": str(args.db or sqlite_db(args.tickets, rebuild=args.rebuild))}
     small = None
     if args.small:
         log(f"Counting queries at {args.small:,} tickets…")
-        small = run_child(sqlite_db(args.small), repeat=3, warmup=1)
-    log(f"Timing {big_db.name}…")
-    big = run_child(big_db, args.repeat, args.warmup)
-    text = table(big, small)
+        small_db = sqlite_db(args.small, rebuild=args.rebuild)
+        small = run_child({"SQLITE_PATH": str(small_db)}, repeat=3, warmup=1)
+    log(f"Timing on {database}…")
+    big = run_child(big_env, args.repeat, args.warmup)
+    text = table(big, small, database)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pages-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out = RESULTS / f"pages-{database}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(
         json.dumps(
             {
                 "when": datetime.now().isoformat(timespec="seconds"),
                 "machine": machine(),
-                "database": "sqlite",
+                "database": database,
                 "repeat": args.repeat,
                 "results": big,
                 "small": small,
