@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Max, Q
@@ -448,6 +449,9 @@ class BusinessCalendar(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Pages read the due-soon warning from the cache (escalations.sla.due_soon_window).
+    DUE_SOON_CACHE_KEY = "sla:due-soon-minutes"
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="calendar_opens_first")
@@ -455,6 +459,10 @@ class BusinessCalendar(models.Model):
 
     def __str__(self) -> str:
         return "Business calendar"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(self.DUE_SOON_CACHE_KEY)
 
     @classmethod
     def current(cls) -> BusinessCalendar:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from escalations.calendar import Calendar, add_business_seconds, business_seconds_between
@@ -44,8 +45,13 @@ def load_calendar(now: datetime | None = None) -> Calendar:
 
 
 def due_soon_window() -> timedelta:
-    """How long before a due time a ticket counts as "due soon"."""
-    return timedelta(minutes=BusinessCalendar.current().due_soon_minutes)
+    """How long before a due time a ticket counts as "due soon". Read on most pages, so kept
+    in the cache for a minute; saving the calendar clears it."""
+    minutes = cache.get(BusinessCalendar.DUE_SOON_CACHE_KEY)
+    if minutes is None:
+        minutes = BusinessCalendar.current().due_soon_minutes
+        cache.set(BusinessCalendar.DUE_SOON_CACHE_KEY, minutes, 60)
+    return timedelta(minutes=minutes)
 
 
 def target_for(ticket: Ticket) -> ServiceTarget | None:

@@ -57,3 +57,11 @@ def migration_data(transactional_db):
     ):
         importlib.import_module(module).load(apps, None)
     sync_role_permissions(apps)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached settings never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -118,9 +118,10 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         ticket.engagements.select_related("admin", "requested_by").prefetch_related(
             Prefetch(
                 "responses",
-                AdminResponse.objects.select_related(
-                    "redirect_admin", "logged_by"
-                ).prefetch_related("procedures"),
+                # Only whether a response became a procedure is shown: a count, not the rows.
+                AdminResponse.objects.select_related("redirect_admin", "logged_by").annotate(
+                    procedure_count=Count("procedures")
+                ),
             )
         )
     )

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('escalations', '0012_engagement_summary_index'),
-        ('tickets', '0006_ticket_resolved_index'),
+        ("escalations", "0012_engagement_summary_index"),
+        ("tickets", "0006_ticket_resolved_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='urgentrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('closed_at', None)), fields=('ticket',), name='urgent_one_open_per_ticket'),
+            model_name="urgentrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("closed_at", None)),
+                fields=("ticket",),
+                name="urgent_one_open_per_ticket",
+            ),
         ),
     ]
