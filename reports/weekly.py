@@ -88,69 +88,91 @@ def within(field_name: str, start: datetime, end: datetime) -> Q:
 # ---- One week's headline figures (called for the week and the one before) ----
 
 
-def ticket_figures(start: datetime, end: datetime) -> dict[str, int]:
-    """Logged, resolved, escalated (of those logged) and SLA outcomes of those resolved."""
-    logged = within("opened_at", start, end)
-    resolved = within("resolved_at", start, end)
-    escalated_by_end = Exists(
-        Engagement.objects.filter(
-            ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE, requested_at__lt=end
+Weeks = list[tuple[datetime, datetime]]
+
+
+def _by_week(row: dict, weeks: int) -> list[dict]:
+    """One aggregate row with keys like "logged__1" → one dict per week."""
+    split: list[dict] = [{} for _ in range(weeks)]
+    for key, value in row.items():
+        name, _, index = key.rpartition("__")
+        split[int(index)][name] = value
+    return split
+
+
+def ticket_figures(weeks: Weeks) -> list[dict[str, int]]:
+    """Per week: logged, resolved, escalated (of those logged) and SLA outcomes of those
+    resolved. One query for all the weeks."""
+    reads, figures = Q(), {}
+    for n, (start, end) in enumerate(weeks):
+        logged = within("opened_at", start, end)
+        resolved = within("resolved_at", start, end)
+        escalated_by_end = Exists(
+            Engagement.objects.filter(
+                ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE, requested_at__lt=end
+            )
         )
-    )
-    # Every figure is of tickets logged or resolved in the week: only those are read, through
-    # the opened_at and resolved_at indexes.
-    return Ticket.objects.filter(logged | resolved).aggregate(
-        logged=Count("id", filter=logged),
-        resolved=Count("id", filter=resolved),
-        escalated=Count("id", filter=logged & Q(escalated_by_end)),
-        resolution_met=Count("id", filter=resolved & Q(resolved_at__lte=F("resolution_due_at"))),
-        resolution_breached=Count(
-            "id", filter=resolved & Q(resolved_at__gt=F("resolution_due_at"))
-        ),
-    )
+        # Only tickets logged or resolved in the weeks are read, through the opened_at and
+        # resolved_at indexes.
+        reads |= logged | resolved
+        figures |= {
+            f"logged__{n}": Count("id", filter=logged),
+            f"resolved__{n}": Count("id", filter=resolved),
+            f"escalated__{n}": Count("id", filter=logged & Q(escalated_by_end)),
+            f"resolution_met__{n}": Count(
+                "id", filter=resolved & Q(resolved_at__lte=F("resolution_due_at"))
+            ),
+            f"resolution_breached__{n}": Count(
+                "id", filter=resolved & Q(resolved_at__gt=F("resolution_due_at"))
+            ),
+        }
+    return _by_week(Ticket.objects.filter(reads).aggregate(**figures), len(weeks))
 
 
-def engagement_figures(start: datetime, end: datetime) -> dict:
-    """Requests made in the week by kind, how many have been answered and the MTTA."""
-    return Engagement.objects.filter(within("requested_at", start, end)).aggregate(
-        requested=Count("id"),
-        collaborate=Count("id", filter=Q(kind=EngagementKind.COLLABORATE)),
-        escalate=Count("id", filter=Q(kind=EngagementKind.ESCALATE)),
-        answered=Count("id", filter=Q(first_response_seconds__isnull=False)),
-        still_open=Count("id", filter=Q(state=EngagementState.OPEN)),
-        mtta_seconds=Avg("first_response_seconds"),
-    )
-
-
-def response_figures(start: datetime, end: datetime) -> dict[str, int]:
-    """Responses logged for the week (by when they happened), by outcome, and off-policy."""
-    return AdminResponse.objects.filter(within("responded_at", start, end)).aggregate(
-        total=Count("id"),
-        off_policy=Count("id", filter=Q(channel__in=OFF_POLICY_CHANNELS)),
-        **{outcome.value: Count("id", filter=Q(outcome=outcome)) for outcome in Outcome},
-    )
-
-
-def first_escalations(start: datetime, end: datetime):
-    """Each ticket's first Escalate request, for tickets first escalated in the week."""
+def _first_escalation() -> Q:
+    """The engagement is its ticket's first Escalate request."""
     earlier = Engagement.objects.filter(
         ticket=OuterRef("ticket"), kind=EngagementKind.ESCALATE
     ).filter(
         Q(requested_at__lt=OuterRef("requested_at"))
         | Q(requested_at=OuterRef("requested_at"), id__lt=OuterRef("id"))
     )
-    return Engagement.objects.filter(
-        within("requested_at", start, end), kind=EngagementKind.ESCALATE
-    ).filter(~Exists(earlier))
+    return Q(kind=EngagementKind.ESCALATE) & ~Q(Exists(earlier))
 
 
-def mtte_figures(start: datetime, end: datetime) -> dict:
-    """Tickets first escalated in the week and the mean time from opened to escalated."""
-    row = first_escalations(start, end).aggregate(
-        count=Count("id"),
-        total=Sum(ExpressionWrapper(F("requested_at") - F("ticket__opened_at"), DurationField())),
-    )
-    return {"count": row["count"], "mtte_seconds": metrics.mean_seconds(row["total"], row["count"])}
+def engagement_figures(weeks: Weeks) -> list[dict]:
+    """Per week: requests made by kind, how many have been answered, the MTTA, and the
+    tickets first escalated with the mean time from opened to escalated (MTTE)."""
+    first = _first_escalation()
+    to_escalation = ExpressionWrapper(F("requested_at") - F("ticket__opened_at"), DurationField())
+    figures = {}
+    for n, (start, end) in enumerate(weeks):
+        week = within("requested_at", start, end)
+        figures |= {
+            f"requested__{n}": Count("id", filter=week),
+            f"collaborate__{n}": Count("id", filter=week & Q(kind=EngagementKind.COLLABORATE)),
+            f"escalate__{n}": Count("id", filter=week & Q(kind=EngagementKind.ESCALATE)),
+            f"answered__{n}": Count("id", filter=week & Q(first_response_seconds__isnull=False)),
+            f"still_open__{n}": Count("id", filter=week & Q(state=EngagementState.OPEN)),
+            f"mtta_seconds__{n}": Avg("first_response_seconds", filter=week),
+            f"first_escalated__{n}": Count("id", filter=week & first),
+            f"to_escalation__{n}": Sum(to_escalation, filter=week & first),
+        }
+    span = within("requested_at", min(s for s, _ in weeks), max(e for _, e in weeks))
+    return _by_week(Engagement.objects.filter(span).aggregate(**figures), len(weeks))
+
+
+def response_figures(weeks: Weeks) -> list[dict[str, int]]:
+    """Per week: responses logged (by when they happened), by outcome, and off-policy."""
+    figures = {}
+    for n, (start, end) in enumerate(weeks):
+        week = within("responded_at", start, end)
+        figures |= {
+            f"total__{n}": Count("id", filter=week),
+            f"off_policy__{n}": Count("id", filter=week & Q(channel__in=OFF_POLICY_CHANNELS)),
+        } | {f"{o.value}__{n}": Count("id", filter=week & Q(outcome=o)) for o in Outcome}
+    span = within("responded_at", min(s for s, _ in weeks), max(e for _, e in weeks))
+    return _by_week(AdminResponse.objects.filter(span).aggregate(**figures), len(weeks))
 
 
 @dataclass
@@ -186,13 +208,17 @@ class Headline:
         return metrics.rate(t["resolution_met"], t["resolution_met"] + t["resolution_breached"])
 
 
-def headline(start: datetime, end: datetime) -> Headline:
-    return Headline(
-        tickets=ticket_figures(start, end),
-        engagements=engagement_figures(start, end),
-        responses=response_figures(start, end),
-        mtte=mtte_figures(start, end),
-    )
+def headlines(weeks: Weeks) -> list[Headline]:
+    """The headline figures of each week, in three queries however many weeks."""
+    result = []
+    for tickets, engagements, responses in zip(
+        ticket_figures(weeks), engagement_figures(weeks), response_figures(weeks), strict=True
+    ):
+        count = engagements.pop("first_escalated")
+        total = engagements.pop("to_escalation")
+        mtte = {"count": count, "mtte_seconds": metrics.mean_seconds(total, count)}
+        result.append(Headline(tickets, engagements, responses, mtte))
+    return result
 
 
 def headline_figures(now: Headline, before: Headline) -> list[Figure]:
@@ -531,7 +557,7 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
     now = now or timezone.now()
     start, end = week.bounds(zone())
     prev_start, prev_end = week.previous.bounds(zone())
-    current, previous = headline(start, end), headline(prev_start, prev_end)
+    current, previous = headlines([(start, end), (prev_start, prev_end)])
     sla_rows, sla_total = sla_by_priority(start, end)
     summary = [
         row
