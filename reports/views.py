@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from reports import pdf
 from reports.models import ReportDownload
-from reports.weekly import build, current_week, weeks_with_data
+from reports.weekly import build_cached, current_week, weeks_with_data
 from reports.weeks import IsoWeek
 
 LAST_DOWNLOADS = 10
@@ -57,7 +57,7 @@ def week_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
-    report = build(_reportable(week))
+    report = build_cached(_reportable(week))
     downloads = None
     if request.user.has_perm("reports.view_reportdownload"):
         downloads = list(
@@ -73,7 +73,7 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week_pdf(request: HttpRequest, week: IsoWeek) -> FileResponse:
     """The report as a PDF attachment; each download is recorded (who, when, which week)."""
-    report = build(_reportable(week))
+    report = build_cached(_reportable(week))
     content = pdf.render_pdf(report)
     ReportDownload.objects.create(user=request.user, week_start=week.monday)
     return FileResponse(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
@@ -586,4 +587,20 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         off_policy_admins=off_policy_admins,
         off_policy_latest=off_policy_latest,
         trend=trend(week),
+    )
+
+
+FINISHED_WEEK_SECONDS = 300
+
+
+def build_cached(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
+    """``build``, kept for five minutes once the week is over: a finished week's figures
+    change only through late answers and edits, and the report is read again and again
+    around the weekly meeting. The week still running is always computed afresh."""
+    now = now or timezone.now()
+    start, end = week.bounds(zone())
+    if end > now:
+        return build(week, now=now)
+    return cache.get_or_set(
+        f"weekly-report:{week}", lambda: build(week, now=now), FINISHED_WEEK_SECONDS
     )

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -263,6 +264,7 @@ def add_activity(n: int) -> None:
 @pytest.mark.parametrize("url", [PAGE, PDF])
 def test_queries_do_not_grow_with_the_data(supervisor_client, known_week, url):
     def count() -> int:
+        cache.clear()  # measure the computed report, not the cached one
         with CaptureQueriesContext(connection) as queries:
             response = supervisor_client.get(url)
             assert response.status_code == 200
@@ -273,6 +275,16 @@ def test_queries_do_not_grow_with_the_data(supervisor_client, known_week, url):
     assert count() == small
     add_activity(30)
     assert count() == small
+
+
+def test_a_finished_week_is_computed_once_then_served_from_the_cache(supervisor_client, known_week):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert supervisor_client.get(PAGE).status_code == 200
+        return len(queries)
+
+    first, again = count(), count()
+    assert again < first - 10
 
 
 def test_report_page_query_budget(supervisor_client, known_week, django_assert_max_num_queries):
