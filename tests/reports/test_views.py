@@ -291,3 +291,12 @@ def test_report_page_query_budget(supervisor_client, known_week, django_assert_m
     add_activity(20)
     with django_assert_max_num_queries(35):
         supervisor_client.get(PAGE)
+
+
+def test_the_pdf_fetches_nothing_from_outside(tmp_path):
+    from reports.pdf import refuse_fetch
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    with pytest.raises(ValueError, match="no outside resource"):
+        refuse_fetch(secret.as_uri())
