@@ -11,14 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from escalations import notify, services
 from escalations.models import BusinessCalendar, Engagement, EngagementState
-from escalations.roles import SUPERVISOR
+from escalations.roles import SUPERVISOR, members
 from tickets.models import Ticket
 
 BATCH = 500
@@ -38,10 +37,6 @@ class CheckReport:
             f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
             f"{self.breached} breach notice(s)."
         )
-
-
-def supervisors() -> list:
-    return list(get_user_model().objects.filter(is_active=True, groups__name=SUPERVISOR))
 
 
 def run(now: datetime | None = None) -> CheckReport:
@@ -77,7 +72,7 @@ def _overdue_engagements(now: datetime, report: CheckReport) -> None:
         try:
             # The silence and its notices commit together: never one without the other.
             with transaction.atomic():
-                people = people if people is not None else supervisors()
+                people = people if people is not None else list(members(SUPERVISOR))
                 logged, new = _silence(engagement, now, people)
         except Exception:
             # One bad request must not stop the scan for every other one.

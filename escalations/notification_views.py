@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from escalations.htmx import wants_partial
+from escalations.htmx import id_param, wants_partial
 from escalations.models import Notification
 
 PAGE_SIZE = 30
@@ -42,12 +42,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     unread = _own(request).filter(read_at=None)
     raw_id = request.POST.get("id", "").strip()
     if raw_id:
-        if (
-            not (raw_id.isascii() and raw_id.isdigit())
-            or not _own(request).filter(pk=raw_id).exists()
-        ):
+        chosen = id_param(raw_id)
+        if chosen is None or not _own(request).filter(pk=chosen).exists():
             raise Http404("No such notification.")
-        unread = unread.filter(pk=raw_id)
+        unread = unread.filter(pk=chosen)
     unread.update(read_at=timezone.now())
     page_number = request.POST.get("page", "")
     if request.htmx:

@@ -100,6 +100,15 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
         group.permissions.set(wanted)
 
 
+def members(role: str):
+    """The active users who hold ``role``, each once, in a stable order."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model().objects.filter(is_active=True, groups__name=role).distinct().order_by("pk")
+    )
+
+
 def display_name(user) -> str:
     """How a person is named on pages, timelines and exports: full name, else username."""
     return user.get_full_name() or user.get_username()

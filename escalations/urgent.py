@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, QuerySet, Value
-from django.urls import reverse
 from django.utils import timezone
 
 from escalations.models import UrgentRequest, UrgentStep, UrgentStepRecord
 from escalations.notify import notify
-from escalations.roles import SUPERVISOR, display_name
+from escalations.roles import SUPERVISOR, display_name, members
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 
 STEP_TOTAL = len(UrgentStep)
@@ -62,15 +60,6 @@ def history(request: UrgentRequest) -> QuerySet[TicketEvent]:
     return events.select_related("by")
 
 
-def supervisors():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=SUPERVISOR)
-        .distinct()
-        .order_by("id")
-    )
-
-
 # Workflows -----------------------------------------------------------------------------------
 
 
@@ -88,10 +77,6 @@ def _require_open(request: UrgentRequest) -> None:
         )
 
 
-def _detail_url(request: UrgentRequest) -> str:
-    return reverse("urgent:detail", args=[request.pk])
-
-
 def _tell_filer(request: UrgentRequest, *, by, change: str) -> None:
     # Inside the transaction: the notification row lands with the change, the mail after it.
     if request.filed_by_id != by.pk:
@@ -99,7 +84,7 @@ def _tell_filer(request: UrgentRequest, *, by, change: str) -> None:
             [request.filed_by],
             template="urgent_update",
             context={"request": request, "change": change},
-            url=_detail_url(request),
+            url=request.get_absolute_url(),
             ticket=request.ticket,
         )
 
@@ -152,10 +137,10 @@ def file_urgent(ticket: Ticket, *, by, business_impact: str, reason: str) -> Urg
             note=f"Urgent request filed.\nBusiness impact: {business_impact}\nReason: {reason}",
         )
         notify(
-            supervisors().exclude(pk=by.pk),
+            members(SUPERVISOR).exclude(pk=by.pk),
             template="urgent_filed",
             context={"request": request},
-            url=_detail_url(request),
+            url=request.get_absolute_url(),
             ticket=ticket,
         )
     return request

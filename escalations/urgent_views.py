@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,10 +43,6 @@ def load_urgent(pk: int) -> UrgentRequest:
         ),
         pk=pk,
     )
-
-
-def _detail_url(request: UrgentRequest) -> str:
-    return reverse("urgent:detail", args=[request.pk])
 
 
 def render_urgent(
@@ -113,7 +108,7 @@ def _done(
     if request.htmx:
         response = render_urgent(request, load_urgent(urgent_request.pk))
         return trigger_client_event(response, event, {"id": urgent_request.pk})
-    return redirect(_detail_url(urgent_request))
+    return redirect(urgent_request.get_absolute_url())
 
 
 def _told(request: HttpRequest, urgent_request: UrgentRequest) -> str:
@@ -159,8 +154,8 @@ def urgent_new(request: HttpRequest) -> HttpResponse:
                     "The supervisors have been told.",
                 )
                 if request.htmx:
-                    return HttpResponseClientRedirect(_detail_url(filed))
-                return redirect(_detail_url(filed))
+                    return HttpResponseClientRedirect(filed.get_absolute_url())
+                return redirect(filed.get_absolute_url())
     else:
         number = request.GET.get("ticket", "").strip()[:32]
         form = UrgentRequestForm(initial={"ticket_number": number} if number else None)
@@ -182,7 +177,7 @@ def _refused(request: HttpRequest, urgent_request: UrgentRequest, error: Validat
     messages.error(request, " ".join(error.messages))
     if request.htmx:
         return render_urgent(request, urgent_request)
-    return redirect(_detail_url(urgent_request))
+    return redirect(urgent_request.get_absolute_url())
 
 
 @require_POST

@@ -23,6 +23,7 @@ from escalations.forms import (
     ResponseForm,
     apply_errors,
 )
+from escalations.htmx import id_param
 from escalations.models import ChecklistItem, Scenario
 from escalations.roles import display_name
 from tickets.detail import (
@@ -34,11 +35,6 @@ from tickets.detail import (
     scenarios_for,
 )
 from tickets.models import Ticket, Tier
-
-
-def id_param(value: str | None) -> int | None:
-    """A database id from a query string, or None for anything else (no 500 on "²")."""
-    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _respond(

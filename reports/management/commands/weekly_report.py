@@ -4,14 +4,13 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from escalations.notify import absolute_url
-from escalations.roles import MANAGER
+from escalations.roles import MANAGER, members
 from reports import pdf
 from reports.weekly import WeeklyReport, build, current_week
 from reports.weeks import IsoWeek
@@ -19,13 +18,7 @@ from reports.weeks import IsoWeek
 
 def managers():
     """Active users in the Manager group who have an email address."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=MANAGER)
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
+    return members(MANAGER).exclude(email="")
 
 
 class Command(BaseCommand):
