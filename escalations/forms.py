@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -308,6 +311,17 @@ class ChecklistItemForm(forms.ModelForm):
         model = ChecklistItem
         fields = ["text", "help", "required", "order", "active"]
         widgets = {"help": forms.Textarea(attrs={"rows": 2})}
+
+
+def report_unshown(request, bound: Iterable[forms.Form], shown: Iterable) -> None:
+    """Errors of a submitted form that is no longer on the page (the record moved on: closed,
+    taken back, done by someone else) become messages, so the refusal is still explained."""
+    shown = list(shown)
+    for form in bound:
+        if not any(form is placed for placed in shown):
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from escalations import urgent
-from escalations.forms import apply_errors
+from escalations.forms import apply_errors, report_unshown
 from escalations.htmx import wants_partial
 from escalations.models import UrgentRequest, UrgentStep
 from escalations.roles import display_name
@@ -85,13 +85,7 @@ def render_urgent(
         context["close_form"] = bound.get("close_form") or UrgentCloseForm()
     shown = {s["form"] for s in steps if s["form"] is not None}
     shown |= {context.get("estimate_form"), context.get("close_form")}
-    for form in bound.values():
-        if form not in shown:
-            # The request moved on (closed, step recorded by someone else): say why the
-            # action was refused, since its form is no longer on the page.
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+    report_unshown(request, bound.values(), shown)
     template = DETAIL
     if wants_partial(request):
         template += "#urgent-detail"

@@ -18,6 +18,7 @@ from escalations.forms import (
     DeescalateForm,
     EscalateForm,
     ResponseForm,
+    report_unshown,
 )
 from escalations.htmx import wants_partial
 from escalations.models import ChecklistItem, Scenario
@@ -65,13 +66,7 @@ def render_detail(
         if ticket.tier != Tier.ESCALATE:
             context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})
         context["note_form"] = NoteForm()
-    for name, form in bound.items():
-        if context.get(name) is not form:
-            # The ticket moved on (closed, no longer escalated…) and the form that was sent is
-            # not on the page any more: say why the action was refused.
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+    report_unshown(request, bound.values(), (context.get(name) for name in bound))
     template = "tickets/ticket_detail.html"
     if wants_partial(request):
         template += "#ticket-main"
