@@ -177,6 +177,11 @@ def sort_summary(rows: list[AdminSummary], sort: str) -> tuple[list[AdminSummary
     return sorted(rows, key=SORT_KEYS[key], reverse=sort.startswith("-")), sort
 
 
+def percent(fraction: float | None) -> str:
+    """A rate as a whole percentage; a dash when there is nothing to divide."""
+    return "—" if fraction is None else f"{round(fraction * 100)}%"
+
+
 def duration(seconds: float | None) -> str:
     """A time to first response as people say it: 45 min, 3.5 h, 2.1 d."""
     if seconds is None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -137,7 +138,7 @@ def admin_new(request: HttpRequest) -> HttpResponse:
 def admin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     admin = get_object_or_404(Administrator, pk=pk)
     # A copy for the form, so a refused edit does not rename the page it is shown on.
-    form = AdministratorEditForm(request.POST or None, instance=Administrator.objects.get(pk=pk))
+    form = AdministratorEditForm(request.POST or None, instance=copy.copy(admin))
     if request.method == "POST" and form.is_valid() and (saved := form.save_unless_taken()):
         messages.success(request, f"{saved.name} saved.")
         return redirect("admins:detail", pk=saved.pk)
@@ -326,7 +327,8 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("admins.change_service", raise_exception=True)
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     service = get_object_or_404(Service, pk=pk)
-    form = ServiceForm(request.POST, instance=get_object_or_404(Service, pk=pk))
+    # A copy for the form, so a refused edit does not rename the page it is shown on.
+    form = ServiceForm(request.POST, instance=copy.copy(service))
     if not form.is_valid():
         return render_service(request, service, form=form, status=400)
     form.save()

@@ -51,6 +51,6 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return _render_list(request, page_number, partial=True)
     url = reverse("notifications")
-    if page_number.isdigit() and page_number != "1":
+    if id_param(page_number) is not None and page_number != "1":
         url += f"?page={page_number}"
     return redirect(url)

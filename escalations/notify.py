@@ -46,7 +46,16 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
-def _tidy(text: str) -> str:
+def site_context() -> dict[str, str]:
+    """Who the message is from, for every email template."""
+    return {
+        "organization_name": settings.ORGANIZATION_NAME,
+        "support_center_name": settings.SUPPORT_CENTER_NAME,
+        "url": settings.SITE_URL,
+    }
+
+
+def tidy(text: str) -> str:
     # Template tags leave blank lines and trailing spaces behind in plain text.
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
@@ -57,20 +66,16 @@ def render(template: str, context: Mapping[str, Any], *, url: str = "") -> Rende
     support_center_name, url) and ``link``, the absolute address of ``url``."""
     base = {
         **context,
-        "site": {
-            "organization_name": settings.ORGANIZATION_NAME,
-            "support_center_name": settings.SUPPORT_CENTER_NAME,
-            "url": settings.SITE_URL,
-        },
+        "site": site_context(),
         "link": absolute_url(url),
     }
     # One line whatever the template holds: a line break in a header is refused by the mailer.
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", base).split())
     return Rendered(
         subject=subject,
-        text=_tidy(render_to_string(f"emails/{template}_body.txt", {**base, "in_app": False})),
+        text=tidy(render_to_string(f"emails/{template}_body.txt", {**base, "in_app": False})),
         html=render_to_string(f"emails/{template}_body.html", base),
-        in_app=_tidy(render_to_string(f"emails/{template}_body.txt", {**base, "in_app": True})),
+        in_app=tidy(render_to_string(f"emails/{template}_body.txt", {**base, "in_app": True})),
     )
 
 

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reports import pdf
@@ -65,7 +64,7 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
                 :LAST_DOWNLOADS
             ]
         )
-    context = {**pdf.context(report), "downloads": downloads, "now": timezone.now()}
+    context = {**pdf.context(report), "downloads": downloads}
     return render(request, "reports/weekly_report.html", context)
 
 

@@ -28,7 +28,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from admins.models import OFF_POLICY_CHANNELS, AdminResponse, Outcome
-from admins.summary import AdminSummary, duration, response_summary
+from admins.summary import AdminSummary, duration, percent, response_summary
 from escalations.models import Engagement, EngagementKind, EngagementState
 from reports import metrics
 from reports.weeks import IsoWeek, weeks_back
@@ -188,10 +188,6 @@ def _count(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
 
 
-def _percent(fraction: float | None) -> str:
-    return "—" if fraction is None else f"{round(fraction * 100)}%"
-
-
 @dataclass
 class Headline:
     tickets: dict
@@ -227,7 +223,7 @@ def headline_figures(now: Headline, before: Headline) -> list[Figure]:
     rows = [
         ("Tickets logged", now.tickets["logged"], before.tickets["logged"], "count", _count),
         ("Tickets resolved", now.tickets["resolved"], before.tickets["resolved"], "count", _count),
-        ("Escalation rate", now.escalation_rate, before.escalation_rate, "rate", _percent),
+        ("Escalation rate", now.escalation_rate, before.escalation_rate, "rate", percent),
         (
             "Admin requests",
             now.engagements["requested"],
@@ -254,7 +250,7 @@ def headline_figures(now: Headline, before: Headline) -> list[Figure]:
             now.resolution_met_rate,
             before.resolution_met_rate,
             "rate",
-            _percent,
+            percent,
         ),
         (
             "No responses logged",
@@ -345,10 +341,6 @@ class SlaRow:
     @property
     def resolution_rate(self) -> float | None:
         return metrics.rate(self.resolution_met, self.resolution_met + self.resolution_breached)
-
-    @property
-    def response_rate(self) -> float | None:
-        return metrics.rate(self.response_met, self.response_met + self.response_breached)
 
 
 def sla_by_priority(start: datetime, end: datetime) -> tuple[list[SlaRow], SlaRow]:
@@ -598,8 +590,7 @@ def build_cached(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
     change only through late answers and edits, and the report is read again and again
     around the weekly meeting. The week still running is always computed afresh."""
     now = now or timezone.now()
-    start, end = week.bounds(zone())
-    if end > now:
+    if week.bounds(zone())[1] > now:
         return build(week, now=now)
     return cache.get_or_set(
         f"weekly-report:{week}", lambda: build(week, now=now), FINISHED_WEEK_SECONDS

@@ -16,4 +16,4 @@ def duration(seconds: float | None) -> str:
 @register.filter
 def percent(fraction: float | None) -> str:
     """A rate as a whole percentage; a dash when there is nothing to divide."""
-    return "—" if fraction is None else f"{round(fraction * 100)}%"
+    return summary.percent(fraction)

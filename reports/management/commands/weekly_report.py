@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from escalations.notify import absolute_url
+from escalations.notify import absolute_url, site_context, tidy
 from escalations.roles import MANAGER, members
 from reports import pdf
 from reports.weekly import WeeklyReport, build, current_week
@@ -78,18 +77,12 @@ class Command(BaseCommand):
     def message(report: WeeklyReport, content: bytes, to: str) -> EmailMessage:
         context = {
             "report": report,
-            "site": {
-                "organization_name": settings.ORGANIZATION_NAME,
-                "support_center_name": settings.SUPPORT_CENTER_NAME,
-                "url": settings.SITE_URL,
-            },
+            "site": site_context(),
             "link": absolute_url(reverse("reports:week", args=[report.week])),
             "in_app": False,
         }
         subject = " ".join(render_to_string("reports/email_subject.txt", context).split())
-        body = render_to_string("reports/email_body.txt", context)
-        # Template tags leave runs of blank lines behind in plain text.
-        body = re.sub(r"\n{3,}", "\n\n", body.strip()) + "\n"
+        body = tidy(render_to_string("reports/email_body.txt", context))
         message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
         message.attach(pdf.filename(report), content, "application/pdf")
         return message
