@@ -226,7 +226,11 @@ class AdminResponse(models.Model):
                 name="response_channel_matches_outcome",
             ),
         ]
-        indexes = [models.Index(fields=["engagement", "responded_at"], name="response_engagement")]
+        indexes = [
+            models.Index(fields=["engagement", "responded_at"], name="response_engagement"),
+            # Responses of a week by outcome and channel (the weekly report), from the index.
+            models.Index(fields=["responded_at", "outcome", "channel"], name="response_week"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} at {self.responded_at:%Y-%m-%d %H:%M}"

@@ -270,7 +270,21 @@ class Engagement(models.Model):
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(fields=["admin", "-requested_at"], name="engagement_admin_requested"),
-            models.Index(fields=["-requested_at"], name="engagement_requested"),
+            # Requests made in a week, by kind, state and answer time (the weekly report),
+            # counted from the index alone.
+            models.Index(
+                fields=["requested_at", "kind", "state", "first_response_seconds"],
+                name="engagement_week",
+            ),
+            # Escalations still waiting for an answer at some time (the report's aging): the
+            # ones never answered, and the ones answered after that time. The first is a
+            # partial index, so no other query can pick it by mistake.
+            models.Index(
+                fields=["kind", "requested_at"],
+                condition=Q(first_response_at=None),
+                name="engagement_unanswered",
+            ),
+            models.Index(fields=["first_response_at"], name="engagement_first_response"),
             models.Index(fields=["state", "requested_at"], name="engagement_state_requested"),
             models.Index(fields=["ticket", "-requested_at"], name="engagement_ticket"),
             models.Index(fields=["state", "answer_due_at"], name="engagement_answer_due"),
