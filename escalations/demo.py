@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from admins.models import (
@@ -54,7 +54,7 @@ from escalations.models import (
     UrgentStepRecord,
 )
 from escalations.roles import AGENT, MANAGER, SUPERVISOR, display_name
-from escalations.services import _request_note
+from escalations.services import _request_note, stamp_first_escalation
 from escalations.urgent import TIME_FORMAT
 from tickets.models import (
     Category,
@@ -614,6 +614,11 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     )
     ChecklistAnswer.objects.bulk_create(handoffs.answers, batch_size=2000)
     Engagement.objects.bulk_create(handoffs.engagements, batch_size=2000)
+    stamp_first_escalation(
+        Ticket.objects.filter(
+            Exists(Engagement.objects.filter(ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE))
+        )
+    )
     AdminResponse.objects.bulk_create(handoffs.responses, batch_size=2000)
     if handoffs.responses:
         # logged_at is set on insert; the agent logged each response when it came.

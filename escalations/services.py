@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from admins.models import Administrator, Outcome, Purview
@@ -86,6 +86,17 @@ def _require_open(ticket: Ticket, action: str) -> None:
             f"Ticket #{ticket.external_id} is {ticket.get_status_display().lower()}; "
             f"reopen it before you {action}."
         )
+
+
+def stamp_first_escalation(tickets: QuerySet[Ticket]) -> int:
+    """Set each ticket's ``escalated_at`` to its earliest Escalate request, in one UPDATE.
+    The weekly report counts escalations and the time to escalate from it."""
+    first = (
+        Engagement.objects.filter(ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE)
+        .order_by("requested_at")
+        .values("requested_at")[:1]
+    )
+    return tickets.update(escalated_at=Subquery(first))
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -196,6 +207,9 @@ def escalate(
             reason=reason.strip(),
             message=_fill(message, ticket=ticket, admin=admin, by=by),
         )
+        if ticket.escalated_at is None:
+            stamp_first_escalation(Ticket.objects.filter(pk=ticket.pk))
+            audit.changed(ticket, {"escalated_at": (None, now)})
         before = ticket.admin.name if ticket.admin else ""
         ticket.events.create(
             by=by,

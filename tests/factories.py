@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from admins.models import Administrator, Service
 from escalations.roles import AGENT, MANAGER, SUPERVISOR
+from escalations.services import stamp_first_escalation
 from tickets.models import Category, Priority, Ticket
 
 PASSWORD = "correct-horse-battery"
@@ -83,6 +84,7 @@ class EngagementFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "escalations.Engagement"
+        skip_postgeneration_save = True
 
     ticket = factory.SubFactory(TicketFactory)
     admin = factory.SubFactory(AdministratorFactory)
@@ -90,6 +92,13 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SelfAttribute("ticket.agent")
     requested_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     message = "Could you advise on this ticket?"
+
+    @factory.post_generation
+    def first_escalation(obj, create, extracted, **kwargs):
+        """What escalations.services.escalate keeps: the ticket's first escalation time."""
+        if create and obj.kind == "escalate":
+            stamp_first_escalation(Ticket.objects.filter(pk=obj.ticket_id))
+            obj.ticket.refresh_from_db(fields=["escalated_at"])
 
 
 class PurviewFactory(factory.django.DjangoModelFactory):

@@ -117,6 +117,19 @@ def test_every_escalated_ticket_has_a_complete_checklist_and_one_current_owner(s
         )
 
 
+def test_escalated_tickets_carry_their_first_escalation_time(seeded):
+    first = {}
+    for engagement in Engagement.objects.filter(kind=EngagementKind.ESCALATE):
+        at = first.get(engagement.ticket_id)
+        first[engagement.ticket_id] = (
+            min(at, engagement.requested_at) if at else engagement.requested_at
+        )
+    stamped = dict(
+        Ticket.objects.filter(escalated_at__isnull=False).values_list("pk", "escalated_at")
+    )
+    assert first and stamped == first
+
+
 def test_collaborate_tickets_keep_ownership_with_the_support_center(seeded):
     collaborating = Ticket.objects.filter(tier=Tier.COLLABORATE).annotate(n=Count("engagements"))
     assert collaborating

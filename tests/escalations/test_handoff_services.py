@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -88,6 +90,40 @@ def test_escalate_moves_ownership_and_records_it_on_the_timeline(agent):
     assert kinds[EventKind.TIER_CHANGED].after == "Escalate"
     status_change = ticket.events.get(kind=EventKind.CHANGED, field="status")
     assert (status_change.before, status_change.after) == ("New", "Waiting on admin")
+
+
+def test_the_first_escalation_is_stamped_on_the_ticket_and_kept(agent):
+    ticket = TicketFactory(agent=agent)
+    complete_checklist(ticket, agent)
+    first = escalate(ticket, agent)
+    ticket.refresh_from_db()
+    assert ticket.escalated_at == first.requested_at
+
+    services.deescalate(ticket, by=agent, reason="We can do this ourselves after all.")
+    escalate(ticket, agent, admin=AdministratorFactory(name="Lee Second"))
+    ticket.refresh_from_db()
+    # The report's "first escalated" and MTTE read this: a second escalation moves nothing.
+    assert ticket.escalated_at == first.requested_at
+
+
+def test_stamping_backfills_the_earliest_escalation(agent):
+    """The same update the 0015 migration runs on tickets escalated before the field."""
+    ticket = TicketFactory(agent=agent)
+    now = timezone.now()
+    EngagementFactory(ticket=ticket, kind="escalate", reason="x", requested_at=now)
+    EngagementFactory(
+        ticket=ticket, kind="escalate", reason="x", requested_at=now - timedelta(hours=5)
+    )
+    EngagementFactory(ticket=ticket, requested_at=now - timedelta(days=2))  # collaborate
+    untouched = TicketFactory(agent=agent)
+    type(ticket).objects.update(escalated_at=None)
+
+    import_module("escalations.migrations.0015_stamp_first_escalations").stamp(apps, None)
+
+    ticket.refresh_from_db()
+    untouched.refresh_from_db()
+    assert ticket.escalated_at == now - timedelta(hours=5)
+    assert untouched.escalated_at is None
 
 
 def test_escalate_needs_tag_reason_message_and_an_active_admin(agent):
