@@ -1,8 +1,9 @@
 """The weekly report's figures, read from the database for one ISO week.
 
-Every figure is an aggregate (``Count``/``Avg``/``Sum`` with ``filter=``, or
-``values().annotate()``), and lists are cut to their top rows in SQL, so the number of queries
-and the rows that leave the database stay the same however many tickets the week holds.
+Every figure is an aggregate: the headline numbers and the trend are scalar subqueries sent as
+one query (``reports.scalars``), the tables are ``values().annotate()``, and lists are cut to
+their top rows in SQL. So the number of queries and the rows that leave the database stay the
+same however many tickets the week holds.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
+    Subquery,
     Sum,
+    Value,
+    Window,
 )
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -31,8 +33,9 @@ from admins.models import OFF_POLICY_CHANNELS, AdminResponse, Outcome
 from admins.summary import AdminSummary, duration, percent, response_summary
 from escalations.models import Engagement, EngagementKind, EngagementState
 from reports import metrics
+from reports.scalars import SecondsBetween, one_row, total
 from reports.weeks import IsoWeek, weeks_back
-from tickets.models import Ticket, Tier
+from tickets.models import Category, Priority, Ticket, Tier
 
 TOP_ROWS = 10
 TREND_WEEKS = 8
@@ -86,94 +89,90 @@ def within(field_name: str, start: datetime, end: datetime) -> Q:
     return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
 
 
-# ---- One week's headline figures (called for the week and the one before) ----
+# ---- The headline figures and the trend: every count of every week in one query ----
 
 
 Weeks = list[tuple[datetime, datetime]]
+# A week's figures, by group: "tickets", "engagements", "mtte", "responses".
+WeekFigures = dict[str, dict]
 
 
-def _by_week(row: dict, weeks: int) -> list[dict]:
-    """One aggregate row with keys like "logged__1" → one dict per week."""
-    split: list[dict] = [{} for _ in range(weeks)]
-    for key, value in row.items():
-        name, _, index = key.rpartition("__")
-        split[int(index)][name] = value
-    return split
-
-
-def ticket_figures(weeks: Weeks) -> list[dict[str, int]]:
-    """Per week: logged, resolved, escalated (of those logged) and SLA outcomes of those
-    resolved. One query for all the weeks."""
-    reads, figures = Q(), {}
-    for n, (start, end) in enumerate(weeks):
-        logged = within("opened_at", start, end)
-        resolved = within("resolved_at", start, end)
-        escalated_by_end = Exists(
-            Engagement.objects.filter(
-                ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE, requested_at__lt=end
+def _trend_figures(start: datetime, end: datetime) -> dict[str, dict[str, Subquery]]:
+    """The trend chart's three counts for one week (a subset of ``_headline_figures``)."""
+    return {
+        "tickets": {"logged": total(Ticket.objects.filter(within("opened_at", start, end)))},
+        "engagements": {
+            "escalate": total(
+                Engagement.objects.filter(
+                    within("requested_at", start, end), kind=EngagementKind.ESCALATE
+                )
             )
-        )
-        # Only tickets logged or resolved in the weeks are read, through the opened_at and
-        # resolved_at indexes.
-        reads |= logged | resolved
-        figures |= {
-            f"logged__{n}": Count("id", filter=logged),
-            f"resolved__{n}": Count("id", filter=resolved),
-            f"escalated__{n}": Count("id", filter=logged & Q(escalated_by_end)),
-            f"resolution_met__{n}": Count(
-                "id", filter=resolved & Q(resolved_at__lte=F("resolution_due_at"))
-            ),
-            f"resolution_breached__{n}": Count(
-                "id", filter=resolved & Q(resolved_at__gt=F("resolution_due_at"))
-            ),
+        },
+        "responses": {
+            Outcome.NO_RESPONSE.value: total(
+                AdminResponse.objects.filter(
+                    within("responded_at", start, end), outcome=Outcome.NO_RESPONSE
+                )
+            )
+        },
+    }
+
+
+def _headline_figures(start: datetime, end: datetime) -> dict[str, dict[str, Subquery]]:
+    """Every headline figure of one week, each its own subquery over its own rows.
+
+    Tickets: logged, resolved, escalated (of those logged, by the end of the week) and the
+    resolution target met or breached (of those resolved). Requests to admins made in the week
+    by kind, answered, still open, and the MTTA. The tickets first escalated in the week
+    (``Ticket.escalated_at``) with their total time from opened to escalated (for the MTTE).
+    Responses logged in the week (by when they happened), by outcome, and by direct
+    message."""
+    logged = Ticket.objects.filter(within("opened_at", start, end))
+    resolved = Ticket.objects.filter(within("resolved_at", start, end))
+    first_escalated = Ticket.objects.filter(within("escalated_at", start, end))
+    to_escalation = SecondsBetween("escalated_at", "opened_at")
+    requested = Engagement.objects.filter(within("requested_at", start, end))
+    responses = AdminResponse.objects.filter(within("responded_at", start, end))
+    return {
+        "tickets": {
+            "logged": total(logged),
+            "resolved": total(resolved),
+            "escalated": total(logged.filter(escalated_at__lt=end)),
+            "resolution_met": total(resolved.filter(resolved_at__lte=F("resolution_due_at"))),
+            "resolution_breached": total(resolved.filter(resolved_at__gt=F("resolution_due_at"))),
+        },
+        "engagements": {
+            "answered": total(requested.filter(first_response_seconds__isnull=False)),
+            "still_open": total(requested.filter(state=EngagementState.OPEN)),
+            "mtta_seconds": total(requested, Avg("first_response_seconds")),
         }
-    return _by_week(Ticket.objects.filter(reads).aggregate(**figures), len(weeks))
-
-
-def _first_escalation() -> Q:
-    """The engagement is its ticket's first Escalate request."""
-    earlier = Engagement.objects.filter(
-        ticket=OuterRef("ticket"), kind=EngagementKind.ESCALATE
-    ).filter(
-        Q(requested_at__lt=OuterRef("requested_at"))
-        | Q(requested_at=OuterRef("requested_at"), id__lt=OuterRef("id"))
-    )
-    return Q(kind=EngagementKind.ESCALATE) & ~Q(Exists(earlier))
-
-
-def engagement_figures(weeks: Weeks) -> list[dict]:
-    """Per week: requests made by kind, how many have been answered, the MTTA, and the
-    tickets first escalated with the mean time from opened to escalated (MTTE)."""
-    first = _first_escalation()
-    to_escalation = ExpressionWrapper(F("requested_at") - F("ticket__opened_at"), DurationField())
-    figures = {}
-    for n, (start, end) in enumerate(weeks):
-        week = within("requested_at", start, end)
-        figures |= {
-            f"requested__{n}": Count("id", filter=week),
-            f"collaborate__{n}": Count("id", filter=week & Q(kind=EngagementKind.COLLABORATE)),
-            f"escalate__{n}": Count("id", filter=week & Q(kind=EngagementKind.ESCALATE)),
-            f"answered__{n}": Count("id", filter=week & Q(first_response_seconds__isnull=False)),
-            f"still_open__{n}": Count("id", filter=week & Q(state=EngagementState.OPEN)),
-            f"mtta_seconds__{n}": Avg("first_response_seconds", filter=week),
-            f"first_escalated__{n}": Count("id", filter=week & first),
-            f"to_escalation__{n}": Sum(to_escalation, filter=week & first),
+        | {kind.value: total(requested.filter(kind=kind)) for kind in EngagementKind},
+        "mtte": {
+            "count": total(first_escalated),
+            "to_escalation": total(first_escalated, Sum(to_escalation)),
+        },
+        "responses": {
+            "off_policy": total(responses.filter(channel__in=OFF_POLICY_CHANNELS)),
         }
-    span = within("requested_at", min(s for s, _ in weeks), max(e for _, e in weeks))
-    return _by_week(Engagement.objects.filter(span).aggregate(**figures), len(weeks))
+        | {o.value: total(responses.filter(outcome=o)) for o in Outcome},
+    }
 
 
-def response_figures(weeks: Weeks) -> list[dict[str, int]]:
-    """Per week: responses logged (by when they happened), by outcome, and off-policy."""
-    figures = {}
+def weekly_figures(weeks: Weeks, *, detailed: int) -> list[WeekFigures]:
+    """For each (start, end): the trend's counts, and for the last ``detailed`` weeks every
+    headline figure. One query however many weeks (see ``reports.scalars``)."""
+    subqueries = {}
     for n, (start, end) in enumerate(weeks):
-        week = within("responded_at", start, end)
-        figures |= {
-            f"total__{n}": Count("id", filter=week),
-            f"off_policy__{n}": Count("id", filter=week & Q(channel__in=OFF_POLICY_CHANNELS)),
-        } | {f"{o.value}__{n}": Count("id", filter=week & Q(outcome=o)) for o in Outcome}
-    span = within("responded_at", min(s for s, _ in weeks), max(e for _, e in weeks))
-    return _by_week(AdminResponse.objects.filter(span).aggregate(**figures), len(weeks))
+        full = n >= len(weeks) - detailed
+        groups = _headline_figures(start, end) if full else _trend_figures(start, end)
+        for group, figures in groups.items():
+            for name, subquery in figures.items():
+                subqueries[f"{group}__{name}__{n}"] = subquery
+    result: list[WeekFigures] = [{} for _ in weeks]
+    for key, value in one_row(**subqueries).items():
+        group, name, n = key.split("__")
+        result[int(n)].setdefault(group, {})[name] = value
+    return result
 
 
 @dataclass
@@ -205,17 +204,20 @@ class Headline:
         return metrics.rate(t["resolution_met"], t["resolution_met"] + t["resolution_breached"])
 
 
-def headlines(weeks: Weeks) -> list[Headline]:
-    """The headline figures of each week, in three queries however many weeks."""
-    result = []
-    for tickets, engagements, responses in zip(
-        ticket_figures(weeks), engagement_figures(weeks), response_figures(weeks), strict=True
-    ):
-        count = engagements.pop("first_escalated")
-        total = engagements.pop("to_escalation")
-        mtte = {"count": count, "mtte_seconds": metrics.mean_seconds(total, count)}
-        result.append(Headline(tickets, engagements, responses, mtte))
-    return result
+def headline(figures: WeekFigures) -> Headline:
+    """A detailed week's ``weekly_figures`` as its headline, with the totals that are sums of
+    other figures (every request has one kind, every response one outcome)."""
+    mtte, engagements, responses = figures["mtte"], figures["engagements"], figures["responses"]
+    kinds = [engagements[kind.value] for kind in EngagementKind]
+    return Headline(
+        tickets=figures["tickets"],
+        engagements=engagements | {"requested": sum(kinds)},
+        responses=responses | {"total": sum(responses[outcome.value] for outcome in Outcome)},
+        mtte={
+            "count": mtte["count"],
+            "mtte_seconds": metrics.mean_seconds(mtte["to_escalation"], mtte["count"]),
+        },
+    )
 
 
 def headline_figures(now: Headline, before: Headline) -> list[Figure]:
@@ -281,44 +283,75 @@ def headline_figures(now: Headline, before: Headline) -> list[Figure]:
 # ---- The week's tables ----
 
 
-def volume_by(field_names: list[str], start: datetime, end: datetime) -> list[dict]:
-    """Tickets logged and resolved in the week, grouped by the given fields."""
-    logged = within("opened_at", start, end)
-    resolved = within("resolved_at", start, end)
-    return list(
-        Ticket.objects.filter(logged | resolved)
-        .values(*field_names)
-        .annotate(logged=Count("id", filter=logged), resolved=Count("id", filter=resolved))
-        .order_by(*field_names)
-    )
+def week_tickets(start: datetime, end: datetime) -> list[dict]:
+    """Tickets logged or resolved in the week, grouped by tier, category and priority, with
+    what the volume and SLA tables add up (a group can come twice, once logged and once
+    resolved: the tables sum the rows).
 
-
-def by_tier(start: datetime, end: datetime) -> list[dict]:
-    found = {row["tier"]: row for row in volume_by(["tier"], start, end)}
-    return [
-        {
-            "label": tier.label,
-            "tier": tier.value,
-            "logged": found.get(tier, {}).get("logged", 0),
-            "resolved": found.get(tier, {}).get("resolved", 0),
-        }
-        for tier in Tier
-    ]
-
-
-def by_category(start: datetime, end: datetime) -> list[dict]:
-    rows = volume_by(["category__number", "category__name"], start, end)
-    return [
-        {
-            "label": row["category__name"] or "Uncategorised",
-            "logged": row["logged"],
-            "resolved": row["resolved"],
-        }
-        # Uncategorised last: a gap to close, not a category.
-        for row in sorted(
-            rows, key=lambda r: (r["category__number"] is None, r["category__number"] or 0)
+    One query, two grouped scans joined by UNION ALL, each read from an index that holds every
+    column it needs (``ticket_logged``, ``ticket_resolved``) instead of from the tickets. The
+    few categories and priorities are named afterwards."""
+    group = ["tier", "category", "priority"]
+    none = Value(0)
+    logged = (
+        Ticket.objects.filter(within("opened_at", start, end))
+        .values(*group)
+        .annotate(
+            logged=Count("pk"),
+            resolved=none,
+            response_met=none,
+            response_breached=none,
+            resolution_met=none,
+            resolution_breached=none,
         )
-    ]
+        .order_by()
+    )
+    resolved = (
+        Ticket.objects.filter(within("resolved_at", start, end))
+        .values(*group)
+        .annotate(
+            logged=none,
+            resolved=Count("pk"),
+            response_met=Count("pk", filter=Q(first_responded_at__lte=F("response_due_at"))),
+            response_breached=Count("pk", filter=Q(first_responded_at__gt=F("response_due_at"))),
+            resolution_met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"))),
+            resolution_breached=Count("pk", filter=Q(resolved_at__gt=F("resolution_due_at"))),
+        )
+        .order_by()
+    )
+    rows = list(logged.union(resolved, all=True))
+    categories = Category.objects.in_bulk({row["category"] for row in rows} - {None})
+    priorities = Priority.objects.select_related("category").in_bulk(
+        {row["priority"] for row in rows} - {None}
+    )
+    for row in rows:
+        row["category"] = categories.get(row["category"])
+        row["priority"] = priorities.get(row["priority"])
+    return rows
+
+
+def _add(target: dict, row: dict, keys: list[str]) -> None:
+    for key in keys:
+        target[key] = target.get(key, 0) + row[key]
+
+
+def volumes(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Tickets logged and resolved in the week by tier and by category, from ``week_tickets``."""
+    keys = ["logged", "resolved"]
+    tiers = {
+        tier.value: {"label": tier.label, "tier": tier.value} | dict.fromkeys(keys, 0)
+        for tier in Tier
+    }
+    categories: dict[int | None, dict] = {}
+    for row in rows:
+        number = row["category"].number if row["category"] else None
+        label = row["category"].name if row["category"] else "Uncategorised"
+        category = categories.setdefault(number, {"label": label} | dict.fromkeys(keys, 0))
+        _add(tiers[row["tier"]], row, keys)
+        _add(category, row, keys)
+    # Uncategorised last: a gap to close, not a category.
+    order = sorted(categories, key=lambda number: (number is None, number or 0))
+    return list(tiers.values()), [categories[number] for number in order]
 
 
 @dataclass
@@ -343,39 +376,36 @@ class SlaRow:
         return metrics.rate(self.resolution_met, self.resolution_met + self.resolution_breached)
 
 
-def sla_by_priority(start: datetime, end: datetime) -> tuple[list[SlaRow], SlaRow]:
+SLA_KEYS = ["resolved", "response_met", "response_breached", "resolution_met"]
+SLA_KEYS += ["resolution_breached"]
+
+
+def sla_by_priority(rows: list[dict]) -> tuple[list[SlaRow], SlaRow]:
     """For tickets resolved in the week, per priority: response and resolution targets met,
-    breached, or without a target; and the total row."""
-    rows = (
-        Ticket.objects.filter(within("resolved_at", start, end))
-        .values("priority", "priority__number", "priority__name", "priority__category__name")
-        .annotate(
-            resolved=Count("id"),
-            response_met=Count("id", filter=Q(first_responded_at__lte=F("response_due_at"))),
-            response_breached=Count("id", filter=Q(first_responded_at__gt=F("response_due_at"))),
-            resolution_met=Count("id", filter=Q(resolved_at__lte=F("resolution_due_at"))),
-            resolution_breached=Count("id", filter=Q(resolved_at__gt=F("resolution_due_at"))),
-        )
-    )
-    keys = ["resolved", "response_met", "response_breached", "resolution_met"]
-    keys += ["resolution_breached"]
-    # General priorities first, in their order; then those of one category; "none" last.
-    rows = sorted(
-        rows,
-        key=lambda r: (
-            r["priority"] is None,
-            r["priority__category__name"] is not None,
-            r["priority__category__name"] or "",
-            r["priority__number"] or 0,
-        ),
-    )
-    result = []
+    breached, or without a target; and the total row. From ``week_tickets``."""
+    priorities: dict[Priority | None, dict] = {}
     for row in rows:
-        label = row["priority__name"] or "No priority"
-        if row["priority__category__name"]:
-            label = f"{label} ({row['priority__category__name']})"
-        result.append(SlaRow(label=label, **{k: row[k] for k in keys}))
-    total = SlaRow(label="All priorities", **{k: sum(getattr(r, k) for r in result) for k in keys})
+        if row["resolved"]:
+            _add(priorities.setdefault(row["priority"], dict.fromkeys(SLA_KEYS, 0)), row, SLA_KEYS)
+
+    def order(priority: Priority | None) -> tuple:
+        # General priorities first, in their order; then those of one category; "none" last.
+        if priority is None:
+            return (True, False, "", 0)
+        category = priority.category.name if priority.category else None
+        return (False, category is not None, category or "", priority.number)
+
+    result = []
+    for priority in sorted(priorities, key=order):
+        label = "No priority"
+        if priority is not None:
+            label = priority.name
+            if priority.category:
+                label = f"{label} ({priority.category.name})"
+        result.append(SlaRow(label=label, **priorities[priority]))
+    total = SlaRow(
+        label="All priorities", **{k: sum(getattr(r, k) for r in result) for k in SLA_KEYS}
+    )
     return result, total
 
 
@@ -394,31 +424,40 @@ def open_escalations(as_of: datetime) -> Aging:
     answered_before = AdminResponse.objects.filter(
         engagement=OuterRef("pk"), responded_at__lt=as_of
     )
+    # Not answered by then: never answered, or answered since. Both are small sets found
+    # through their own index (answered since as an id list, so SQLite does not walk every
+    # earlier request in date order instead).
+    answered_since = Engagement.objects.filter(first_response_at__gte=as_of).values("pk")
     waiting = (
         Engagement.objects.filter(kind=EngagementKind.ESCALATE, requested_at__lt=as_of)
+        .filter(Q(first_response_at=None) | Q(pk__in=answered_since))
         .exclude(state=EngagementState.WITHDRAWN)
-        .filter(Q(first_response_at=None) | Q(first_response_at__gte=as_of))
         .filter(Q(ticket__resolved_at=None) | Q(ticket__resolved_at__gte=as_of))
         .filter(~Exists(answered_before))
     )
-    counts = {}
+    # The counts are window aggregates over every waiting escalation, computed before the
+    # LIMIT: the oldest ten and the totals come in one query.
+    counts = {"total": Window(Count("id"))}
     for n, (_, low, high) in enumerate(AGE_BUCKETS):
         condition = Q()
         if low is not None:
             condition &= Q(requested_at__lte=as_of - timedelta(days=low))
         if high is not None:
             condition &= Q(requested_at__gt=as_of - timedelta(days=high))
-        counts[f"b{n}"] = Count("id", filter=condition)
-    row = waiting.aggregate(total=Count("id"), **counts)
+        counts[f"b{n}"] = Window(Count("id", filter=condition))
     oldest = list(
-        waiting.select_related("ticket__priority", "admin").order_by("requested_at", "id")[
-            :TOP_ROWS
-        ]
+        waiting.select_related("ticket__priority", "admin")
+        .annotate(**counts)
+        .order_by("requested_at", "id")[:TOP_ROWS]
     )
+    first = oldest[0] if oldest else None
     return Aging(
         as_of=as_of,
-        total=row["total"],
-        buckets=[(label, row[f"b{n}"]) for n, (label, _, _) in enumerate(AGE_BUCKETS)],
+        total=first.total if first else 0,
+        buckets=[
+            (label, getattr(first, f"b{n}") if first else 0)
+            for n, (label, _, _) in enumerate(AGE_BUCKETS)
+        ],
         oldest=oldest,
     )
 
@@ -459,15 +498,6 @@ def off_policy(start: datetime, end: datetime) -> tuple[list[dict], list[AdminRe
     return per_admin, latest
 
 
-def _weekly_counts(queryset, field_name: str, weeks: list[tuple[datetime, datetime]]) -> list[int]:
-    """One COUNT per week in a single query, over the range the weeks cover."""
-    lookups = {
-        f"w{n}": Count("id", filter=within(field_name, s, e)) for n, (s, e) in enumerate(weeks)
-    }
-    row = queryset.filter(within(field_name, weeks[0][0], weeks[-1][1])).aggregate(**lookups)
-    return [row[f"w{n}"] for n in range(len(weeks))]
-
-
 @dataclass
 class Trend:
     weeks: list[IsoWeek]
@@ -477,17 +507,12 @@ class Trend:
     rows: list[tuple[str, list[int]]]
 
 
-def trend(week: IsoWeek) -> Trend:
-    weeks = weeks_back(week, TREND_WEEKS)
-    bounds = [w.bounds(zone()) for w in weeks]
+def trend(weeks: list[IsoWeek], figures: list[WeekFigures]) -> Trend:
+    """The chart and table of the last weeks, from their ``weekly_figures``."""
     values = {
-        "logged": _weekly_counts(Ticket.objects.all(), "opened_at", bounds),
-        "escalated": _weekly_counts(
-            Engagement.objects.filter(kind=EngagementKind.ESCALATE), "requested_at", bounds
-        ),
-        "no_response": _weekly_counts(
-            AdminResponse.objects.filter(outcome=Outcome.NO_RESPONSE), "responded_at", bounds
-        ),
+        "logged": [f["tickets"]["logged"] for f in figures],
+        "escalated": [f["engagements"]["escalate"] for f in figures],
+        "no_response": [f["responses"][Outcome.NO_RESPONSE] for f in figures],
     }
     labels = [f"W{w.week:02d}" for w in weeks]
     styles = {key: (colour, dash) for _, key, colour, dash in TREND_SERIES}
@@ -549,9 +574,14 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
     """Everything the report shows for ``week``, as of ``now`` for a week still running."""
     now = now or timezone.now()
     start, end = week.bounds(zone())
-    prev_start, prev_end = week.previous.bounds(zone())
-    current, previous = headlines([(start, end), (prev_start, prev_end)])
-    sla_rows, sla_total = sla_by_priority(start, end)
+    # The trend's weeks end with the previous week and this one: their headline figures come
+    # in the same query.
+    trend_weeks = weeks_back(week, TREND_WEEKS)
+    figures = weekly_figures([w.bounds(zone()) for w in trend_weeks], detailed=2)
+    previous, current = headline(figures[-2]), headline(figures[-1])
+    tickets = week_tickets(start, end)
+    tiers, categories = volumes(tickets)
+    sla_rows, sla_total = sla_by_priority(tickets)
     summary = [
         row
         for row in response_summary(since=start, until=end)
@@ -569,8 +599,8 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         current=current,
         previous=previous,
         figures=headline_figures(current, previous),
-        by_tier=by_tier(start, end),
-        by_category=by_category(start, end),
+        by_tier=tiers,
+        by_category=categories,
         sla_rows=sla_rows,
         sla_total=sla_total,
         summary=summary,
@@ -578,7 +608,7 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         aging=open_escalations(min(end, now)),
         off_policy_admins=off_policy_admins,
         off_policy_latest=off_policy_latest,
-        trend=trend(week),
+        trend=trend(trend_weeks, figures),
     )
 
 

@@ -1,0 +1,67 @@
+"""The one-query figures: scalar subqueries sent together, and seconds between two times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Avg, DurationField, ExpressionWrapper, F, Sum
+from django.utils import timezone
+
+from escalations.models import Engagement
+from reports.scalars import SecondsBetween, one_row, total
+from tests.factories import EngagementFactory, TicketFactory
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_several_figures_come_back_from_one_query(django_assert_num_queries):
+    TicketFactory(title="Printer jam")
+    TicketFactory(title="Printer offline")
+    TicketFactory(title="Password reset")
+    with django_assert_num_queries(1):
+        row = one_row(
+            printers=total(Ticket.objects.filter(title__startswith="Printer")),
+            passwords=total(Ticket.objects.filter(title__startswith="Password")),
+            everything=total(Ticket.objects.all()),
+        )
+    assert row == {"printers": 2, "passwords": 1, "everything": 3}
+
+
+def test_an_empty_set_counts_zero_and_has_no_sum_or_mean():
+    none = Engagement.objects.all()
+    row = one_row(
+        n=total(none),
+        seconds=total(none, Sum("first_response_seconds")),
+        mean=total(none, Avg("first_response_seconds")),
+    )
+    assert row == {"n": 0, "seconds": None, "mean": None}
+
+
+def test_no_figures_asked_is_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert one_row() == {}
+
+
+def test_values_go_through_the_field_converters():
+    opened = timezone.now() - timedelta(days=2)
+    ticket = TicketFactory(opened_at=opened)
+    EngagementFactory(ticket=ticket, requested_at=opened + timedelta(hours=3))
+    waited = ExpressionWrapper(F("requested_at") - F("ticket__opened_at"), DurationField())
+    row = one_row(waited=total(Engagement.objects.all(), Sum(waited)))
+    assert row["waited"] == timedelta(hours=3)
+
+
+def test_seconds_between_two_times_is_worked_out_in_the_database():
+    opened = timezone.now() - timedelta(days=3)
+    for minutes in (90, 30):
+        ticket = TicketFactory(opened_at=opened)
+        EngagementFactory(ticket=ticket, requested_at=opened + timedelta(minutes=minutes))
+    row = one_row(
+        seconds=total(
+            Engagement.objects.all(), Sum(SecondsBetween("requested_at", "ticket__opened_at"))
+        )
+    )
+    # SQLite's julianday keeps milliseconds: plenty for a mean time to escalate.
+    assert row["seconds"] == pytest.approx(120 * 60, abs=0.01)
