@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, FilteredRelation, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -78,27 +78,30 @@ def response_summary(
     people = Administrator.objects.all()
     if admins is not None:
         people = people.filter(pk__in=[a.pk for a in admins]).select_related("backup")
-    in_period = Q(engagements__requested_at__gte=since) if since else Q()
+    period = Q()
+    if since:
+        period &= Q(engagements__requested_at__gte=since)
     if until:
-        in_period &= Q(engagements__requested_at__lt=until)
+        period &= Q(engagements__requested_at__lt=until)
+    relation = "engagements"
+    if period:
+        # Only the period's requests are joined, a range of the (admin, requested_at) index,
+        # rather than every request ever made filtered afterwards.
+        people = people.annotate(in_period=FilteredRelation("engagements", condition=period))
+        relation = "in_period"
+
+    def when(**lookups) -> Q:
+        return Q(**{f"{relation}__{name}": value for name, value in lookups.items()})
+
     # A request withdrawn before any answer (ticket resolved, taken back, moved to someone
     # else) is not held against the admin; every other request counts.
-    counted = Q(
-        engagements__state__in=[
-            EngagementState.OPEN,
-            EngagementState.RESPONDED,
-            EngagementState.NO_RESPONSE,
-        ]
-    ) | Q(engagements__first_response_at__isnull=False)
+    counted = when(
+        state__in=[EngagementState.OPEN, EngagementState.RESPONDED, EngagementState.NO_RESPONSE]
+    ) | when(first_response_at__isnull=False)
     people = people.annotate(
-        s_requests=Count("engagements", filter=in_period & counted),
-        s_responded=Count(
-            "engagements", filter=in_period & Q(engagements__first_response_at__isnull=False)
-        ),
-        s_no_response=Count(
-            "engagements", filter=in_period & Q(engagements__state=EngagementState.NO_RESPONSE)
-        ),
-        s_open=Count("engagements", filter=Q(engagements__state=EngagementState.OPEN)),
+        s_requests=Count(relation, filter=counted),
+        s_responded=Count(relation, filter=when(first_response_at__isnull=False)),
+        s_no_response=Count(relation, filter=when(state=EngagementState.NO_RESPONSE)),
     )
     rows = {
         a.pk: AdminSummary(
@@ -106,7 +109,6 @@ def response_summary(
             requests=a.s_requests,
             responded=a.s_responded,
             no_response=a.s_no_response,
-            open=a.s_open,
         )
         for a in people
     }
@@ -131,6 +133,14 @@ def response_summary(
     ):
         summary = rows[row["engagement__admin"]]
         summary.declined, summary.direct_messages = row["declined"], row["direct"]
+    # Open requests count whatever their age: counted apart, through the state index.
+    for row in (
+        Engagement.objects.filter(admin__in=list(rows), state=EngagementState.OPEN)
+        .order_by()
+        .values("admin")
+        .annotate(n=Count("id"))
+    ):
+        rows[row["admin"]].open = row["n"]
     for admin_id, median, p90 in _percentiles(engagements):
         rows[admin_id].median_seconds, rows[admin_id].p90_seconds = median, p90
     return list(rows.values())
