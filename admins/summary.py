@@ -90,7 +90,7 @@ def response_summary(
         people = people.annotate(in_period=FilteredRelation("engagements", condition=period))
         relation = "in_period"
 
-    def when(**lookups) -> Q:
+    def when(**lookups: object) -> Q:
         return Q(**{f"{relation}__{name}": value for name, value in lookups.items()})
 
     # A request withdrawn before any answer (ticket resolved, taken back, moved to someone
@@ -135,7 +135,8 @@ def response_summary(
         summary.declined, summary.direct_messages = row["declined"], row["direct"]
     # Open requests count whatever their age: counted apart, through the state index.
     for row in (
-        Engagement.objects.filter(admin__in=list(rows), state=EngagementState.OPEN)
+        Engagement.objects.open()
+        .filter(admin__in=list(rows))
         .order_by()
         .values("admin")
         .annotate(n=Count("id"))

@@ -170,7 +170,9 @@ def escalate(
     """Move ownership of the ticket to an administrator, only with a complete checklist.
 
     The ticket's admin, tier and status change on the timeline; an earlier open escalation
-    to someone else is withdrawn, since a ticket has one owner at a time.
+    to someone else is withdrawn, since a ticket has one owner at a time. The ticket's first
+    escalation (``escalated_at``, what the weekly report counts) is stamped in the same
+    transaction.
     """
     errors = {
         name: f"Give the {label}."
@@ -207,8 +209,8 @@ def escalate(
             reason=reason.strip(),
             message=_fill(message, ticket=ticket, admin=admin, by=by),
         )
-        if ticket.escalated_at is None:
-            stamp_first_escalation(Ticket.objects.filter(pk=ticket.pk))
+        # The first escalation of the ticket: stamped once, never moved by later ones.
+        if Ticket.objects.filter(pk=ticket.pk, escalated_at=None).update(escalated_at=now):
             audit.changed(ticket, {"escalated_at": (None, now)})
         before = ticket.admin.name if ticket.admin else ""
         ticket.events.create(

@@ -97,8 +97,8 @@ Weeks = list[tuple[datetime, datetime]]
 WeekFigures = dict[str, dict]
 
 
-def _trend_figures(start: datetime, end: datetime) -> dict[str, dict[str, Subquery]]:
-    """The trend chart's three counts for one week (a subset of ``_headline_figures``)."""
+def _trend_subqueries(start: datetime, end: datetime) -> dict[str, dict[str, Subquery]]:
+    """The trend chart's three counts for one week (a subset of ``_headline_subqueries``)."""
     return {
         "tickets": {"logged": total(Ticket.objects.filter(within("opened_at", start, end)))},
         "engagements": {
@@ -118,7 +118,7 @@ def _trend_figures(start: datetime, end: datetime) -> dict[str, dict[str, Subque
     }
 
 
-def _headline_figures(start: datetime, end: datetime) -> dict[str, dict[str, Subquery]]:
+def _headline_subqueries(start: datetime, end: datetime) -> dict[str, dict[str, Subquery]]:
     """Every headline figure of one week, each its own subquery over its own rows.
 
     Tickets: logged, resolved, escalated (of those logged, by the end of the week) and the
@@ -158,13 +158,13 @@ def _headline_figures(start: datetime, end: datetime) -> dict[str, dict[str, Sub
     }
 
 
-def weekly_figures(weeks: Weeks, *, detailed: int) -> list[WeekFigures]:
-    """For each (start, end): the trend's counts, and for the last ``detailed`` weeks every
-    headline figure. One query however many weeks (see ``reports.scalars``)."""
+def weekly_figures(weeks: Weeks, *, headline_weeks: int) -> list[WeekFigures]:
+    """For each (start, end): the trend's counts, and for the last ``headline_weeks`` weeks
+    every headline figure. One query however many weeks (see ``reports.scalars``)."""
     subqueries = {}
     for n, (start, end) in enumerate(weeks):
-        full = n >= len(weeks) - detailed
-        groups = _headline_figures(start, end) if full else _trend_figures(start, end)
+        full = n >= len(weeks) - headline_weeks
+        groups = _headline_subqueries(start, end) if full else _trend_subqueries(start, end)
         for group, figures in groups.items():
             for name, subquery in figures.items():
                 subqueries[f"{group}__{name}__{n}"] = subquery
@@ -194,6 +194,23 @@ class Headline:
     responses: dict
     mtte: dict
 
+    @classmethod
+    def from_figures(cls, figures: WeekFigures) -> Headline:
+        """A week's ``weekly_figures``, with the totals that are sums of other figures (every
+        request has one kind, every response one outcome)."""
+        mtte = figures["mtte"]
+        engagements, responses = figures["engagements"], figures["responses"]
+        kinds = [engagements[kind.value] for kind in EngagementKind]
+        return cls(
+            tickets=figures["tickets"],
+            engagements=engagements | {"requested": sum(kinds)},
+            responses=responses | {"total": sum(responses[o.value] for o in Outcome)},
+            mtte={
+                "count": mtte["count"],
+                "mtte_seconds": metrics.mean_seconds(mtte["to_escalation"], mtte["count"]),
+            },
+        )
+
     @property
     def escalation_rate(self) -> float | None:
         return metrics.rate(self.tickets["escalated"], self.tickets["logged"])
@@ -202,22 +219,6 @@ class Headline:
     def resolution_met_rate(self) -> float | None:
         t = self.tickets
         return metrics.rate(t["resolution_met"], t["resolution_met"] + t["resolution_breached"])
-
-
-def headline(figures: WeekFigures) -> Headline:
-    """A detailed week's ``weekly_figures`` as its headline, with the totals that are sums of
-    other figures (every request has one kind, every response one outcome)."""
-    mtte, engagements, responses = figures["mtte"], figures["engagements"], figures["responses"]
-    kinds = [engagements[kind.value] for kind in EngagementKind]
-    return Headline(
-        tickets=figures["tickets"],
-        engagements=engagements | {"requested": sum(kinds)},
-        responses=responses | {"total": sum(responses[outcome.value] for outcome in Outcome)},
-        mtte={
-            "count": mtte["count"],
-            "mtte_seconds": metrics.mean_seconds(mtte["to_escalation"], mtte["count"]),
-        },
-    )
 
 
 def headline_figures(now: Headline, before: Headline) -> list[Figure]:
@@ -292,17 +293,17 @@ def week_tickets(start: datetime, end: datetime) -> list[dict]:
     column it needs (``ticket_logged``, ``ticket_resolved``) instead of from the tickets. The
     few categories and priorities are named afterwards."""
     group = ["tier", "category", "priority"]
-    none = Value(0)
+    zero = Value(0)
     logged = (
         Ticket.objects.filter(within("opened_at", start, end))
         .values(*group)
         .annotate(
             logged=Count("pk"),
-            resolved=none,
-            response_met=none,
-            response_breached=none,
-            resolution_met=none,
-            resolution_breached=none,
+            resolved=zero,
+            response_met=zero,
+            response_breached=zero,
+            resolution_met=zero,
+            resolution_breached=zero,
         )
         .order_by()
     )
@@ -310,7 +311,7 @@ def week_tickets(start: datetime, end: datetime) -> list[dict]:
         Ticket.objects.filter(within("resolved_at", start, end))
         .values(*group)
         .annotate(
-            logged=none,
+            logged=zero,
             resolved=Count("pk"),
             response_met=Count("pk", filter=Q(first_responded_at__lte=F("response_due_at"))),
             response_breached=Count("pk", filter=Q(first_responded_at__gt=F("response_due_at"))),
@@ -376,8 +377,13 @@ class SlaRow:
         return metrics.rate(self.resolution_met, self.resolution_met + self.resolution_breached)
 
 
-SLA_KEYS = ["resolved", "response_met", "response_breached", "resolution_met"]
-SLA_KEYS += ["resolution_breached"]
+SLA_KEYS = [
+    "resolved",
+    "response_met",
+    "response_breached",
+    "resolution_met",
+    "resolution_breached",
+]
 
 
 def sla_by_priority(rows: list[dict]) -> tuple[list[SlaRow], SlaRow]:
@@ -577,8 +583,8 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
     # The trend's weeks end with the previous week and this one: their headline figures come
     # in the same query.
     trend_weeks = weeks_back(week, TREND_WEEKS)
-    figures = weekly_figures([w.bounds(zone()) for w in trend_weeks], detailed=2)
-    previous, current = headline(figures[-2]), headline(figures[-1])
+    figures = weekly_figures([w.bounds(zone()) for w in trend_weeks], headline_weeks=2)
+    previous, current = Headline.from_figures(figures[-2]), Headline.from_figures(figures[-1])
     tickets = week_tickets(start, end)
     tiers, categories = volumes(tickets)
     sla_rows, sla_total = sla_by_priority(tickets)
