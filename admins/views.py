@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -29,7 +28,7 @@ from admins.models import Administrator, AdminResponse, Purview, PurviewRole, Se
 from admins.purview import matrix as purview_matrix
 from admins.summary import period_start, response_summary, sort_summary
 from escalations.forms import apply_errors
-from escalations.htmx import wants_partial
+from escalations.htmx import render_page
 from escalations.models import Engagement
 
 HISTORY_PAGE_SIZE = 25
@@ -80,18 +79,6 @@ def summary_context(query: QueryDict) -> dict:
         "columns": summary_columns(sort),
         "query": query,
     }
-
-
-def render_page(
-    request: HttpRequest, template: str, context: dict, *, partial: str, status: int = 200
-) -> HttpResponse:
-    """The whole page, or for an htmx swap only its ``partial`` (always 200: htmx 2 does not
-    swap 4xx responses). Varies on HX-Request, so a cache never serves one for the other."""
-    if wants_partial(request):
-        template, status = f"{template}#{partial}", 200
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def page_query(request: HttpRequest) -> QueryDict:

@@ -9,12 +9,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.defaults import permission_denied as django_permission_denied
 
 from escalations import audit
-from escalations.htmx import wants_partial
+from escalations.htmx import render_page
 from escalations.models import AuditAction, AuditEntry
 from tickets.filters import BoundedDateFilter
 
@@ -68,11 +67,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs if valid else AuditEntry.objects.none(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    template = "escalations/audit_log.html"
-    if wants_partial(request):
-        template += "#audit-table"
-    status = 200 if valid or request.htmx else 400
-    return TemplateResponse(request, template, {"filter": filterset, "page": page}, status=status)
+    return render_page(
+        request,
+        "escalations/audit_log.html",
+        {"filter": filterset, "page": page},
+        partial="audit-table",
+        status=200 if valid else 400,
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

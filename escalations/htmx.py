@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 
 def id_param(value: str | None) -> int | None:
@@ -15,3 +17,18 @@ def wants_partial(request: HttpRequest) -> bool:
     A history restore comes from htmx too but asks for the whole page.
     """
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict, *, partial: str, status: int = 200
+) -> HttpResponse:
+    """The whole page, or for an htmx swap only its ``partial`` block. Any htmx request gets
+    a 200, since htmx 2 does not swap 4xx responses (the errors are in the page). Varies on
+    HX-Request, so a cache never serves the fragment for the page or the other way round."""
+    if request.htmx:
+        status = 200
+    if wants_partial(request):
+        template = f"{template}#{partial}"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from escalations.htmx import id_param, wants_partial
+from escalations.htmx import id_param, render_page
 from escalations.models import Notification
 
 PAGE_SIZE = 30
@@ -23,16 +23,15 @@ def _own(request: HttpRequest) -> QuerySet[Notification]:
     return Notification.objects.filter(user=request.user)
 
 
-def _render_list(request: HttpRequest, page_number: str | None, *, partial: bool) -> HttpResponse:
+def _render_list(request: HttpRequest, page_number: str | None) -> HttpResponse:
     page = Paginator(_own(request), PAGE_SIZE).get_page(page_number)
-    template = TEMPLATE + "#notification-list" if partial else TEMPLATE
-    return render(request, template, {"page": page})
+    return render_page(request, TEMPLATE, {"page": page}, partial="notification-list")
 
 
 @require_GET
 @permission_required("escalations.view_notification", raise_exception=True)
 def notification_list(request: HttpRequest) -> HttpResponse:
-    return _render_list(request, request.GET.get("page"), partial=wants_partial(request))
+    return _render_list(request, request.GET.get("page"))
 
 
 @require_POST
@@ -49,7 +48,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     unread.update(read_at=timezone.now())
     page_number = request.POST.get("page", "")
     if request.htmx:
-        return _render_list(request, page_number, partial=True)
+        return _render_list(request, page_number)
     url = reverse("notifications")
     if id_param(page_number) is not None and page_number != "1":
         url += f"?page={page_number}"

@@ -9,13 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from escalations import urgent
 from escalations.forms import apply_errors, report_unshown
-from escalations.htmx import wants_partial
+from escalations.htmx import render_page
 from escalations.models import UrgentRequest, UrgentStep
 from escalations.roles import display_name
 from escalations.urgent_forms import (
@@ -86,13 +85,7 @@ def render_urgent(
     shown = {s["form"] for s in steps if s["form"] is not None}
     shown |= {context.get("estimate_form"), context.get("close_form")}
     report_unshown(request, bound.values(), shown)
-    template = DETAIL
-    if wants_partial(request):
-        template += "#urgent-detail"
-        status = 200  # htmx 2 does not swap 4xx responses
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, DETAIL, context, partial="urgent-detail", status=status)
 
 
 def _done(
@@ -153,12 +146,13 @@ def urgent_new(request: HttpRequest) -> HttpResponse:
     else:
         number = request.GET.get("ticket", "").strip()[:32]
         form = UrgentRequestForm(initial={"ticket_number": number} if number else None)
-    template = "escalations/urgent_new.html"
-    status = 400 if form.is_bound else 200
-    if wants_partial(request):
-        template += "#urgent-form"
-        status = 200
-    return render(request, template, {"form": form}, status=status)
+    return render_page(
+        request,
+        "escalations/urgent_new.html",
+        {"form": form},
+        partial="urgent-form",
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_GET

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from admins.summary import DEFAULT_PERIOD, period_start, response_summary, sort_summary
 from escalations.forms import ChecklistItemForm, GuideSectionForm, ScenarioForm
-from escalations.htmx import wants_partial
+from escalations.htmx import render_page
 from escalations.models import ChecklistItem, GuideSection, Scenario, UrgentRequest
 from escalations.sla import due_soon_window
 from escalations.urgent import open_requests
@@ -74,10 +74,7 @@ def guide(request: HttpRequest) -> HttpResponse:
         "scenarios": scenarios,
         "query": query,
     }
-    template = "escalations/guide.html"
-    if wants_partial(request):
-        template += "#scenario-list"
-    return render(request, template, context)
+    return render_page(request, "escalations/guide.html", context, partial="scenario-list")
 
 
 @require_http_methods(["GET", "POST"])

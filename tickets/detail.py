@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
@@ -20,7 +20,7 @@ from escalations.forms import (
     ResponseForm,
     report_unshown,
 )
-from escalations.htmx import wants_partial
+from escalations.htmx import render_page
 from escalations.models import ChecklistItem, Scenario
 from escalations.roles import display_name
 from escalations.sla import due_soon_window
@@ -67,11 +67,9 @@ def render_detail(
             context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})
         context["note_form"] = NoteForm()
     report_unshown(request, bound.values(), (context.get(name) for name in bound))
-    template = "tickets/ticket_detail.html"
-    if wants_partial(request):
-        template += "#ticket-main"
-        status = 200  # htmx 2 does not swap 4xx responses
-    return render(request, template, context, status=status)
+    return render_page(
+        request, "tickets/ticket_detail.html", context, partial="ticket-main", status=status
+    )
 
 
 def done(request: HttpRequest, ticket: Ticket, message: str, event: str) -> HttpResponse:

@@ -9,13 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from escalations.htmx import wants_partial
+from escalations.htmx import render_page
 from escalations.roles import display_name
 from escalations.sla import due_soon_window
 from tickets import services
@@ -80,13 +78,13 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "sla_window": due_soon_window(),
     }
-    template = "tickets/ticket_list.html"
-    if wants_partial(request):
-        template += "#ticket-table"
-    status = 200 if valid or request.htmx else 400
-    response = TemplateResponse(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(
+        request,
+        "tickets/ticket_list.html",
+        context,
+        partial="ticket-table",
+        status=200 if valid else 400,
+    )
 
 
 class Echo:
