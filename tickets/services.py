@@ -116,22 +116,9 @@ def update_ticket(
                     .order_by("at", "id")
                 ),
             )
-        now = timezone.now()
-        audit.changed(current, {d.field: (d.before, d.after) for d in diffs})
-        TicketEvent.objects.bulk_create(
-            TicketEvent(
-                ticket=ticket,
-                at=now,
-                by=by,
-                kind=EventKind.CHANGED,
-                field=diff.field,
-                before=diff.before,
-                after=diff.after,
-            )
-            for diff in diffs
-        )
-        if CLOCK_FIELDS & {diff.field for diff in diffs}:
-            sla.refresh(Ticket.objects.get(pk=ticket.pk), now=now)
+        if diffs:
+            _record_changes(ticket, diffs, by=by, at=timezone.now())
+            return diffs
     ticket.refresh_from_db()
     return diffs
 
@@ -165,21 +152,31 @@ def change_fields(
         Ticket.objects.filter(pk=ticket.pk).update(
             **stored, version=F("version") + 1, updated_at=at
         )
-        audit.changed(ticket, {d.field: (d.before, d.after) for d in diffs})
-        TicketEvent.objects.bulk_create(
-            TicketEvent(
-                ticket=ticket,
-                at=at,
-                by=by,
-                kind=EventKind.TIER_CHANGED if diff.field == "tier" else EventKind.CHANGED,
-                field=diff.field,
-                before=diff.before,
-                after=diff.after,
-            )
-            for diff in diffs
-            if diff.field not in silent
-        )
-        ticket.refresh_from_db()
-        if CLOCK_FIELDS & {diff.field for diff in diffs}:
-            sla.refresh(ticket, now=at)
+        _record_changes(ticket, diffs, by=by, at=at, silent=silent)
     return diffs
+
+
+def _record_changes(
+    ticket: Ticket, diffs: list[FieldChange], *, by, at: datetime, silent: set[str] = frozenset()
+) -> None:
+    """What a stored change leaves behind: the audit entry, one timeline event per changed
+    field (except those in ``silent``, which the caller records in its own event), and the
+    SLA due times recomputed when a field the clock depends on changed. ``ticket`` is
+    refreshed from the database."""
+    audit.changed(ticket, {d.field: (d.before, d.after) for d in diffs})
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket=ticket,
+            at=at,
+            by=by,
+            kind=EventKind.TIER_CHANGED if diff.field == "tier" else EventKind.CHANGED,
+            field=diff.field,
+            before=diff.before,
+            after=diff.after,
+        )
+        for diff in diffs
+        if diff.field not in silent
+    )
+    ticket.refresh_from_db()
+    if CLOCK_FIELDS & {diff.field for diff in diffs}:
+        sla.refresh(ticket, now=at)
