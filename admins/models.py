@@ -239,6 +239,25 @@ class AdminResponse(models.Model):
     def off_policy(self) -> bool:
         return self.channel in OFF_POLICY_CHANNELS
 
+    def timeline_note(self) -> str:
+        """The response as the ticket's timeline tells it: who, what and how, where it was
+        redirected, the process for next time, and the note."""
+        summary = f"{self.engagement.admin.name}: {self.get_outcome_display().lower()}"
+        if self.channel:
+            summary += f" by {self.get_channel_display().lower()}"
+            if self.off_policy:
+                summary += " (off-policy)"
+        if self.redirect_admin:
+            summary += f", redirected to {self.redirect_admin.name}"
+        elif self.redirect_detail:
+            summary += f", redirected to {self.redirect_detail}"
+        lines = [summary]
+        if self.next_time:
+            lines.append(f"Next time: {self.next_time}")
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
     @property
     def is_answer(self) -> bool:
         return self.outcome != Outcome.NO_RESPONSE

@@ -1168,7 +1168,7 @@ class _Handoffs:
         )
         if engagement.state == EngagementState.OPEN:
             engagement.state = EngagementState.NO_RESPONSE
-        self._log(ticket, engagement, response)
+        self._log(ticket, response)
 
     def _answer(self, ticket: Ticket, engagement: Engagement, at: datetime) -> None:
         rng = self.rng
@@ -1216,26 +1216,12 @@ class _Handoffs:
             engagement.first_response_at = at
             engagement.first_response_seconds = _seconds(engagement.requested_at, at)
         engagement.state = EngagementState.RESPONDED
-        self._log(ticket, engagement, response)
+        self._log(ticket, response)
 
-    def _log(self, ticket: Ticket, engagement: Engagement, response: AdminResponse) -> None:
-        """The response and its timeline entry, worded as ``Engagement.record_response``
-        words it."""
+    def _log(self, ticket: Ticket, response: AdminResponse) -> None:
+        """The response and its timeline entry (``AdminResponse.timeline_note``, as
+        ``Engagement.record_response`` writes it)."""
         self.responses.append(response)
-        summary = f"{engagement.admin.name}: {response.get_outcome_display().lower()}"
-        if response.channel:
-            summary += f" by {response.get_channel_display().lower()}"
-            if response.off_policy:
-                summary += " (off-policy)"
-        if response.redirect_admin:
-            summary += f", redirected to {response.redirect_admin.name}"
-        elif response.redirect_detail:
-            summary += f", redirected to {response.redirect_detail}"
-        lines = [summary]
-        if response.next_time:
-            lines.append(f"Next time: {response.next_time}")
-        if response.note:
-            lines.append(response.note)
         self.events.append(
             TicketEvent(
                 ticket=ticket,
@@ -1243,7 +1229,7 @@ class _Handoffs:
                 by=response.logged_by,
                 kind=EventKind.RESPONSE,
                 after=response.get_outcome_display(),
-                note="\n".join(lines),
+                note=response.timeline_note(),
             )
         )
 

@@ -404,22 +404,8 @@ class Engagement(models.Model):
                     "first_response_at": (before[1], self.first_response_at),
                 },
             )
-            summary = f"{self.admin.name}: {outcome.label.lower()}"
-            if channel:
-                summary += f" by {response.get_channel_display().lower()}"
-                if response.off_policy:
-                    summary += " (off-policy)"
-            if redirect_admin:
-                summary += f", redirected to {redirect_admin.name}"
-            elif redirect_detail:
-                summary += f", redirected to {response.redirect_detail}"
-            lines = [summary]
-            if response.next_time:
-                lines.append(f"Next time: {response.next_time}")
-            if response.note:
-                lines.append(response.note)
             self.ticket.events.create(
-                by=by, kind=EventKind.RESPONSE, note="\n".join(lines), after=outcome.label
+                by=by, kind=EventKind.RESPONSE, note=response.timeline_note(), after=outcome.label
             )
         return response
 
