@@ -3,12 +3,14 @@ built once and kept, and how the machine is described in the results."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,20 +34,34 @@ def django_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def manage(*args: str, env: dict[str, str], quiet: bool = True) -> str:
-    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+def run_python(*args: str, env: dict[str, str]) -> str:
+    """This checkout's Python with ``args`` (a script of ours and fixed arguments); its
+    standard output. On a failure its output is logged and the benchmark stops."""
+    result = subprocess.run(  # noqa: S603 - our own scripts with fixed arguments
+        [PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if result.returncode:
         log(result.stdout + result.stderr)
-        raise SystemExit(f"manage.py {' '.join(args)} failed ({result.returncode})")
-    if not quiet:
-        log(result.stdout.strip())
+        raise SystemExit(f"{' '.join(args)} failed ({result.returncode})")
     return result.stdout
+
+
+def manage(*args: str, env: dict[str, str], quiet: bool = True) -> str:
+    output = run_python(str(ROOT / "manage.py"), *args, env=env)
+    if not quiet:
+        log(output.strip())
+    return output
+
+
+def save_results(name: str, **results: object) -> Path:
+    """benchmarks/results/<name>-<date>.json: when, the machine, and ``results``."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    now = datetime.now()
+    out = RESULTS / f"{name}-{now:%Y%m%d-%H%M%S}.json"
+    payload = {"when": now.isoformat(timespec="seconds"), "machine": machine(), **results}
+    out.write_text(json.dumps(payload, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
+    return out
 
 
 def seed(env: dict[str, str], tickets: int) -> None:

@@ -34,19 +34,19 @@ import urllib.request
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 from benchmarks.common import (
     PYTHON,
-    RESULTS,
     ROOT,
     checkpoint,
     django_env,
     log,
-    machine,
+    manage,
     percentile,
+    run_python,
+    save_results,
     seed,
     sqlite_db,
 )
@@ -111,17 +111,8 @@ def child_count(prefix: str) -> None:
 
 
 def in_django(env: dict[str, str], *args: str) -> dict:
-    result = subprocess.run(  # noqa: S603 - this module, fixed arguments
-        [PYTHON, "-m", "benchmarks.load", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        log(result.stdout + result.stderr)
-        raise SystemExit(f"benchmarks.load {args[0]} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    output = run_python("-m", "benchmarks.load", *args, env=env)
+    return json.loads(output.strip().splitlines()[-1])
 
 
 # ---- Databases ----
@@ -210,12 +201,7 @@ def gunicorn(db_env: dict[str, str], workers: int):
             CSRF_COOKIE_SECURE="0",
             SECURE_HSTS_SECONDS="0",
         )
-        subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        manage("collectstatic", "--no-input", "-v", "0", env=env)
         port = free_port()
         server_log = Path(static_root) / "gunicorn.log"
         with server_log.open("w") as out:
@@ -490,19 +476,7 @@ def main() -> None:
             results.append(one_run(label, db_env, args))
     text = table(results)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"load-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "when": datetime.now().isoformat(timespec="seconds"),
-                "machine": machine(),
-                "runs": results,
-            },
-            indent=2,
-        )
-    )
-    print(f"written to {out.relative_to(ROOT)}")
+    save_results("load", runs=results)
     failed = any(r["all"]["errors"] or r["missing"] or r["server_tracebacks"] for r in results)
     sys.exit(1 if failed else 0)
 

@@ -26,17 +26,15 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime
 from pathlib import Path
 
 from benchmarks.common import (
     PYTHON,
-    RESULTS,
     ROOT,
     django_env,
     log,
-    machine,
     percentile,
+    save_results,
     sqlite_db,
 )
 
@@ -238,23 +236,14 @@ def main() -> None:
     big = run_child(big_env, args.repeat, args.warmup)
     text = table(big, small, database)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pages-{database}-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "when": datetime.now().isoformat(timespec="seconds"),
-                "machine": machine(),
-                "database": database,
-                "repeat": args.repeat,
-                "results": big,
-                "small": small,
-                "table": text,
-            },
-            indent=2,
-        )
+    save_results(
+        f"pages-{database}",
+        database=database,
+        repeat=args.repeat,
+        results=big,
+        small=small,
+        table=text,
     )
-    print(f"written to {out.relative_to(ROOT)}")
     if os.environ.get("BENCH_STRICT") and "MISS" in text:
         sys.exit(1)
 
