@@ -6,19 +6,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from admins.models import Administrator, Purview, PurviewRole, Service
-from admins.summary import DEFAULT_PERIOD, PERIODS
-
-PERIOD_LABELS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time"}
-
-
-def selected_period(value: str | None) -> str:
-    return value if value in PERIODS else DEFAULT_PERIOD
-
-
-class PeriodForm(forms.Form):
-    period = forms.ChoiceField(
-        choices=[(key, PERIOD_LABELS[key]) for key in PERIODS], required=False, label="Period"
-    )
 
 
 class AdminChoiceField(forms.ModelChoiceField):

@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from admins.models import Administrator, AdminResponse, Procedure, Purview, Service
-from escalations import audit
-from tickets.models import EventKind
+from admins.models import Administrator, Purview, Service
+from core import audit
 
 
 def declare_purview(
@@ -64,33 +63,3 @@ def end_purview(purview: Purview, *, by, reason: str) -> None:
     if not updated:
         raise ValidationError("This declaration has already ended.")
     audit.changed(purview, {"ended_at": (None, now), "end_reason": ("", reason.strip())})
-
-
-def save_procedure(response: AdminResponse, *, title: str, body: str, by) -> Procedure:
-    """Keep an administrator's "next time" answer as a procedure of the ticket's service, so
-    the next ticket for that service can be handled without them."""
-    ticket = response.engagement.ticket
-    if ticket.service_id is None:
-        raise ValidationError("Set the ticket's service first: a procedure belongs to a service.")
-    errors = {}
-    if not title.strip():
-        errors["title"] = "Give the procedure a title."
-    if not body.strip():
-        errors["body"] = "Write the steps."
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        procedure = Procedure.objects.create(
-            service_id=ticket.service_id,
-            title=title.strip(),
-            body=body.strip(),
-            source=response,
-            created_by=by,
-        )
-        ticket.events.create(
-            by=by,
-            kind=EventKind.PROCEDURE,
-            after=procedure.title,
-            note=f"Saved for {ticket.service.name} from {response.engagement.admin.name}'s answer.",
-        )
-    return procedure

@@ -1,93 +1,35 @@
 from __future__ import annotations
 
 import copy
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from admins import services
 from admins.forms import (
-    PERIOD_LABELS,
     AdministratorEditForm,
     AdministratorForm,
     DeclarePurviewForm,
     EndPurviewForm,
-    PeriodForm,
     ServiceForm,
-    selected_period,
 )
-from admins.models import Administrator, AdminResponse, Purview, PurviewRole, Service
+from admins.models import Administrator, Purview, PurviewRole, Service
 from admins.purview import matrix as purview_matrix
-from admins.summary import period_start, response_summary, sort_summary
-from escalations.forms import apply_errors
-from escalations.htmx import render_page
-from escalations.models import Engagement
+from core.forms import apply_errors
+from core.htmx import render_page
+from escalations.handoffs.models import AdminResponse, Engagement
+from reports.forms import PERIOD_LABELS, PeriodForm, selected_period
+from reports.summary import period_start, response_summary
+from reports.summary_table import page_query, summary_context
 
 HISTORY_PAGE_SIZE = 25
-# (heading, sort key or None, numeric). Figures sit beside the name, where a phone shows them.
-SUMMARY_COLUMNS = [
-    ("Administrator", "name", False),
-    ("Requests", "requests", True),
-    ("Responded", "responded", True),
-    ("Response rate", "rate", True),
-    ("No response", "no_response", True),
-    ("Declined without redirect", "declined", True),
-    ("Median first response", "median", True),
-    ("90th percentile", "p90", True),
-    ("Direct messages", "direct", True),
-    ("Open", "open", True),
-    ("Team", None, False),
-    ("Backup", None, False),
-]
-
-
-def summary_columns(current: str) -> list[dict]:
-    """Headings with the sort each link asks for: the reverse of the current order, else
-    names A to Z and figures largest first."""
-    columns = []
-    for label, key, numeric in SUMMARY_COLUMNS:
-        column = {"label": label, "numeric": numeric, "sort": "", "state": ""}
-        if key:
-            if current == key:
-                column["state"], column["sort"] = "ascending", f"-{key}"
-            elif current == f"-{key}":
-                column["state"], column["sort"] = "descending", key
-            else:
-                column["sort"] = f"-{key}" if numeric else key
-        columns.append(column)
-    return columns
-
-
-def summary_context(query: QueryDict) -> dict:
-    period = selected_period(query.get("period"))
-    rows = response_summary(since=period_start(period))
-    rows, sort = sort_summary(rows, query.get("sort", ""))
-    return {
-        "rows": rows,
-        "sort": sort,
-        "period": period,
-        "period_label": PERIOD_LABELS[period],
-        "period_form": PeriodForm(initial={"period": period}),
-        "columns": summary_columns(sort),
-        "query": query,
-    }
-
-
-def page_query(request: HttpRequest) -> QueryDict:
-    """The query string of the page a person is looking at: their own for a GET, the page's
-    for an htmx POST, so a refreshed table keeps its period and order."""
-    if request.method == "GET":
-        return request.GET
-    current = request.htmx.current_url if request.htmx else None
-    return QueryDict(urlsplit(current or "").query)
 
 
 @require_GET

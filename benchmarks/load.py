@@ -70,7 +70,7 @@ def child_prepare(users: int, password: str) -> None:
     from django.contrib.auth.models import Group
     from django.db import connection
 
-    from escalations.roles import AGENT
+    from core.roles import AGENT
     from tickets.models import Ticket
 
     User = get_user_model()

@@ -50,7 +50,7 @@ def pages() -> list[tuple[str, str, str, int]]:
     from django.db.models import Count
     from django.urls import NoReverseMatch, reverse
 
-    from escalations.models import Engagement
+    from escalations.handoffs.models import Engagement
     from tickets.models import OPEN_STATUSES, Ticket
 
     total = Ticket.objects.count()

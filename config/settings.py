@@ -66,9 +66,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "template_partials.apps.SimpleAppConfig",
+    # The product's layers, lowest first: each imports only from those above it in this list.
+    "core",
+    "admins",
     "tickets",
     "escalations",
-    "admins",
     "reports",
     "axes",
 ]
@@ -82,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "escalations.audit.AuditMiddleware",
+    "core.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -123,8 +125,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "escalations.context_processors.site",
-                "escalations.context_processors.notifications",
+                "core.context_processors.site",
+                "escalations.notifications.context_processors.notifications",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [

@@ -1,27 +1,41 @@
+"""The site's URL map. The apps' own URL lists are composed here, at the top, so a page of one
+layer can sit in another's namespace (the hand-off actions under /tickets/) without the lower
+app importing the higher one."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from escalations import account_views, audit_views, notification_views
-from escalations import views as escalation_views
+from core import accounts, audit_views
+from escalations.guide import urls as guide_urls
+from escalations.handoffs import urls as handoff_urls
+from escalations.notifications import views as notification_views
+from reports import dashboard
+from tickets import urls as ticket_urls
 
 urlpatterns = [
-    path("", escalation_views.dashboard, name="dashboard"),
-    path("tickets/", include("tickets.urls")),
+    path("", dashboard.dashboard, name="dashboard"),
+    path(
+        "tickets/",
+        include((handoff_urls.ticket_urlpatterns + ticket_urls.urlpatterns, "tickets")),
+    ),
     path("admins/", include("admins.urls")),
-    path("guide/", include("escalations.urls")),
-    path("urgent/", include("escalations.urgent_urls")),
-    path("sla/", include("escalations.sla_urls")),
+    path(
+        "guide/",
+        include((handoff_urls.checklist_urlpatterns + guide_urls.urlpatterns, "escalations")),
+    ),
+    path("urgent/", include("escalations.urgent.urls")),
+    path("sla/", include("tickets.sla.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", audit_views.audit_log, name="audit_log"),
-    path("accounts/lockouts/", account_views.lockouts, name="lockouts"),
-    path("accounts/lockouts/<int:pk>/unlock/", account_views.unlock, name="lockout_unlock"),
+    path("accounts/lockouts/", accounts.lockouts, name="lockouts"),
+    path("accounts/lockouts/<int:pk>/unlock/", accounts.unlock, name="lockout_unlock"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
@@ -35,4 +49,4 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
-handler403 = "escalations.audit_views.permission_denied"
+handler403 = "core.audit_views.permission_denied"

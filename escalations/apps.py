@@ -7,10 +7,15 @@ class EscalationsConfig(AppConfig):
     name = "escalations"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from core import audit
 
-        from escalations import audit
-        from escalations.context_processors import remember_role
-
-        audit.connect()
-        user_logged_in.connect(remember_role, dispatch_uid="remember-role")
+        audit.track("escalations.Engagement", ignore={"answer_due_at", "first_response_seconds"})
+        audit.track("escalations.ChecklistAnswer")
+        audit.track("escalations.ChecklistItem", ignore={"updated_at"})
+        audit.track("escalations.GuideSection", ignore={"body_html", "updated_at"})
+        audit.track("escalations.Scenario", ignore={"updated_at"})
+        audit.track("escalations.UrgentRequest")
+        audit.track("escalations.UrgentStepRecord")
+        # Responses and procedures moved here from admins; their history did not.
+        audit.track("escalations.Procedure", former_label="admins.Procedure")
+        audit.track("escalations.AdminResponse", former_label="admins.AdminResponse")

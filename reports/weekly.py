@@ -29,11 +29,17 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from admins.models import OFF_POLICY_CHANNELS, AdminResponse, Outcome
-from admins.summary import AdminSummary, duration, percent, response_summary
-from escalations.models import Engagement, EngagementKind, EngagementState
+from escalations.handoffs.models import (
+    OFF_POLICY_CHANNELS,
+    AdminResponse,
+    Engagement,
+    EngagementKind,
+    EngagementState,
+    Outcome,
+)
 from reports import metrics
 from reports.scalars import SecondsBetween, one_row, total
+from reports.summary import AdminSummary, duration, percent, response_summary
 from reports.weeks import IsoWeek, weeks_back
 from tickets.models import Category, Priority, Ticket, Tier
 

@@ -47,7 +47,7 @@ def migration_data(transactional_db):
     before each test."""
     from django.apps import apps
 
-    from escalations.roles import sync_role_permissions
+    from core.roles import sync_role_permissions
 
     for module in (
         "tickets.migrations.0002_reference_data",

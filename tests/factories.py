@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from admins.models import Administrator, Service
-from escalations.roles import AGENT, MANAGER, SUPERVISOR
-from escalations.services import stamp_first_escalation
+from core.roles import AGENT, MANAGER, SUPERVISOR
+from escalations.handoffs.services import stamp_first_escalation
 from tickets.models import Category, Priority, Ticket
 
 PASSWORD = "correct-horse-battery"

@@ -12,16 +12,9 @@ from axes.models import AccessAttempt
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from admins.models import Channel, Outcome
-from escalations.models import (
-    ChecklistItem,
-    Closure,
-    GuideSection,
-    MaintenanceWindow,
-    Scenario,
-    ServiceTarget,
-    UrgentRequest,
-)
+from escalations.guide.models import GuideSection, Scenario
+from escalations.handoffs.models import Channel, ChecklistItem, Outcome
+from escalations.urgent.models import UrgentRequest
 from tests.factories import (
     AgentFactory,
     EngagementFactory,
@@ -29,6 +22,7 @@ from tests.factories import (
     PurviewFactory,
     SupervisorFactory,
 )
+from tickets.sla.models import Closure, MaintenanceWindow, ServiceTarget
 
 A, S, M = "agent", "supervisor", "manager"
 ALL = {A, S, M}

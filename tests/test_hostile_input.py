@@ -17,8 +17,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from admins.models import Channel, Outcome
-from escalations.models import UrgentRequest
+from escalations.handoffs.models import Channel, Outcome
+from escalations.urgent.models import UrgentRequest
 from tests.factories import (
     AgentFactory,
     EngagementFactory,
@@ -145,7 +145,8 @@ def world(db):
     urgent = UrgentRequest.objects.create(
         ticket=engagement.ticket, filed_by=supervisor, business_impact="x", reason="y"
     )
-    from escalations.models import GuideSection, ServiceTarget
+    from escalations.guide.models import GuideSection
+    from tickets.sla.models import ServiceTarget
 
     return {
         "supervisor": supervisor,

@@ -5,3 +5,22 @@ from django.apps import AppConfig
 
 class TicketsConfig(AppConfig):
     name = "tickets"
+
+    def ready(self) -> None:
+        from core import audit
+
+        # The SLA clock columns are derived from the audited fields and the calendar.
+        audit.track(
+            "tickets.Ticket",
+            ignore={"version", "updated_at", "next_due_at", "warned_for", "breach_notified_for"}
+            | {"first_responded_at", "response_due_at", "resolution_due_at", "sla_paused_at"}
+            | {"sla_paused_seconds"},
+        )
+        # The SLA's calendar and targets moved here from escalations; their history did not.
+        for label, ignore in [
+            ("ServiceTarget", {"updated_at"}),
+            ("BusinessCalendar", {"updated_at"}),
+            ("Closure", set()),
+            ("MaintenanceWindow", set()),
+        ]:
+            audit.track(f"tickets.{label}", ignore=ignore, former_label=f"escalations.{label}")

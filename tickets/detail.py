@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
-from admins.models import AdminResponse
-from escalations.forms import (
-    AdminOptions,
-    ChecklistForm,
-    CollaborateForm,
-    DeescalateForm,
-    EscalateForm,
-    ResponseForm,
-    report_unshown,
-)
-from escalations.htmx import render_page
-from escalations.models import ChecklistItem, Scenario
-from escalations.roles import display_name
-from escalations.sla import due_soon_window
+from core.forms import report_unshown
+from core.htmx import render_page
+from escalations.handoffs.cards import handoff_context
 from tickets import services
 from tickets.forms import NoteForm, TicketEditForm, TierForm
 from tickets.models import Ticket, Tier
+from tickets.sla.clock import due_soon_window
 
 TIMELINE_LIMIT = 200
 
@@ -78,85 +67,3 @@ def done(request: HttpRequest, ticket: Ticket, message: str, event: str) -> Http
         response = render_detail(request, load_ticket(ticket.external_id))
         return trigger_client_event(response, event, {"id": ticket.external_id})
     return redirect(ticket)
-
-
-COLLABORATE_PREFIX, ESCALATE_PREFIX = "collab", "esc"
-
-
-def _for_tier(scenarios: list[Scenario], tier: str) -> list[Scenario]:
-    return [s for s in scenarios if s.tier in (tier, "")]
-
-
-def scenarios_for(tier: str) -> list[Scenario]:
-    """The active scenarios whose wording suits a message in this tier."""
-    return _for_tier(list(Scenario.objects.filter(active=True)), tier)
-
-
-def _default_message(scenarios: list[Scenario], tier: str, ticket: Ticket, user) -> str:
-    """The first wording written for this tier, with what is known filled in; {admin} is
-    filled per admin when the request is sent."""
-    own = [s for s in scenarios if s.tier == tier]
-    if not own:
-        return ""
-    return own[0].fill(
-        ticket=f"#{ticket.external_id}",
-        service=ticket.service.name if ticket.service_id else "",
-        agent=display_name(user),
-    )
-
-
-def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict:
-    """Everything the hand-off cards show, in a fixed number of queries."""
-    engagements = list(
-        ticket.engagements.select_related("admin", "requested_by").prefetch_related(
-            Prefetch(
-                "responses",
-                # Only whether a response became a procedure is shown: a count, not the rows.
-                AdminResponse.objects.select_related("redirect_admin", "logged_by").annotate(
-                    procedure_count=Count("procedures")
-                ),
-            )
-        )
-    )
-    items = list(ChecklistItem.objects.asked())
-    answers = {a.item_id: a for a in ticket.checklist_answers.select_related("answered_by")}
-    active_ids = {item.pk for item in items}
-    missing = [i for i in items if i.required and not (i.pk in answers and answers[i.pk].checked)]
-    result = {
-        "engagements": engagements,
-        "checklist_items": items,
-        "checklist_answers": answers,
-        "retired_answers": [a for a in answers.values() if a.item_id not in active_ids],
-        "missing_items": missing,
-        "required_count": sum(1 for i in items if i.required),
-        "procedures": list(ticket.service.procedures.active()) if ticket.service_id else [],
-        "procedure_form": bound.get("procedure_form") if ticket.service_id else None,
-    }
-    user = request.user
-    if user.has_perm("escalations.change_checklistanswer"):
-        result["checklist_form"] = bound.get("checklist_form") or ChecklistForm(
-            items=items, answers=answers
-        )
-    if user.has_perm("escalations.add_engagement") and ticket.is_open:
-        options = AdminOptions(ticket.service)
-        scenarios = list(Scenario.objects.filter(active=True))
-        result["admin_options"] = options
-        result["collaborate_form"] = bound.get("collaborate_form") or CollaborateForm(
-            prefix=COLLABORATE_PREFIX,
-            options=options,
-            scenarios=_for_tier(scenarios, Tier.COLLABORATE),
-            initial={"message": _default_message(scenarios, Tier.COLLABORATE, ticket, user)},
-        )
-        result["escalate_form"] = bound.get("escalate_form") or EscalateForm(
-            prefix=ESCALATE_PREFIX,
-            options=options,
-            scenarios=_for_tier(scenarios, Tier.ESCALATE),
-            initial={"message": _default_message(scenarios, Tier.ESCALATE, ticket, user)},
-        )
-    if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
-        result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
-    if user.has_perm("admins.add_adminresponse") and engagements:
-        result["response_form"] = bound.get("response_form") or ResponseForm(
-            engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
-        )
-    return result

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import django_filters
 from django import forms
@@ -8,17 +8,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from admins.models import Administrator
-from escalations.sla import due_soon_window
-from tickets.forms import BoundedDateField, PriorityChoiceField, UserChoiceField, staff_users
+from core.filters import BoundedDateFilter, local_midnight
+from tickets.forms import PriorityChoiceField, UserChoiceField, staff_users
 from tickets.models import OPEN_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
-
-
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-class BoundedDateFilter(django_filters.DateFilter):
-    field_class = BoundedDateField
+from tickets.sla.clock import due_soon_window
 
 
 class UserFilter(django_filters.ModelChoiceFilter):

@@ -8,12 +8,12 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from admins.models import Service
-from escalations.roles import AGENT, SUPERVISOR, display_name
+from core.forms import BoundedDateTimeField, LocalDateTimeInput
+from core.roles import AGENT, SUPERVISOR, display_name
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
 from tickets.services import EDITABLE_FIELDS
 
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # Escalate has its own form: the checklist, an admin, a tag, a reason and a message.
 SC_TIERS = [(t.value, t.label) for t in (Tier.HANDLE, Tier.COLLABORATE)]
 
@@ -38,32 +38,6 @@ class PriorityChoiceField(forms.ModelChoiceField):
         if priority.category_id:
             return f"{priority.name} ({priority.category.name} only)"
         return priority.name
-
-
-# Dates outside these years are typing mistakes, and the far ones overflow when converted.
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
-
-def sensible_year(value) -> None:
-    if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise forms.ValidationError(
-            f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.", code="year"
-        )
-
-
-class BoundedDateTimeField(forms.DateTimeField):
-    default_validators = [sensible_year]
-
-
-class BoundedDateField(forms.DateField):
-    default_validators = [sensible_year]
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format=DATETIME_FORMAT, **kwargs)
 
 
 class TicketFieldsMixin:

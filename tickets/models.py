@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations.roles import display_name
+from core.roles import display_name
 
 
 class Category(models.Model):
@@ -326,7 +326,7 @@ class Ticket(models.Model):
                 raise ValidationError(
                     f"The tier changed meanwhile to {self.get_tier_display()}; check it again."
                 )
-            from escalations import audit
+            from core import audit
 
             audit.changed(self, {"tier": (before, self.get_tier_display())})
             return self.events.create(
@@ -390,7 +390,8 @@ class Ticket(models.Model):
                     f"it cannot be {EventKind(kind).label.lower()} now."
                 )
             self.refresh_from_db()
-            from escalations import audit, sla
+            from core import audit
+            from tickets.sla import clock as sla
 
             audit.changed(
                 self,
@@ -472,3 +473,24 @@ class TicketEvent(models.Model):
     @property
     def by_name(self) -> str:
         return "System" if self.by is None else display_name(self.by)
+
+
+# The SLA clock's calendar and targets live in tickets/sla/; Django loads an app's models from
+# this module, so they are imported here, after the models they refer to.
+from tickets.sla.models import (  # noqa: E402
+    BusinessCalendar,
+    Closure,
+    MaintenanceWindow,
+    ServiceTarget,
+)
+
+__all__ = [
+    "BusinessCalendar",
+    "Category",
+    "Closure",
+    "MaintenanceWindow",
+    "Priority",
+    "ServiceTarget",
+    "Ticket",
+    "TicketEvent",
+]

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from escalations import audit, sla
-from escalations.roles import display_name
+from core import audit
+from core.roles import display_name
 from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.sla import clock as sla
 
 # The fields an edit may change; status moves through resolve/close/reopen, tier through
 # set_tier, and the current admin only through an escalation, so each of those is its own

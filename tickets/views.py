@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from escalations.htmx import render_page
-from escalations.roles import display_name
-from escalations.sla import due_soon_window
+from core.htmx import render_page
+from core.roles import display_name
 from tickets import services
 from tickets.detail import done, load_ticket, render_detail
 from tickets.filters import TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
 from tickets.models import Ticket
+from tickets.sla.clock import due_soon_window
 
 PAGE_SIZE = 50
 COLUMNS = [

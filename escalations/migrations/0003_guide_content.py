@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from escalations.markdown import render
-from escalations.roles import sync_role_permissions
+from core.roles import sync_role_permissions
+from escalations.guide.markdown import render
 
 SECTIONS = [
     (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from escalations.roles import sync_role_permissions
+from core.roles import sync_role_permissions
 
 # From the prioritisation SOP: (category number, priority number) → resolution target, as
 # (value, unit) or None for "no defined SLA". Priorities of one category only are keyed by

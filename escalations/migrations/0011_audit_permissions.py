@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from escalations.roles import sync_role_permissions
+from core.roles import sync_role_permissions
 
 
 class Migration(migrations.Migration):

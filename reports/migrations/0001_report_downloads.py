@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from escalations.roles import sync_role_permissions
+from core.roles import sync_role_permissions
 
 
 class Migration(migrations.Migration):

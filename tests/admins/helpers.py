@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from admins.models import Channel, Outcome
+from escalations.handoffs.models import Channel, Outcome
 from tests.factories import EngagementFactory
 
 

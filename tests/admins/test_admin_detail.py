@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from admins.forms import AdministratorForm
-from admins.models import Administrator, Channel, Outcome
+from admins.models import Administrator
+from escalations.handoffs.models import Channel, Outcome
 from tests.admins.helpers import engage
 from tests.factories import AdministratorFactory, PurviewFactory, ServiceFactory
 

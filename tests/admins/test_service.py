@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from admins.models import Outcome, Procedure
+from escalations.handoffs.models import Outcome, Procedure
 from tests.admins.helpers import engage
 from tests.factories import (
     AdministratorFactory,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from escalations.models import UrgentRequest
+from escalations.urgent.models import UrgentRequest
 from tests.factories import PASSWORD, ManagerFactory, SupervisorFactory, TicketFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

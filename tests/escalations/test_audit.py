@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from admins.models import Administrator
-from escalations.models import AuditAction, AuditEntry, ChecklistItem
+from core.models import AuditAction, AuditEntry
+from escalations.handoffs.models import ChecklistItem
 from tests.factories import PASSWORD, AgentFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,12 +25,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from admins.models import AdminResponse
-from escalations import backups
-from escalations.models import AuditEntry, ChecklistItem, Engagement, ServiceTarget
+from core import backups
+from core.models import AuditEntry
+from escalations.handoffs.models import AdminResponse, ChecklistItem, Engagement
 from tests.factories import AgentFactory, EngagementFactory, TicketFactory
 from tickets import services
 from tickets.models import Category, EventKind, Priority, Ticket, TicketEvent
+from tickets.sla.models import ServiceTarget
 
 sqlite_only = pytest.mark.skipif(
     connection.vendor != "sqlite",

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalations import calendar
-from escalations.calendar import (
+from tickets.sla import calendar
+from tickets.sla.calendar import (
     Calendar,
     add_business_seconds,
     business_seconds_between,

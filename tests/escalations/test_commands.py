@@ -6,8 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from admins.models import AdminResponse, Procedure
-from escalations.models import ChecklistAnswer, Engagement
+from escalations.handoffs.models import AdminResponse, ChecklistAnswer, Engagement, Procedure
 from tickets.models import EventKind, Ticket, TicketEvent
 
 

@@ -50,7 +50,7 @@ def test_dashboard_summary_shows_each_admins_record(agent_client, agent):
 
     from django.utils import timezone
 
-    from admins.models import Channel, Outcome
+    from escalations.handoffs.models import Channel, Outcome
 
     dana = AdministratorFactory(name="Dana Answers")
     AdministratorFactory(name="Never Asked")

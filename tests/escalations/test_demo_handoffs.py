@@ -7,11 +7,19 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from admins import purview
-from admins.models import AdminResponse, Outcome, Procedure, Purview
-from admins.summary import response_summary
+from admins.models import Purview
 from escalations import demo
-from escalations.models import ChecklistAnswer, Engagement, EngagementKind, EngagementState
-from escalations.services import missing_items
+from escalations.handoffs.models import (
+    AdminResponse,
+    ChecklistAnswer,
+    Engagement,
+    EngagementKind,
+    EngagementState,
+    Outcome,
+    Procedure,
+)
+from escalations.handoffs.services import missing_items
+from reports.summary import response_summary
 from tickets.models import OPEN_STATUSES, EventKind, Ticket, TicketEvent, Tier
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)

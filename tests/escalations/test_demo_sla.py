@@ -6,17 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import transaction
 
-from admins.models import AdminResponse, Outcome
-from escalations import checks, demo, sla, urgent
-from escalations.calendar import add_business_seconds
-from escalations.models import (
-    BusinessCalendar,
-    Engagement,
-    EngagementState,
-    Notification,
-    UrgentRequest,
-    UrgentStep,
-)
+from escalations import demo
+from escalations import silence as checks
+from escalations.handoffs.models import AdminResponse, Engagement, EngagementState, Outcome
+from escalations.notifications.models import Notification
+from escalations.urgent import services as urgent
+from escalations.urgent.models import UrgentRequest, UrgentStep
 from tickets.models import (
     DONE_STATUSES,
     EventKind,
@@ -27,6 +22,9 @@ from tickets.models import (
     TicketEvent,
     Tier,
 )
+from tickets.sla import clock as sla
+from tickets.sla.calendar import add_business_seconds
+from tickets.sla.models import BusinessCalendar
 
 # A Monday, 07:30 in Los Angeles: the support center opens in half an hour.
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)

@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from escalations.markdown import render
-from escalations.models import GuideRevision, GuideSection, Scenario
+from escalations.guide.markdown import render
+from escalations.guide.models import GuideRevision, GuideSection, Scenario
 
 GUIDE = reverse("escalations:guide")
 SECTIONS = ["core-framework", "key-principles", "strategic-notes", "communication-policy"]

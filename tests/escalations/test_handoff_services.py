@@ -8,11 +8,19 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from admins.models import Channel, Outcome, PurviewRole
-from admins.services import declare_purview, save_procedure
-from admins.summary import median_ranks, nearest_rank, response_summary
-from escalations import services
-from escalations.models import ChecklistItem, Engagement, EngagementKind, EngagementState
+from admins.models import PurviewRole
+from admins.services import declare_purview
+from escalations.handoffs import services
+from escalations.handoffs.models import (
+    Channel,
+    ChecklistItem,
+    Engagement,
+    EngagementKind,
+    EngagementState,
+    Outcome,
+)
+from escalations.handoffs.services import save_procedure
+from reports.summary import median_ranks, nearest_rank, response_summary
 from tests.factories import AdministratorFactory, EngagementFactory, ServiceFactory, TicketFactory
 from tickets.models import EventKind, Status, Tier
 

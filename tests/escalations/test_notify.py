@@ -10,8 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations.models import Notification, UrgentRequest
-from escalations.notify import email_admin, notify, render
+from escalations.notifications.models import Notification
+from escalations.notifications.notify import email_admin, notify, render
+from escalations.urgent.models import UrgentRequest
 from tests.factories import (
     AdministratorFactory,
     AgentFactory,
@@ -189,7 +190,7 @@ def test_mail_failure_is_logged_not_raised(
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     ticket = TicketFactory(external_id="700789")
     agent = AgentFactory()
-    with caplog.at_level(logging.ERROR, logger="escalations.notify"):
+    with caplog.at_level(logging.ERROR, logger="escalations.notifications.notify"):
         with django_capture_on_commit_callbacks(execute=True):
             created = notify([agent], template="sla_breached", context=sla_context(ticket))
         with django_capture_on_commit_callbacks(execute=True):
@@ -199,7 +200,7 @@ def test_mail_failure_is_logged_not_raised(
                 context=sla_context(ticket),
             )
     assert Notification.objects.get() == created[0]
-    failures = [r for r in caplog.records if r.name == "escalations.notify"]
+    failures = [r for r in caplog.records if r.name == "escalations.notifications.notify"]
     assert len(failures) == 2
     assert all(r.exc_info and isinstance(r.exc_info[1], smtplib.SMTPException) for r in failures)
     assert agent.email in failures[0].getMessage()

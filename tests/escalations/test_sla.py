@@ -11,17 +11,12 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from admins.models import AdminResponse, Outcome, PurviewRole
+from admins.models import PurviewRole
 from admins.services import declare_purview
-from escalations import checks, sla
-from escalations.models import (
-    Closure,
-    Engagement,
-    EngagementState,
-    Notification,
-    ServiceTarget,
-)
-from escalations.services import collaborate, escalate, save_checklist
+from escalations import silence as checks
+from escalations.handoffs.models import AdminResponse, Engagement, EngagementState, Outcome
+from escalations.handoffs.services import collaborate, escalate, save_checklist
+from escalations.notifications.models import Notification
 from tests.factories import (
     AdministratorFactory,
     AgentFactory,
@@ -31,6 +26,8 @@ from tests.factories import (
 )
 from tickets.models import Category, EventKind, Priority, SlaState, Status, Ticket, Tier
 from tickets.services import log_ticket, update_ticket
+from tickets.sla import clock as sla
+from tickets.sla.models import Closure, ServiceTarget
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -218,7 +215,7 @@ def escalated_ticket(agent, when: datetime) -> tuple[Ticket, Engagement]:
         )
     ticket = log(agent, when, service=service, **break_fix("High"))
     with time_machine.travel(when, tick=False):
-        from escalations.models import ChecklistItem
+        from escalations.handoffs.models import ChecklistItem
 
         save_checklist(
             ticket,
@@ -343,7 +340,7 @@ def agent(db):
 
 
 def test_the_declared_backup_comes_before_another_owner(agent, supervisor):
-    from escalations.services import backup_for
+    from escalations.handoffs.services import backup_for
 
     service = ServiceFactory(name="Mail")
     asked, other_owner = AdministratorFactory(name="Al"), AdministratorFactory(name="Other Owner")

@@ -14,10 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalations.holidays_import import import_holidays
-from escalations.models import BusinessCalendar, Closure, MaintenanceWindow, ServiceTarget
 from tickets.models import Category, Priority, Status, Ticket
 from tickets.services import log_ticket
+from tickets.sla.holidays import import_holidays
+from tickets.sla.models import BusinessCalendar, Closure, MaintenanceWindow, ServiceTarget
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations import urgent
-from escalations.models import Notification, UrgentRequest, UrgentStep, UrgentStepRecord
+from escalations.notifications.models import Notification
+from escalations.urgent import services as urgent
+from escalations.urgent.models import UrgentRequest, UrgentStep, UrgentStepRecord
 from tests.factories import ManagerFactory, SupervisorFactory, TicketFactory
 from tickets.models import EventKind, Status
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from admins.models import Channel, Outcome
+from escalations.handoffs.models import Channel, Outcome
 from tests.factories import AdministratorFactory, AgentFactory, EngagementFactory, TicketFactory
 from tickets.models import Category, Priority, Status, Tier
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from admins.models import Outcome
+from escalations.handoffs.models import Outcome
 from reports.weekly import build, weeks_with_data
 from reports.weeks import IsoWeek
 from tests.reports.conftest import may

@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Avg, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
-from escalations.models import Engagement
+from escalations.handoffs.models import Engagement
 from reports.scalars import SecondsBetween, one_row, total
 from tests.factories import EngagementFactory, TicketFactory
 from tickets.models import Ticket

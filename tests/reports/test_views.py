@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from admins.models import Channel, Outcome
+from escalations.handoffs.models import Channel, Outcome
 from reports import weekly
 from reports.models import ReportDownload
 from reports.weeks import IsoWeek

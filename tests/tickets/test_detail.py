@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations.sla import due_soon_window
 from tests.factories import (
     AdministratorFactory,
     AgentFactory,
@@ -20,6 +19,7 @@ from tests.factories import (
 )
 from tickets.detail import TIMELINE_LIMIT
 from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
+from tickets.sla.clock import due_soon_window
 
 
 def edit_data(ticket: Ticket, **overrides) -> dict:

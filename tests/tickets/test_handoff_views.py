@@ -9,12 +9,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from admins.models import Channel, Outcome, Procedure, PurviewRole
+from admins.models import PurviewRole
 from admins.services import declare_purview
-from escalations.models import ChecklistItem, Engagement, EngagementState
-from escalations.sla import due_soon_window
+from escalations.handoffs.models import (
+    Channel,
+    ChecklistItem,
+    Engagement,
+    EngagementState,
+    Outcome,
+    Procedure,
+)
 from tests.factories import AdministratorFactory, EngagementFactory, ServiceFactory, TicketFactory
 from tickets.models import Tier
+from tickets.sla.clock import due_soon_window
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +216,7 @@ def test_next_time_answer_saved_as_a_procedure_is_suggested_for_the_next_ticket(
 
 def test_scenario_wording_fills_the_message(agent_client):
     ticket = TicketFactory(external_id="31337")
-    from escalations.models import Scenario
+    from escalations.guide.models import Scenario
 
     scenario = Scenario.objects.filter(tier=Tier.ESCALATE).first()
     response = agent_client.get(url("message", ticket), {"prefix": "esc", "scenario": scenario.pk})

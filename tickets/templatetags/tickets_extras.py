@@ -31,7 +31,7 @@ def get_item(mapping: dict, key):
 @register.simple_tag(takes_context=True)
 def sla_state(context, ticket):
     """The ticket's SLA state; views put ``now`` and ``sla_window`` in the context."""
-    from escalations import sla
+    from tickets.sla import clock as sla
 
     now = context.get("now") or timezone.now()
     window = context.get("sla_window") or timedelta(minutes=120)
@@ -41,6 +41,6 @@ def sla_state(context, ticket):
 @register.filter(name="display_name")
 def display_name_filter(user) -> str:
     """A person as pages name them: full name, else username."""
-    from escalations.roles import display_name
+    from core.roles import display_name
 
     return "" if user is None else display_name(user)

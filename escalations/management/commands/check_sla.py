@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from escalations import checks
+from escalations import silence as checks
 
 
 class Command(BaseCommand):

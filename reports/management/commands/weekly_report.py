@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from escalations.notify import absolute_url, site_context, tidy
-from escalations.roles import MANAGER, members
+from core.roles import MANAGER, members
+from escalations.notifications.notify import absolute_url, site_context, tidy
 from reports import pdf
 from reports.weekly import WeeklyReport, build, current_week
 from reports.weeks import IsoWeek

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Accounts, audit log and backups"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from core import audit
+        from core.context_processors import remember_role
+
+        audit.connect()
+        user_logged_in.connect(remember_role, dispatch_uid="remember-role")

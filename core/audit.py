@@ -1,0 +1,192 @@
+"""The audit trail: who created or changed which record, when, with the values before and
+after; log-ins, failed log-ins and refused pages.
+
+Saves of the audited models are recorded through model signals, connected in
+``EscalationsConfig.ready``. That is deliberate and the one exception to "no signals": the
+trail must not depend on every workflow remembering to write it. Workflows that change rows
+with ``QuerySet.update`` (conditional updates that claim work) call ``changed`` themselves.
+The acting user comes from the request (``AuditMiddleware``); outside a request it is the
+system.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.apps import apps
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.http import HttpRequest, HttpResponse
+
+from core.models import AuditAction, AuditEntry
+
+# The records that are evidence, each with the columns that are bookkeeping rather than
+# content. Every app registers its own from its AppConfig.ready() through track().
+AUDITED: dict[str, set[str]] = {}
+# Labels a model was audited under before it moved app: its history is found under both.
+FORMER_LABELS: dict[str, str] = {}
+LONG_TEXT = 2000
+
+_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+class AuditMiddleware:
+    """Makes the request (its user, address and path) known to the audit trail."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, the way the log-in lock sees it (proxies included)."""
+    if request is None:
+        return None
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str = "",
+    label: str = "",
+    changes: dict | None = None,
+    request: HttpRequest | None = None,
+    user=None,
+    username: str = "",
+) -> AuditEntry:
+    request = request or _request.get()
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    if target is not None:
+        target_type = target._meta.label_lower
+        target_id = str(target.pk)
+        label = label or str(target)
+    return AuditEntry.objects.create(
+        user=user,
+        username=username or (user.get_username() if user else ""),
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target=label[:200],
+        changes=changes or {},
+        ip_address=client_ip(request),
+        path=(request.path if request is not None else "")[:300],
+    )
+
+
+def changed(target: models.Model, changes: dict[str, tuple[Any, Any]]) -> AuditEntry | None:
+    """Record a change made with QuerySet.update: {field: (before, after)}."""
+    changes = {f: [_plain(b), _plain(a)] for f, (b, a) in changes.items() if b != a}
+    if not changes:
+        return None
+    return record(AuditAction.CHANGED, target=target, changes=changes)
+
+
+def changed_rows(model: type[models.Model], pks: Iterable, changes: dict[str, tuple]) -> None:
+    """The same for several rows of one model changed at once."""
+    for row in model.objects.filter(pk__in=list(pks)):
+        changed(row, changes)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, str) and len(value) > LONG_TEXT:
+        return value[:LONG_TEXT] + "…"
+    return value
+
+
+def _values(instance: models.Model) -> dict[str, Any]:
+    skip = AUDITED[instance._meta.label]
+    return {
+        field.attname: _plain(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.attname not in skip and field.name not in skip and not field.primary_key
+    }
+
+
+def _before_save(sender, instance, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        instance._audit_before = None
+        return
+    stored = sender._base_manager.filter(pk=instance.pk).first()
+    instance._audit_before = _values(stored) if stored is not None else None
+
+
+def _after_save(sender, instance, created, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    after = _values(instance)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        changes = {f: [None, v] for f, v in after.items() if v not in (None, "")}
+        record(AuditAction.CREATED, target=instance, changes=changes)
+        return
+    changes = {f: [before.get(f), v] for f, v in after.items() if before.get(f) != v}
+    if changes:
+        record(AuditAction.CHANGED, target=instance, changes=changes)
+
+
+def _after_delete(sender, instance, **kwargs) -> None:
+    record(AuditAction.DELETED, target=instance, changes={})
+
+
+def _logged_in(sender, request, user, **kwargs) -> None:
+    record(AuditAction.LOGIN, request=request, user=user)
+
+
+def _logged_out(sender, request, user, **kwargs) -> None:
+    record(AuditAction.LOGOUT, request=request, user=user)
+
+
+def _login_failed(sender, credentials, request=None, **kwargs) -> None:
+    record(
+        AuditAction.LOGIN_FAILED,
+        request=request,
+        username=str(credentials.get("username", ""))[:150],
+    )
+
+
+def track(label: str, *, ignore: Iterable[str] = (), former_label: str = "") -> None:
+    """Record every save and delete of the model ``label`` ("app.Model") in the audit log,
+    leaving out the ``ignore`` columns. Called from the owning app's AppConfig.ready()."""
+    model = apps.get_model(label)
+    AUDITED[model._meta.label] = set(ignore)
+    if former_label:
+        FORMER_LABELS[model._meta.label_lower] = former_label.lower()
+    uid = f"audit-{model._meta.label}"
+    pre_save.connect(_before_save, sender=model, dispatch_uid=uid + "-pre")
+    post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-delete")
+
+
+def target_types(label_lower: str) -> list[str]:
+    """The audit entries' record types for one model, including its label before a move."""
+    return [label_lower, *filter(None, [FORMER_LABELS.get(label_lower)])]
+
+
+def connect() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
+    user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
+    user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")

@@ -1,0 +1,142 @@
+"""The framework reference: guide sections with their history, and the scenario language."""
+
+from __future__ import annotations
+
+import string
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from core.roles import display_name
+from escalations.guide import markdown
+from tickets.models import Tier
+
+
+class GuideSection(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(help_text="Markdown: **bold**, *italic*, lists, tables, links.")
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("escalations:guide") + f"#{self.slug}"
+
+    def revise(self, *, title: str, body: str, by) -> GuideRevision | None:
+        """Save a new text and keep it as the next revision; None when nothing changed."""
+        if title == self.title and body == self.body:
+            return None
+        with transaction.atomic():
+            self.title, self.body = title, body
+            self.body_html = markdown.render(body)
+            self.updated_at, self.updated_by = timezone.now(), by
+            self.save()
+            last = self.revisions.aggregate(n=Max("number"))["n"] or 0
+            return self.revisions.create(
+                number=last + 1, title=title, body=body, by=by, at=self.updated_at
+            )
+
+
+class GuideRevision(models.Model):
+    """One saved version of a section: never edited, so the history is the record."""
+
+    section = models.ForeignKey(GuideSection, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "number"], name="revision_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section.title} r{self.number}"
+
+    @property
+    def by_name(self) -> str:
+        return "Initial text" if self.by is None else display_name(self.by)
+
+
+class ScenarioQuerySet(models.QuerySet):
+    def search(self, text: str) -> ScenarioQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(scenario__icontains=text) | Q(wording__icontains=text))
+
+
+class Scenario(models.Model):
+    """A situation the support center meets, and wording it can use; also a message template.
+
+    Placeholders {ticket}, {admin}, {service} and {agent} are filled in when used.
+    """
+
+    PLACEHOLDERS = ("ticket", "admin", "service", "agent")
+
+    scenario = models.CharField(max_length=200)
+    wording = models.TextField(
+        help_text="Placeholders: {ticket}, {admin}, {service} and {agent} are filled in."
+    )
+    tier = models.CharField(max_length=12, choices=Tier, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScenarioQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.scenario
+
+    def fill(self, **values: str) -> str:
+        """The wording with its placeholders filled; unknown or missing ones stay as typed."""
+        return fill_placeholders(self.wording, **values)
+
+    @classmethod
+    def unknown_placeholders(cls, text: str) -> list[str]:
+        try:
+            names = [field for _, field, _, _ in string.Formatter().parse(text) if field]
+        except ValueError:
+            return ["(unbalanced braces)"]
+        return sorted({n for n in names if n not in cls.PLACEHOLDERS})
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill_placeholders(text: str, **values: str) -> str:
+    """Fill {ticket}, {admin}, {service} and {agent} in a message; other braces, and text an
+    agent typed with unbalanced braces, stay exactly as written."""
+    known = {name: values[name] for name in Scenario.PLACEHOLDERS if values.get(name)}
+    if not known or "{" not in text:
+        return text
+    try:
+        return string.Formatter().vformat(text, (), _Keep(known))
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return text

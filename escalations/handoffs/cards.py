@@ -1,0 +1,101 @@
+"""The hand-off cards of the ticket page: checklist, requests, responses, procedures."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest
+
+from core.roles import display_name
+from escalations.guide.models import Scenario
+from escalations.handoffs.forms import (
+    AdminOptions,
+    ChecklistForm,
+    CollaborateForm,
+    DeescalateForm,
+    EscalateForm,
+    ResponseForm,
+)
+from escalations.handoffs.models import AdminResponse, ChecklistItem
+from tickets.models import Ticket, Tier
+
+COLLABORATE_PREFIX, ESCALATE_PREFIX = "collab", "esc"
+
+
+def _for_tier(scenarios: list[Scenario], tier: str) -> list[Scenario]:
+    return [s for s in scenarios if s.tier in (tier, "")]
+
+
+def scenarios_for(tier: str) -> list[Scenario]:
+    """The active scenarios whose wording suits a message in this tier."""
+    return _for_tier(list(Scenario.objects.filter(active=True)), tier)
+
+
+def _default_message(scenarios: list[Scenario], tier: str, ticket: Ticket, user) -> str:
+    """The first wording written for this tier, with what is known filled in; {admin} is
+    filled per admin when the request is sent."""
+    own = [s for s in scenarios if s.tier == tier]
+    if not own:
+        return ""
+    return own[0].fill(
+        ticket=f"#{ticket.external_id}",
+        service=ticket.service.name if ticket.service_id else "",
+        agent=display_name(user),
+    )
+
+
+def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms.Form]) -> dict:
+    """Everything the hand-off cards show, in a fixed number of queries."""
+    engagements = list(
+        ticket.engagements.select_related("admin", "requested_by").prefetch_related(
+            Prefetch(
+                "responses",
+                # Only whether a response became a procedure is shown: a count, not the rows.
+                AdminResponse.objects.select_related("redirect_admin", "logged_by").annotate(
+                    procedure_count=Count("procedures")
+                ),
+            )
+        )
+    )
+    items = list(ChecklistItem.objects.asked())
+    answers = {a.item_id: a for a in ticket.checklist_answers.select_related("answered_by")}
+    active_ids = {item.pk for item in items}
+    missing = [i for i in items if i.required and not (i.pk in answers and answers[i.pk].checked)]
+    result = {
+        "engagements": engagements,
+        "checklist_items": items,
+        "checklist_answers": answers,
+        "retired_answers": [a for a in answers.values() if a.item_id not in active_ids],
+        "missing_items": missing,
+        "required_count": sum(1 for i in items if i.required),
+        "procedures": list(ticket.service.procedures.active()) if ticket.service_id else [],
+        "procedure_form": bound.get("procedure_form") if ticket.service_id else None,
+    }
+    user = request.user
+    if user.has_perm("escalations.change_checklistanswer"):
+        result["checklist_form"] = bound.get("checklist_form") or ChecklistForm(
+            items=items, answers=answers
+        )
+    if user.has_perm("escalations.add_engagement") and ticket.is_open:
+        options = AdminOptions(ticket.service)
+        scenarios = list(Scenario.objects.filter(active=True))
+        result["admin_options"] = options
+        result["collaborate_form"] = bound.get("collaborate_form") or CollaborateForm(
+            prefix=COLLABORATE_PREFIX,
+            options=options,
+            scenarios=_for_tier(scenarios, Tier.COLLABORATE),
+            initial={"message": _default_message(scenarios, Tier.COLLABORATE, ticket, user)},
+        )
+        result["escalate_form"] = bound.get("escalate_form") or EscalateForm(
+            prefix=ESCALATE_PREFIX,
+            options=options,
+            scenarios=_for_tier(scenarios, Tier.ESCALATE),
+            initial={"message": _default_message(scenarios, Tier.ESCALATE, ticket, user)},
+        )
+    if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
+        result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
+    if user.has_perm("admins.add_adminresponse") and engagements:
+        result["response_form"] = bound.get("response_form") or ResponseForm(
+            engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
+        )
+    return result

@@ -1,0 +1,432 @@
+"""Hand-offs to administrators: the pre-escalation checklist, engagements (a Collaborate or
+Escalate request to one admin), the admins' responses and the procedures captured from them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from admins.models import Administrator, Service
+from core.roles import display_name
+
+
+class ChecklistItemQuerySet(models.QuerySet):
+    def asked(self) -> ChecklistItemQuerySet:
+        """The items agents answer today; retired ones keep their past answers."""
+        return self.filter(active=True)
+
+
+class ChecklistItem(models.Model):
+    """One thing to do before a ticket's ownership moves to an administrator."""
+
+    text = models.CharField(max_length=200)
+    help = models.TextField(blank=True, help_text="Shown under the item: what counts as done.")
+    required = models.BooleanField(
+        default=True, help_text="Escalation is refused until every required item is checked."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Inactive items are no longer asked.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ChecklistItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ChecklistAnswer(models.Model):
+    """A ticket's answer to one checklist item, with the item's wording as it was shown."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="checklist_answers"
+    )
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="answers")
+    item_text = models.CharField(max_length=200)
+    checked = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item__order", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "item"], name="checklist_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'☑' if self.checked else '☐'} {self.item_text}"
+
+    @property
+    def answered_by_name(self) -> str:
+        return display_name(self.answered_by)
+
+
+class EngagementKind(models.TextChoices):
+    COLLABORATE = "collaborate", "Collaborate"
+    ESCALATE = "escalate", "Escalate"
+
+
+class EngagementState(models.TextChoices):
+    OPEN = "open", "Awaiting response"
+    RESPONDED = "responded", "Responded"
+    NO_RESPONSE = "no_response", "No response"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EngagementQuerySet(models.QuerySet):
+    def open(self) -> EngagementQuerySet:
+        return self.filter(state=EngagementState.OPEN)
+
+    def withdraw(self, note: str) -> int:
+        """Close the open ones without an answer (ticket done, taken back, moved on)."""
+        from core import audit
+
+        pks = list(self.open().values_list("pk", flat=True))
+        count = self.filter(pk__in=pks).update(state=EngagementState.WITHDRAWN, closed_note=note)
+        audit.changed_rows(
+            Engagement, pks, {"state": (EngagementState.OPEN, EngagementState.WITHDRAWN)}
+        )
+        return count
+
+    def requested_since(self, since) -> EngagementQuerySet:
+        return self if since is None else self.filter(requested_at__gte=since)
+
+    def for_list(self) -> EngagementQuerySet:
+        return self.select_related("ticket", "admin", "requested_by")
+
+
+class Engagement(models.Model):
+    """One request to one administrator on one ticket: input (Collaborate) or ownership
+    (Escalate). Its responses, and its silences, are the administrator's record."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="engagements"
+    )
+    admin = models.ForeignKey(
+        "admins.Administrator", on_delete=models.PROTECT, related_name="engagements"
+    )
+    kind = models.CharField(max_length=12, choices=EngagementKind)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    tag = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(blank=True)
+    message = models.TextField()
+    state = models.CharField(max_length=12, choices=EngagementState, default=EngagementState.OPEN)
+    # Kept with the engagement so the response summary is a plain aggregate.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # When silence becomes "no response" (business time); check_sla acts on it.
+    answer_due_at = models.DateTimeField(null=True, blank=True)
+    closed_note = models.TextField(blank=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["admin", "-requested_at"], name="engagement_admin_requested"),
+            # Requests made in a week, by kind, state and answer time (the weekly report),
+            # counted from the index alone.
+            models.Index(
+                fields=["requested_at", "kind", "state", "first_response_seconds"],
+                name="engagement_week",
+            ),
+            # Escalations still waiting for an answer at some time (the report's aging): the
+            # ones never answered, and the ones answered after that time. The first is a
+            # partial index, so no other query can pick it by mistake.
+            models.Index(
+                fields=["kind", "requested_at"],
+                condition=Q(first_response_at=None),
+                name="engagement_unanswered",
+            ),
+            models.Index(fields=["first_response_at"], name="engagement_first_response"),
+            models.Index(fields=["state", "requested_at"], name="engagement_state_requested"),
+            models.Index(fields=["ticket", "-requested_at"], name="engagement_ticket"),
+            models.Index(fields=["state", "answer_due_at"], name="engagement_answer_due"),
+            # Covers the response summary (counts and percentiles per admin), so it reads this
+            # index instead of the rows, which carry the messages.
+            models.Index(
+                fields=[
+                    "admin",
+                    "requested_at",
+                    "state",
+                    "first_response_at",
+                    "first_response_seconds",
+                ],
+                name="engagement_admin_summary",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_at=None) | Q(first_response_at__gte=F("requested_at")),
+                name="engagement_response_after_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="escalate") | ~Q(reason=""), name="engagement_escalate_reason"
+            ),
+            # Asking the same admin twice at once would count one silence twice.
+            models.UniqueConstraint(
+                fields=["ticket", "admin", "kind"],
+                condition=Q(state="open"),
+                name="engagement_one_open_per_admin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.ticket.external_id} → {self.admin}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == EngagementState.OPEN
+
+    def record_response(
+        self,
+        *,
+        outcome: str,
+        channel: str,
+        responded_at,
+        by,
+        next_time: str = "",
+        note: str = "",
+        redirect_admin=None,
+        redirect_detail: str = "",
+    ):
+        """Log what the administrator did, or that they did not answer, on the ticket's
+        timeline. The earliest answer sets the time to first response; a "no response" never
+        does. Raises ValidationError for a time before the request or in the future."""
+        from core import audit
+        from escalations.handoffs.models import AdminResponse, Outcome
+        from tickets.models import EventKind
+
+        outcome = Outcome(outcome)
+        errors: dict[str, str] = {}
+        if outcome == Outcome.NO_RESPONSE and self.first_response_at:
+            errors["outcome"] = "This admin has already answered; a later silence is not logged."
+        if responded_at < self.requested_at:
+            errors["responded_at"] = (
+                "The response cannot come before the request "
+                f"({timezone.localtime(self.requested_at):%Y-%m-%d %H:%M})."
+            )
+        elif responded_at > timezone.now() + timezone.timedelta(minutes=1):
+            errors["responded_at"] = "The response time cannot be in the future."
+        if outcome != Outcome.REDIRECTED:
+            redirect_admin, redirect_detail = None, ""
+        if outcome == Outcome.NO_RESPONSE:
+            channel = ""
+        elif not channel:
+            errors["channel"] = "Say how the admin answered."
+        if outcome == Outcome.REDIRECTED and not (redirect_admin or redirect_detail.strip()):
+            errors["redirect_admin"] = "Name the admin or the procedure the ticket was sent to."
+        elif redirect_admin is not None and redirect_admin.pk == self.admin_id:
+            errors["redirect_admin"] = "A redirect names someone other than the admin asked."
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            response = AdminResponse.objects.create(
+                engagement=self,
+                outcome=outcome,
+                channel=channel,
+                responded_at=responded_at,
+                redirect_admin=redirect_admin,
+                redirect_detail=redirect_detail.strip(),
+                next_time=next_time.strip(),
+                note=note.strip(),
+                logged_by=by,
+            )
+            mine = Engagement.objects.filter(pk=self.pk)
+            if response.is_answer:
+                # Conditional, so the earliest answer wins even when two are logged at once.
+                mine.filter(
+                    Q(first_response_at=None) | Q(first_response_at__gt=responded_at)
+                ).update(
+                    first_response_at=responded_at,
+                    # Timestamps, so a daylight-saving change in between is counted right.
+                    first_response_seconds=int(
+                        responded_at.timestamp() - self.requested_at.timestamp()
+                    ),
+                )
+                mine.filter(state__in=[EngagementState.OPEN, EngagementState.NO_RESPONSE]).update(
+                    state=EngagementState.RESPONDED
+                )
+            else:
+                mine.filter(state=EngagementState.OPEN).update(state=EngagementState.NO_RESPONSE)
+            before = (self.state, self.first_response_at)
+            self.refresh_from_db()
+            audit.changed(
+                self,
+                {
+                    "state": (before[0], self.state),
+                    "first_response_at": (before[1], self.first_response_at),
+                },
+            )
+            self.ticket.events.create(
+                by=by, kind=EventKind.RESPONSE, note=response.timeline_note(), after=outcome.label
+            )
+        return response
+
+
+class ProcedureQuerySet(models.QuerySet):
+    def active(self) -> ProcedureQuerySet:
+        return self.filter(active=True)
+
+
+class Procedure(models.Model):
+    """A documented way for the support center to handle a kind of request for a service.
+
+    Usually captured from an administrator's answer to “what can we do next time?”.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="procedures")
+    title = models.CharField(max_length=200)
+    body = models.TextField("steps")
+    source = models.ForeignKey(
+        "AdminResponse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedures",
+        help_text="The administrator's response the procedure came from.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ProcedureQuerySet.as_manager()
+
+    class Meta:
+        # Moved here from another app; the table kept its name.
+        db_table = "admins_procedure"
+        ordering = ["service__name", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Outcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    GAVE_INPUT = "gave_input", "Gave input"
+    REDIRECTED = "redirected", "Redirected"
+    DECLINED = "declined", "Declined without redirect"
+    NO_RESPONSE = "no_response", "No response"
+
+
+class Channel(models.TextChoices):
+    TICKET = "ticket", "Ticket"
+    SUPPORT_CHANNEL = "support_channel", "Support channel"
+    DIRECT_MESSAGE = "direct_message", "Direct message"
+    EMAIL = "email", "Email"
+    IN_PERSON = "in_person", "In person"
+
+
+# Contact that bypasses the ticket and the shared channel leaves no record others can see.
+OFF_POLICY_CHANNELS = (Channel.DIRECT_MESSAGE,)
+
+
+class AdminResponse(models.Model):
+    """What an administrator did with one engagement, or that they did nothing."""
+
+    engagement = models.ForeignKey(
+        "escalations.Engagement", on_delete=models.PROTECT, related_name="responses"
+    )
+    outcome = models.CharField(max_length=12, choices=Outcome)
+    channel = models.CharField(
+        max_length=16, choices=Channel, blank=True, help_text="Empty for “no response”."
+    )
+    responded_at = models.DateTimeField("when")
+    redirect_admin = models.ForeignKey(
+        Administrator,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="redirected to",
+    )
+    redirect_detail = models.CharField(
+        "documented procedure",
+        max_length=300,
+        blank=True,
+        help_text="The procedure or place the admin pointed to, when not another admin.",
+    )
+    next_time = models.TextField(
+        "process for next time",
+        blank=True,
+        help_text="What the admin says the support center can do itself next time.",
+    )
+    note = models.TextField(blank=True)
+    logged_at = models.DateTimeField(auto_now_add=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        # Moved here from another app; the table kept its name.
+        db_table = "admins_adminresponse"
+        ordering = ["responded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome="redirected")
+                | ~models.Q(redirect_admin=None)
+                | ~models.Q(redirect_detail=""),
+                name="response_redirect_has_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="redirected")
+                | models.Q(redirect_admin=None, redirect_detail=""),
+                name="response_redirect_only_when_redirected",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="no_response", channel="")
+                | (~models.Q(outcome="no_response") & ~models.Q(channel="")),
+                name="response_channel_matches_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["engagement", "responded_at"], name="response_engagement"),
+            # Responses of a week by outcome and channel (the weekly report), from the index.
+            models.Index(fields=["responded_at", "outcome", "channel"], name="response_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} at {self.responded_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def off_policy(self) -> bool:
+        return self.channel in OFF_POLICY_CHANNELS
+
+    def timeline_note(self) -> str:
+        """The response as the ticket's timeline tells it: who, what and how, where it was
+        redirected, the process for next time, and the note."""
+        summary = f"{self.engagement.admin.name}: {self.get_outcome_display().lower()}"
+        if self.channel:
+            summary += f" by {self.get_channel_display().lower()}"
+            if self.off_policy:
+                summary += " (off-policy)"
+        if self.redirect_admin:
+            summary += f", redirected to {self.redirect_admin.name}"
+        elif self.redirect_detail:
+            summary += f", redirected to {self.redirect_detail}"
+        lines = [summary]
+        if self.next_time:
+            lines.append(f"Next time: {self.next_time}")
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+    @property
+    def is_answer(self) -> bool:
+        return self.outcome != Outcome.NO_RESPONSE

@@ -1,0 +1,400 @@
+"""The hand-off workflows: the pre-escalation checklist, Collaborate, Escalate, De-escalate.
+
+Each writes the ticket, its engagements and its timeline in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from admins.models import Administrator, Purview
+from core import audit
+from core.models import AuditAction
+from core.roles import display_name
+from escalations.guide.models import fill_placeholders
+from escalations.handoffs.models import (
+    AdminResponse,
+    ChecklistAnswer,
+    ChecklistItem,
+    Engagement,
+    EngagementKind,
+    EngagementState,
+    Outcome,
+    Procedure,
+)
+from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
+from tickets.services import change_fields
+from tickets.sla import clock as sla
+from tickets.sla.models import BusinessCalendar
+
+
+class ChecklistIncomplete(ValidationError):
+    """Escalation refused: these required checklist items are not checked on the ticket."""
+
+    def __init__(self, missing: list[ChecklistItem]):
+        self.missing = missing
+        names = "; ".join(item.text for item in missing)
+        super().__init__(f"Complete the pre-escalation checklist first. Still missing: {names}.")
+
+
+def missing_items(ticket: Ticket) -> list[ChecklistItem]:
+    """The active required items this ticket has not checked, in checklist order."""
+    checked = ChecklistAnswer.objects.filter(item=OuterRef("pk"), ticket=ticket, checked=True)
+    return list(ChecklistItem.objects.asked().filter(required=True).exclude(Exists(checked)))
+
+
+def save_checklist(
+    ticket: Ticket, *, by, answers: Mapping[int, tuple[bool, str]]
+) -> list[ChecklistAnswer]:
+    """Store the answers (item id → checked, note) that differ from what is saved, with the
+    item's current wording, and put the changes on the timeline. Returns what changed."""
+    items = ChecklistItem.objects.in_bulk(list(answers))
+    now = timezone.now()
+    changed: list[ChecklistAnswer] = []
+    with transaction.atomic():
+        # The lock orders this save against an escalation checking the same answers.
+        ticket = _locked(ticket)
+        saved = {a.item_id: a for a in ticket.checklist_answers.filter(item__in=list(items))}
+        for item_id, (checked, note) in answers.items():
+            item, note = items[item_id], note.strip()
+            answer = saved.get(item_id)
+            if answer is None and not checked and not note:
+                continue
+            if answer is not None and (answer.checked, answer.note) == (checked, note):
+                continue
+            answer = answer or ChecklistAnswer(ticket=ticket, item=item)
+            answer.item_text, answer.checked, answer.note = item.text, checked, note
+            answer.answered_at, answer.answered_by = now, by
+            answer.save()
+            changed.append(answer)
+        if changed:
+            ticket.events.create(
+                by=by,
+                at=now,
+                kind=EventKind.CHECKLIST,
+                note="\n".join(str(a) + (f" ({a.note})" if a.note else "") for a in changed),
+            )
+    return changed
+
+
+def _require_open(ticket: Ticket, action: str) -> None:
+    if not ticket.is_open:
+        raise ValidationError(
+            f"Ticket #{ticket.external_id} is {ticket.get_status_display().lower()}; "
+            f"reopen it before you {action}."
+        )
+
+
+def stamp_first_escalation(tickets: QuerySet[Ticket]) -> int:
+    """Set each ticket's ``escalated_at`` to its earliest Escalate request, in one UPDATE.
+    The weekly report counts escalations and the time to escalate from it."""
+    first = (
+        Engagement.objects.filter(ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE)
+        .order_by("requested_at")
+        .values("requested_at")[:1]
+    )
+    return tickets.update(escalated_at=Subquery(first))
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    # PostgreSQL serialises hand-offs on the ticket row; SQLite's immediate transactions
+    # already serialise every writer.
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("admin", "service", "priority")
+        .get(pk=ticket.pk)
+    )
+
+
+def collaborate(
+    ticket: Ticket, *, admins: Iterable[Administrator], by, message: str, reason: str = ""
+) -> list[Engagement]:
+    """Add administrators as participants for input. The support center keeps ownership; a
+    ticket in Handle moves to Collaborate. One engagement per administrator."""
+    admins = list(admins)
+    if not admins:
+        raise ValidationError({"admins": "Choose at least one admin."})
+    if not message.strip():
+        raise ValidationError({"message": "Write the message the admin receives."})
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _require_open(ticket, "add an admin")
+        waiting = set(
+            ticket.engagements.open()
+            .filter(kind=EngagementKind.COLLABORATE, admin__in=admins)
+            .values_list("admin__name", flat=True)
+        )
+        if waiting:
+            raise ValidationError(
+                {"admins": f"Already awaiting an answer from {', '.join(sorted(waiting))}."}
+            )
+        if ticket.tier == Tier.HANDLE:
+            change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
+        due = answer_due(ticket, now)
+        engagements = Engagement.objects.bulk_create(
+            Engagement(
+                ticket=ticket,
+                admin=admin,
+                kind=EngagementKind.COLLABORATE,
+                requested_at=now,
+                answer_due_at=due,
+                requested_by=by,
+                reason=reason.strip(),
+                message=_fill(message, ticket=ticket, admin=admin, by=by),
+            )
+            for admin in admins
+        )
+        for engagement in engagements:  # bulk_create sends no signal for the audit log
+            audit.record(AuditAction.CREATED, target=engagement)
+        TicketEvent.objects.bulk_create(
+            TicketEvent(
+                ticket=ticket,
+                at=now,
+                by=by,
+                kind=EventKind.ENGAGED,
+                after=engagement.admin.name,
+                note=_request_note(reason=reason, message=engagement.message),
+            )
+            for engagement in engagements
+        )
+    return engagements
+
+
+def escalate(
+    ticket: Ticket, *, admin: Administrator, by, tag: str, reason: str, message: str
+) -> Engagement:
+    """Move ownership of the ticket to an administrator, only with a complete checklist.
+
+    The ticket's admin, tier and status change on the timeline; an earlier open escalation
+    to someone else is withdrawn, since a ticket has one owner at a time. The ticket's first
+    escalation (``escalated_at``, what the weekly report counts) is stamped in the same
+    transaction.
+    """
+    errors = {
+        name: f"Give the {label}."
+        for name, label, value in [
+            ("tag", "tag", tag),
+            ("reason", "reason for escalating", reason),
+            ("message", "message to the admin", message),
+        ]
+        if not value.strip()
+    }
+    if not admin.active:
+        errors["admin"] = f"{admin.name} is inactive; choose an active admin."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _require_open(ticket, "escalate")
+        missing = missing_items(ticket)
+        if missing:
+            raise ChecklistIncomplete(missing)
+        escalations = ticket.engagements.filter(kind=EngagementKind.ESCALATE)
+        if escalations.open().filter(admin=admin).exists():
+            raise ValidationError({"admin": f"The ticket is already escalated to {admin.name}."})
+        escalations.withdraw(f"Ownership moved to {admin.name}.")
+        engagement = Engagement.objects.create(
+            ticket=ticket,
+            admin=admin,
+            kind=EngagementKind.ESCALATE,
+            requested_at=now,
+            answer_due_at=answer_due(ticket, now),
+            requested_by=by,
+            tag=tag.strip(),
+            reason=reason.strip(),
+            message=_fill(message, ticket=ticket, admin=admin, by=by),
+        )
+        # The first escalation of the ticket: stamped once, never moved by later ones.
+        if Ticket.objects.filter(pk=ticket.pk, escalated_at=None).update(escalated_at=now):
+            audit.changed(ticket, {"escalated_at": (None, now)})
+        before = ticket.admin.name if ticket.admin else ""
+        ticket.events.create(
+            by=by,
+            at=now,
+            kind=EventKind.ESCALATED,
+            field="admin",
+            before=before,
+            after=admin.name,
+            note=_request_note(tag=tag, reason=reason, message=engagement.message),
+        )
+        change_fields(
+            ticket,
+            by=by,
+            changes={"tier": Tier.ESCALATE, "status": Status.WAITING_ON_ADMIN, "admin": admin},
+            at=now,
+            silent={"admin"},
+        )
+    return engagement
+
+
+def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> None:
+    """Take ownership back from the administrator: the open escalation is withdrawn, the
+    ticket returns to the support center in the given tier. A reason is required."""
+    tier = Tier(tier)
+    if tier == Tier.ESCALATE:
+        raise ValueError("De-escalating moves the ticket to Handle or Collaborate.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the ticket comes back to the support center."})
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if ticket.tier != Tier.ESCALATE:
+            raise ValidationError(f"Ticket #{ticket.external_id} is not escalated.")
+        ticket.engagements.filter(kind=EngagementKind.ESCALATE).withdraw(reason.strip())
+        ticket.events.create(
+            by=by,
+            at=now,
+            kind=EventKind.DEESCALATED,
+            field="admin",
+            before=ticket.admin.name if ticket.admin else "",
+            after="",
+            note=reason.strip(),
+        )
+        changes = {"tier": tier, "admin": None}
+        if ticket.status == Status.WAITING_ON_ADMIN:
+            changes["status"] = Status.IN_PROGRESS
+        change_fields(ticket, by=by, changes=changes, at=now, silent={"admin"})
+
+
+def answer_due(ticket: Ticket, requested_at: datetime) -> datetime:
+    """When silence on a request made now becomes "no response", in business time."""
+    return sla.answer_due(
+        requested_at,
+        priority=ticket.priority,
+        cal=sla.load_calendar(requested_at),
+        default_hours=BusinessCalendar.current().no_response_hours,
+    )
+
+
+def _request_note(*, message: str, reason: str = "", tag: str = "") -> str:
+    lines = []
+    if tag.strip():
+        lines.append(f"Tag: {tag.strip()}")
+    if reason.strip():
+        lines.append(f"Reason: {reason.strip()}")
+    lines.append(f"Message: {message.strip()}")
+    return "\n".join(lines)
+
+
+def _fill(message: str, *, ticket: Ticket, admin: Administrator, by) -> str:
+    return fill_placeholders(
+        message.strip(),
+        ticket=f"#{ticket.external_id}",
+        admin=admin.name,
+        service=ticket.service.name if ticket.service_id else "",
+        agent=display_name(by),
+    )
+
+
+def backup_for(engagement: Engagement) -> Administrator | None:
+    """Who takes over an unanswered request: the service's declared backup (or another
+    declared owner) when there is one, else the administrator's own backup."""
+    service_id = engagement.ticket.service_id
+    if service_id:
+        declared = (
+            Purview.objects.current()
+            .filter(service_id=service_id, admin__active=True)
+            .exclude(admin_id=engagement.admin_id)
+            .select_related("admin")
+            # "backup" sorts before "owner": the declared backup first, then another owner.
+            .order_by("role", "declared_on", "id")
+        )
+        for purview in declared:
+            return purview.admin
+    backup = engagement.admin.backup
+    return backup if backup is not None and backup.active else None
+
+
+def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Engagement | None]:
+    """Log "no response" on an engagement whose answer is overdue and hand the request to
+    the backup. Claims the engagement with a conditional update, so when two runs meet,
+    exactly one does the work. Returns whether this call logged the silence, and the new
+    engagement with the backup if there is one."""
+    with transaction.atomic():
+        # The ticket first, then the engagement: the same order as every other hand-off
+        # (escalate, resolve, close), so PostgreSQL never sees two of them wait on each other.
+        ticket = _locked(engagement.ticket)
+        claimed = Engagement.objects.filter(
+            pk=engagement.pk, state=EngagementState.OPEN, answer_due_at__lte=now
+        ).update(state=EngagementState.NO_RESPONSE)
+        if not claimed:
+            return False, None
+        audit.changed(engagement, {"state": (EngagementState.OPEN, EngagementState.NO_RESPONSE)})
+        engagement.refresh_from_db()
+        engagement.record_response(
+            outcome=Outcome.NO_RESPONSE, channel="", responded_at=now, by=None
+        )
+        backup = backup_for(engagement) if ticket.is_open else None
+        if backup is None:
+            return True, None
+        if ticket.engagements.open().filter(admin=backup, kind=engagement.kind).exists():
+            return True, None
+        new = Engagement.objects.create(
+            ticket=ticket,
+            admin=backup,
+            kind=engagement.kind,
+            requested_at=now,
+            answer_due_at=answer_due(ticket, now),
+            requested_by=engagement.requested_by,
+            tag=engagement.tag,
+            reason=engagement.reason
+            or f"No answer from {engagement.admin.name} in the agreed time.",
+            # Whole words only: a short name must not change inside other words.
+            message=re.sub(
+                rf"\b{re.escape(engagement.admin.name)}\b",
+                lambda _: backup.name,
+                engagement.message,
+            ),
+        )
+        ticket.events.create(
+            by=None,
+            at=now,
+            kind=EventKind.REROUTED,
+            field="admin" if engagement.kind == EngagementKind.ESCALATE else "",
+            before=engagement.admin.name,
+            after=backup.name,
+            note=f"{engagement.admin.name} did not answer in time; the request went to "
+            f"{backup.name}.",
+        )
+        if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
+            change_fields(ticket, by=None, changes={"admin": backup}, at=now, silent={"admin"})
+    return True, new
+
+
+def save_procedure(response: AdminResponse, *, title: str, body: str, by) -> Procedure:
+    """Keep an administrator's "next time" answer as a procedure of the ticket's service, so
+    the next ticket for that service can be handled without them."""
+    ticket = response.engagement.ticket
+    if ticket.service_id is None:
+        raise ValidationError("Set the ticket's service first: a procedure belongs to a service.")
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the procedure a title."
+    if not body.strip():
+        errors["body"] = "Write the steps."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        procedure = Procedure.objects.create(
+            service_id=ticket.service_id,
+            title=title.strip(),
+            body=body.strip(),
+            source=response,
+            created_by=by,
+        )
+        ticket.events.create(
+            by=by,
+            kind=EventKind.PROCEDURE,
+            after=procedure.title,
+            note=f"Saved for {ticket.service.name} from {response.engagement.admin.name}'s answer.",
+        )
+    return procedure

@@ -1,0 +1,237 @@
+"""The hand-off actions on a ticket: the checklist, Collaborate, Escalate, De-escalate, admin
+responses and the procedures captured from them."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from admins.models import Service
+from core.forms import apply_errors
+from core.htmx import id_param
+from core.roles import display_name
+from escalations.guide.models import Scenario
+from escalations.handoffs import services
+from escalations.handoffs.cards import COLLABORATE_PREFIX, ESCALATE_PREFIX, scenarios_for
+from escalations.handoffs.forms import (
+    AdminOptions,
+    ChecklistForm,
+    CollaborateForm,
+    DeescalateForm,
+    EscalateForm,
+    ProcedureForm,
+    ResponseForm,
+)
+from escalations.handoffs.models import AdminResponse, ChecklistItem
+from escalations.handoffs.services import save_procedure
+from tickets.detail import done, load_ticket, render_detail
+from tickets.models import Ticket, Tier
+
+
+def _respond(
+    request: HttpRequest, ticket: Ticket, message: str, event: str, **bound: forms.Form
+) -> HttpResponse:
+    if bound:
+        return render_detail(request, ticket, status=400, **bound)
+    return done(request, ticket, message, event)
+
+
+@require_POST
+@permission_required("escalations.change_checklistanswer", raise_exception=True)
+def checklist(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    items = list(ChecklistItem.objects.asked())
+    answers = {a.item_id: a for a in ticket.checklist_answers.all()}
+    form = ChecklistForm(request.POST, items=items, answers=answers)
+    if not form.is_valid():
+        return _respond(request, ticket, "", "", checklist_form=form)
+    changed = services.save_checklist(ticket, by=request.user, answers=form.answers())
+    missing = services.missing_items(ticket)
+    if not changed:
+        text = "The checklist has not changed."
+    elif missing:
+        text = f"Checklist saved. {len(missing)} required item(s) still open."
+    else:
+        text = "Checklist saved. Every required item is done: the ticket can be escalated."
+    return _respond(request, ticket, text, "checklistSaved")
+
+
+@require_POST
+@permission_required("escalations.add_engagement", raise_exception=True)
+def collaborate(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    form = CollaborateForm(
+        request.POST,
+        prefix=COLLABORATE_PREFIX,
+        options=AdminOptions(ticket.service),
+        scenarios=scenarios_for(Tier.COLLABORATE),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            engagements = services.collaborate(
+                ticket,
+                admins=data["admins"],
+                by=request.user,
+                message=data["message"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            names = ", ".join(e.admin.name for e in engagements)
+            return _respond(request, ticket, f"Added for input: {names}.", "adminEngaged")
+    return _respond(request, ticket, "", "", collaborate_form=form)
+
+
+@require_POST
+@permission_required("escalations.add_engagement", raise_exception=True)
+def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    form = EscalateForm(
+        request.POST,
+        prefix=ESCALATE_PREFIX,
+        options=AdminOptions(ticket.service),
+        scenarios=scenarios_for(Tier.ESCALATE),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            engagement = services.escalate(
+                ticket,
+                admin=data["admin"],
+                by=request.user,
+                tag=data["tag"],
+                reason=data["reason"],
+                message=data["message"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _respond(
+                request,
+                ticket,
+                f"Escalated to {engagement.admin.name}; ownership has moved.",
+                "ticketEscalated",
+            )
+    return _respond(request, ticket, "", "", escalate_form=form)
+
+
+@require_POST
+@permission_required("escalations.change_engagement", raise_exception=True)
+def deescalate(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    form = DeescalateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deescalate(
+                ticket,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                tier=form.cleaned_data["tier"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _respond(
+                request, ticket, "Taken back by the support center.", "ticketDeescalated"
+            )
+    return _respond(request, ticket, "", "", deescalate_form=form)
+
+
+@require_POST
+@permission_required("admins.add_adminresponse", raise_exception=True)
+def respond(request: HttpRequest, external_id: str) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    engagements = list(ticket.engagements.select_related("admin"))
+    form = ResponseForm(request.POST, engagements=engagements, options=AdminOptions(None))
+    if form.is_valid():
+        try:
+            response = form.record(by=request.user)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            text = f"Response from {response.engagement.admin.name} logged."
+            if response.off_policy:
+                text += " It came by direct message, which is off-policy."
+            return _respond(request, ticket, text, "responseLogged")
+    return _respond(request, ticket, "", "", response_form=form)
+
+
+@require_POST
+@permission_required("admins.add_procedure", raise_exception=True)
+def procedure_new(request: HttpRequest, external_id: str, response_id: int) -> HttpResponse:
+    ticket = load_ticket(external_id)
+    response = get_object_or_404(
+        AdminResponse.objects.select_related("engagement__admin"),
+        pk=response_id,
+        engagement__ticket=ticket,
+    )
+    response.engagement.ticket = ticket
+    form = ProcedureForm(request.POST)
+    if form.is_valid():
+        try:
+            procedure = save_procedure(
+                response,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _respond(
+                request,
+                ticket,
+                f"Saved “{procedure.title}” as a procedure for {ticket.service.name}.",
+                "procedureSaved",
+            )
+    form.response_id = response.pk
+    return _respond(request, ticket, "", "", procedure_form=form)
+
+
+@require_GET
+@permission_required("escalations.add_engagement", raise_exception=True)
+def message(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The message field filled with a scenario's wording (htmx swaps it into the form)."""
+    ticket = load_ticket(external_id)
+    prefix = request.GET.get("prefix")
+    tier = {COLLABORATE_PREFIX: Tier.COLLABORATE, ESCALATE_PREFIX: Tier.ESCALATE}.get(prefix)
+    if tier is None:
+        raise Http404("No such form.")
+    chosen = id_param(request.GET.get("scenario"))
+    scenario = (
+        Scenario.objects.filter(active=True, tier__in=[tier, ""], pk=chosen).first()
+        if chosen
+        else None
+    )
+    text = (
+        scenario.fill(
+            ticket=f"#{ticket.external_id}",
+            service=ticket.service.name if ticket.service_id else "",
+            agent=display_name(request.user),
+        )
+        if scenario
+        else request.GET.get(f"{prefix}-message", "")
+    )
+    form_class = CollaborateForm if tier == Tier.COLLABORATE else EscalateForm
+    form = form_class(prefix=prefix, initial={"message": text})
+    return render(request, "tickets/_message_field.html", {"field": form["message"]})
+
+
+@require_GET
+@permission_required("admins.view_procedure", raise_exception=True)
+def procedure_hint(request: HttpRequest) -> HttpResponse:
+    """Procedures saved for a service, shown while a ticket for it is being logged."""
+    chosen = id_param(request.GET.get("service"))
+    service = Service.objects.filter(pk=chosen).first() if chosen else None
+    procedures = list(service.procedures.active()) if service else []
+    return render(
+        request,
+        "tickets/_procedure_hint.html",
+        {"service": service, "procedures": procedures},
+    )

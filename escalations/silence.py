@@ -1,0 +1,142 @@
+"""The periodic scan behind ``manage.py check_sla``.
+
+Every piece of work is claimed with a conditional update before anything is sent, so the
+scan can run any number of times, and several copies at once, without a second notice or a
+second re-routing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.roles import SUPERVISOR, members
+from escalations.handoffs import services
+from escalations.handoffs.models import Engagement, EngagementState
+from escalations.notifications import notify
+from tickets.models import Ticket
+from tickets.sla.models import BusinessCalendar
+
+BATCH = 500
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckReport:
+    silences: int = 0
+    rerouted: int = 0
+    warned: int = 0
+    breached: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.silences} unanswered request(s) logged as no response, "
+            f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
+            f"{self.breached} breach notice(s)."
+        )
+
+
+def run(now: datetime | None = None) -> CheckReport:
+    now = now or timezone.now()
+    report = CheckReport()
+    _overdue_engagements(now, report)
+    window = timedelta(minutes=BusinessCalendar.current().due_soon_minutes)
+    _notify_tickets(
+        Ticket.objects.filter(next_due_at__gt=now, next_due_at__lte=now + window),
+        marker="warned_for",
+        template="sla_due_soon",
+        report_field="warned",
+        report=report,
+    )
+    _notify_tickets(
+        Ticket.objects.filter(next_due_at__lte=now),
+        marker="breach_notified_for",
+        template="sla_breached",
+        report_field="breached",
+        report=report,
+    )
+    return report
+
+
+def _overdue_engagements(now: datetime, report: CheckReport) -> None:
+    overdue = (
+        Engagement.objects.filter(state=EngagementState.OPEN, answer_due_at__lte=now)
+        .select_related("ticket__service", "admin__backup")
+        .order_by("answer_due_at", "id")
+    )
+    people = None
+    for engagement in overdue[:BATCH]:
+        try:
+            # The silence and its notices commit together: never one without the other.
+            with transaction.atomic():
+                people = people if people is not None else list(members(SUPERVISOR))
+                logged, new = _silence(engagement, now, people)
+        except Exception:
+            # One bad request must not stop the scan for every other one.
+            logger.exception("check_sla could not handle engagement %s", engagement.pk)
+            continue
+        if logged:
+            report.silences += 1
+            report.rerouted += new is not None
+
+
+def _silence(engagement: Engagement, now: datetime, people: list) -> tuple[bool, Engagement | None]:
+    """Log one overdue request's silence, re-route it, and tell the supervisors, the silent
+    admin and the backup. Call inside a transaction: mail leaves only after it commits."""
+    previous_admin = engagement.admin
+    logged, new = services.record_silence(engagement, now=now)
+    if not logged:
+        return False, None
+    context = {"engagement": engagement, "backup": new.admin if new else None}
+    url = engagement.ticket.get_absolute_url()
+    notify.notify(
+        people, template="no_response", context=context, url=url, ticket=engagement.ticket
+    )
+    notify.email_admin(previous_admin, template="no_response_admin", context=context, url=url)
+    if new is not None:
+        notify.email_admin(
+            new.admin,
+            template="engagement_rerouted",
+            context={"engagement": new, "previous": previous_admin},
+            url=url,
+        )
+    return True, new
+
+
+def _notify_tickets(
+    candidates, *, marker: str, template: str, report_field: str, report: CheckReport
+) -> None:
+    # exclude() on a nullable column keeps the rows where the marker is empty.
+    pending = (
+        candidates.exclude(**{marker: F("next_due_at")})
+        .select_related("agent")
+        .order_by("next_due_at", "id")
+    )
+    for ticket in pending[:BATCH]:
+        with transaction.atomic():
+            claimed = (
+                Ticket.objects.filter(pk=ticket.pk, next_due_at=ticket.next_due_at)
+                .exclude(**{marker: F("next_due_at")})
+                .update(**{marker: F("next_due_at")})
+            )
+            if not claimed:
+                continue
+            kind = (
+                "response"
+                if ticket.first_responded_at is None
+                and ticket.next_due_at == ticket.response_due_at
+                else "resolution"
+            )
+            notify.notify(
+                [ticket.agent],
+                template=template,
+                context={"ticket": ticket, "due_at": ticket.next_due_at, "kind": kind},
+                url=ticket.get_absolute_url(),
+                ticket=ticket,
+            )
+        setattr(report, report_field, getattr(report, report_field) + 1)

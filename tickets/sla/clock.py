@@ -1,0 +1,201 @@
+"""SLA clocks on tickets and answer deadlines on engagements, in business time.
+
+``refresh`` recomputes a ticket's clock whenever what it depends on changes (status,
+category, priority, the opened time); the workflows call it inside their transactions. The
+state shown on pages is read from the stored columns by ``state``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from tickets.models import Priority, SlaState, Status, Ticket
+from tickets.sla.calendar import Calendar, add_business_seconds, business_seconds_between
+from tickets.sla.calendar import to_seconds as target_seconds
+from tickets.sla.models import BusinessCalendar, Closure, MaintenanceWindow, ServiceTarget
+
+# The prioritisation SOP: an uncategorised request is categorised within two hours.
+CATEGORISE_WITHIN = 2 * 3600
+# Waiting on the requester or on a vendor stops the clock.
+PAUSED_STATUSES = (Status.WAITING_ON_REQUESTER, Status.WAITING_ON_VENDOR)
+# Maintenance windows older than this no longer affect any open clock.
+WINDOW_HORIZON = timedelta(days=400)
+
+
+def load_calendar(now: datetime | None = None) -> Calendar:
+    """The business calendar as plain values for the arithmetic: three small queries."""
+    now = now or timezone.now()
+    settings = BusinessCalendar.current()
+    return Calendar(
+        tz=ZoneInfo(settings.time_zone),
+        workdays=frozenset(settings.workday_numbers),
+        opens=settings.opens,
+        closes=settings.closes,
+        closed_dates=frozenset(Closure.objects.values_list("day", flat=True)),
+        windows=tuple(
+            MaintenanceWindow.objects.filter(ends_at__gte=now - WINDOW_HORIZON).values_list(
+                "starts_at", "ends_at"
+            )
+        ),
+    )
+
+
+def due_soon_window() -> timedelta:
+    """How long before a due time a ticket counts as "due soon". Read on most pages, so kept
+    in the cache for a minute; saving the calendar clears it."""
+    minutes = cache.get(BusinessCalendar.DUE_SOON_CACHE_KEY)
+    if minutes is None:
+        minutes = BusinessCalendar.current().due_soon_minutes
+        cache.set(BusinessCalendar.DUE_SOON_CACHE_KEY, minutes, 60)
+    return timedelta(minutes=minutes)
+
+
+def target_for(ticket: Ticket) -> ServiceTarget | None:
+    if ticket.category_id is None or ticket.priority_id is None:
+        return None
+    return ServiceTarget.objects.filter(
+        category_id=ticket.category_id, priority_id=ticket.priority_id
+    ).first()
+
+
+def due_times(
+    ticket: Ticket, *, target: ServiceTarget | None, cal: Calendar
+) -> tuple[datetime | None, datetime | None]:
+    """Response and resolution due times from the opened time, the target and the time the
+    clock has spent paused. An uncategorised ticket is due to be categorised."""
+    if ticket.category_id is None:
+        response, resolution = CATEGORISE_WITHIN, None
+    elif target is None:
+        response = resolution = None
+    else:
+        response = (
+            None
+            if target.response is None
+            else target_seconds(target.response, target.response_unit, cal)
+        )
+        resolution = (
+            None
+            if target.resolution is None
+            else target_seconds(target.resolution, target.resolution_unit, cal)
+        )
+    paused = ticket.sla_paused_seconds
+
+    def due(seconds: int | None) -> datetime | None:
+        if seconds is None:
+            return None
+        try:
+            return add_business_seconds(cal, ticket.opened_at, seconds + paused)
+        except ValueError:
+            # A calendar with no working time ahead (closures for years): no due time can
+            # be given, which is what the page then says, rather than failing every save.
+            return None
+
+    return due(response), due(resolution)
+
+
+def next_due(ticket: Ticket) -> datetime | None:
+    """The earliest due time still pending; None when paused, finished, or without an SLA."""
+    if not ticket.is_open or ticket.sla_paused_at is not None:
+        return None
+    pending = [ticket.resolution_due_at]
+    # Until it is categorised, a ticket's response target is its categorisation deadline,
+    # whatever its status.
+    if ticket.first_responded_at is None or ticket.category_id is None:
+        pending.append(ticket.response_due_at)
+    pending = [d for d in pending if d is not None]
+    return min(pending) if pending else None
+
+
+def refresh(
+    ticket: Ticket,
+    *,
+    now: datetime | None = None,
+    cal: Calendar | None = None,
+    target: ServiceTarget | None | bool = False,
+) -> Ticket:
+    """Bring the ticket's clock up to date with its status, category, priority and the
+    time: pause on waiting statuses, resume (counting the pause in business time),
+    note the first response, recompute the due times. Stores only the clock columns."""
+    now = now or timezone.now()
+    cal = cal or load_calendar(now)
+    if target is False:
+        target = target_for(ticket)
+    if ticket.first_responded_at is None and ticket.status != Status.NEW:
+        ticket.first_responded_at = now
+    waiting = ticket.is_open and ticket.status in PAUSED_STATUSES
+    if waiting and ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+    elif not waiting and ticket.sla_paused_at is not None:
+        ticket.sla_paused_seconds += business_seconds_between(cal, ticket.sla_paused_at, now)
+        ticket.sla_paused_at = None
+    ticket.response_due_at, ticket.resolution_due_at = due_times(ticket, target=target, cal=cal)
+    ticket.next_due_at = next_due(ticket)
+    fields = [
+        "first_responded_at",
+        "sla_paused_at",
+        "sla_paused_seconds",
+        "response_due_at",
+        "resolution_due_at",
+        "next_due_at",
+    ]
+    Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields})
+    return ticket
+
+
+def state(ticket: Ticket, *, now: datetime, due_soon: timedelta) -> SlaState:
+    """What the SLA badge says, from the stored clock columns only."""
+    late_response = (
+        ticket.response_due_at is not None
+        and ticket.first_responded_at is not None
+        and ticket.first_responded_at > ticket.response_due_at
+    )
+    if not ticket.is_open:
+        late_resolution = (
+            ticket.resolution_due_at is not None
+            and ticket.resolved_at is not None
+            and ticket.resolved_at > ticket.resolution_due_at
+        )
+        if late_response or late_resolution:
+            return SlaState.BREACHED
+        if ticket.response_due_at or ticket.resolution_due_at:
+            return SlaState.MET
+        return SlaState.NO_SLA
+    if not (ticket.response_due_at or ticket.resolution_due_at):
+        return SlaState.NO_SLA
+    if late_response:
+        return SlaState.BREACHED
+    if ticket.sla_paused_at is not None:
+        # Pausing does not undo a breach that happened before it.
+        if any(due and due <= ticket.sla_paused_at for due in _pending_dues(ticket)):
+            return SlaState.BREACHED
+        return SlaState.PAUSED
+    if ticket.next_due_at and ticket.next_due_at <= now:
+        return SlaState.BREACHED
+    if ticket.next_due_at and ticket.next_due_at <= now + due_soon:
+        return SlaState.DUE_SOON
+    if ticket.next_due_at:
+        return SlaState.ON_TRACK
+    return SlaState.MET
+
+
+def _pending_dues(ticket: Ticket) -> list[datetime | None]:
+    dues = [ticket.resolution_due_at]
+    if ticket.first_responded_at is None or ticket.category_id is None:
+        dues.append(ticket.response_due_at)
+    return dues
+
+
+def answer_due(
+    requested_at: datetime, *, priority: Priority | None, cal: Calendar, default_hours: int
+) -> datetime | None:
+    """When an admin's silence on a request becomes "no response"; None when the calendar
+    has no working time ahead."""
+    hours = priority.no_response_hours if priority and priority.no_response_hours else None
+    try:
+        return add_business_seconds(cal, requested_at, (hours or default_hours) * 3600)
+    except ValueError:
+        return None

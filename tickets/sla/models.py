@@ -1,0 +1,162 @@
+"""The business calendar and the service targets that SLA clocks run on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.db.models import F, Q
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class BusinessCalendar(models.Model):
+    """The support center's working time; SLA clocks only run inside it. One row."""
+
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    workdays = models.CharField(
+        max_length=20,
+        default="0,1,2,3,4",
+        help_text="Working days as numbers, Monday = 0 … Sunday = 6.",
+    )
+    opens = models.TimeField(default="08:00")
+    closes = models.TimeField(default="17:00")
+    due_soon_minutes = models.PositiveIntegerField(
+        "due soon warning",
+        default=120,
+        help_text="Minutes before a due time when the agent is warned and the ticket shows "
+        "“due soon”.",
+    )
+    no_response_hours = models.PositiveIntegerField(
+        "no response after",
+        default=18,
+        help_text="Business hours an admin has to answer before the request is logged as "
+        "“no response” and goes to the backup owner. 18 = two 9-hour working days. "
+        "A priority can set its own.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Pages read the due-soon warning from the cache (escalations.sla.due_soon_window).
+    DUE_SOON_CACHE_KEY = "sla:due-soon-minutes"
+
+    class Meta:
+        # Moved here from another app; the table kept its name.
+        db_table = "escalations_businesscalendar"
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="calendar_opens_first")
+        ]
+
+    def __str__(self) -> str:
+        return "Business calendar"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(self.DUE_SOON_CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> BusinessCalendar:
+        calendar, _ = cls.objects.get_or_create(pk=1)
+        return calendar
+
+    @property
+    def workday_numbers(self) -> list[int]:
+        return sorted({int(n) for n in self.workdays.split(",") if n.strip().isdigit()})
+
+
+class Closure(models.Model):
+    """A day the support center is closed: a holiday or a one-off closure."""
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+    source = models.CharField(
+        max_length=40, blank=True, help_text="Where it came from, e.g. holidays:US-CA."
+    )
+
+    class Meta:
+        # Moved here from another app; the table kept its name.
+        db_table = "escalations_closure"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+class MaintenanceWindow(models.Model):
+    """Planned work: time inside a window does not count against any SLA."""
+
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        # Moved here from another app; the table kept its name.
+        db_table = "escalations_maintenancewindow"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="maintenance_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class TargetUnit(models.TextChoices):
+    HOURS = "hours", "business hours"
+    DAYS = "days", "working days"
+
+
+class ServiceTarget(models.Model):
+    """Response and resolution targets for one category and priority; empty = no defined SLA."""
+
+    category = models.ForeignKey(
+        "tickets.Category", on_delete=models.PROTECT, related_name="targets"
+    )
+    priority = models.ForeignKey(
+        "tickets.Priority", on_delete=models.PROTECT, related_name="targets"
+    )
+    response = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_unit = models.CharField(max_length=5, choices=TargetUnit, default=TargetUnit.HOURS)
+    resolution = models.PositiveSmallIntegerField(null=True, blank=True)
+    resolution_unit = models.CharField(max_length=5, choices=TargetUnit, default=TargetUnit.DAYS)
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        # Moved here from another app; the table kept its name.
+        db_table = "escalations_servicetarget"
+        ordering = ["category__number", "priority__number"]
+        constraints = [models.UniqueConstraint(fields=["category", "priority"], name="target_once")]
+
+    def __str__(self) -> str:
+        return f"{self.category} / {self.priority}"
+
+    @staticmethod
+    def describe(value: int | None, unit: str) -> str:
+        if value is None:
+            return "No defined SLA"
+        label = TargetUnit(unit).label
+        return f"{value} {label if value != 1 else label.removesuffix('s').replace('days', 'day')}"
+
+    @property
+    def response_text(self) -> str:
+        return self.describe(self.response, self.response_unit)
+
+    @property
+    def resolution_text(self) -> str:
+        return self.describe(self.resolution, self.resolution_unit)
