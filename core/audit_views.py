@@ -64,7 +64,7 @@ class AuditFilter(django_filters.FilterSet):
 
 
 @require_GET
-@permission_required("escalations.view_auditentry", raise_exception=True)
+@permission_required("core.view_auditentry", raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
     filterset = AuditFilter(request.GET, queryset=AuditEntry.objects.select_related("user"))
     valid = filterset.is_valid()

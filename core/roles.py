@@ -20,36 +20,38 @@ ROLE_BY_SLUG = {role.lower(): role for role in ROLES}
 # Agents run the day-to-day work; supervisors also maintain the reference data the work relies
 # on; managers read everything and change nothing except what they file themselves.
 _AGENT = {
-    "tickets": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"],
-    "admins": ["view_administrator", "view_service", "view_purview"]
-    + ["view_procedure", "add_procedure", "view_adminresponse", "add_adminresponse"],
+    "tickets": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"]
+    + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"],
+    "admins": ["view_administrator", "view_service", "view_purview"],
     "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
     + ["view_checklistitem", "view_checklistanswer", "add_checklistanswer"]
     + ["change_checklistanswer", "view_engagement", "add_engagement", "change_engagement"]
-    + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"]
+    + ["view_procedure", "add_procedure", "view_adminresponse", "add_adminresponse"]
     + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"],
     "reports": ["view_weekly_report"],
 }
 _SUPERVISOR_EXTRA = {
+    "core": ["view_auditentry"],
     "tickets": ["view_category", "add_category", "change_category"]
-    + ["view_priority", "add_priority", "change_priority"],
+    + ["view_priority", "add_priority", "change_priority"]
+    + ["change_servicetarget", "change_businesscalendar"]
+    + ["add_closure", "change_closure", "delete_closure"]
+    + ["add_maintenancewindow", "change_maintenancewindow", "delete_maintenancewindow"],
     "admins": ["add_administrator", "change_administrator"]
-    + ["add_service", "change_service", "add_purview", "change_purview", "change_procedure"],
+    + ["add_service", "change_service", "add_purview", "change_purview"],
     "escalations": ["change_guidesection", "add_scenario", "change_scenario"]
-    + ["add_checklistitem", "change_checklistitem", "change_servicetarget", "view_auditentry"]
-    + ["change_businesscalendar", "add_closure", "change_closure", "delete_closure"]
-    + ["add_maintenancewindow", "change_maintenancewindow", "delete_maintenancewindow"]
+    + ["add_checklistitem", "change_checklistitem", "change_procedure"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"],
     "reports": ["view_reportdownload"],
     "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 _MANAGER = {
-    "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"],
-    "admins": ["view_administrator", "view_service", "view_purview", "view_procedure"]
-    + ["view_adminresponse"],
+    "tickets": ["view_ticket", "view_ticketevent", "view_category", "view_priority"]
+    + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"],
+    "admins": ["view_administrator", "view_service", "view_purview"],
     "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
     + ["view_checklistitem", "view_checklistanswer", "view_engagement"]
-    + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"]
+    + ["view_procedure", "view_adminresponse"]
     + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"]
     + ["add_urgentrequest"],
     "reports": ["view_weekly_report"],

@@ -186,19 +186,3 @@ def sort_summary(rows: list[AdminSummary], sort: str) -> tuple[list[AdminSummary
         sort, key = "-requests", "requests"
     rows = sorted(rows, key=lambda s: s.admin.name.lower())
     return sorted(rows, key=SORT_KEYS[key], reverse=sort.startswith("-")), sort
-
-
-def percent(fraction: float | None) -> str:
-    """A rate as a whole percentage; a dash when there is nothing to divide."""
-    return "—" if fraction is None else f"{round(fraction * 100)}%"
-
-
-def duration(seconds: float | None) -> str:
-    """A time to first response as people say it: 45 min, 3.5 h, 2.1 d."""
-    if seconds is None:
-        return "—"
-    if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min"
-    if seconds < 86400 * 2:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"

@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from core.templatetags.formatting import duration, percent
 from escalations.handoffs.models import (
     OFF_POLICY_CHANNELS,
     AdminResponse,
@@ -39,7 +40,7 @@ from escalations.handoffs.models import (
 )
 from reports import metrics
 from reports.scalars import SecondsBetween, one_row, total
-from reports.summary import AdminSummary, duration, percent, response_summary
+from reports.summary import AdminSummary, response_summary
 from reports.weeks import IsoWeek, weeks_back
 from tickets.models import Category, Priority, Ticket, Tier
 

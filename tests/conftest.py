@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import importlib
 
 import pytest
@@ -49,14 +50,29 @@ def migration_data(transactional_db):
 
     from core.roles import sync_role_permissions
 
-    for module in (
-        "tickets.migrations.0002_reference_data",
-        "escalations.migrations.0003_guide_content",
-        "escalations.migrations.0005_checklist_items",
-        "escalations.migrations.0008_service_targets",
-    ):
-        importlib.import_module(module).load(apps, None)
+    for app_label, name in DATA_MIGRATIONS:
+        module = importlib.import_module(f"{app_label}.migrations.{name}")
+        module.load(_historical_apps(app_label, name), None)
     sync_role_permissions(apps)
+
+
+DATA_MIGRATIONS = (
+    ("tickets", "0002_reference_data"),
+    ("escalations", "0003_guide_content"),
+    ("escalations", "0005_checklist_items"),
+    ("escalations", "0008_service_targets"),
+)
+
+
+@functools.cache
+def _historical_apps(app_label: str, name: str):
+    """The models as the migration knew them (a model may have changed app since; the table
+    it wrote to has not)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    return loader.project_state((app_label, name), at_end=True).apps
 
 
 @pytest.fixture(autouse=True)

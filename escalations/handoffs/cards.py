@@ -94,7 +94,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         )
     if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
         result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
-    if user.has_perm("admins.add_adminresponse") and engagements:
+    if user.has_perm("escalations.add_adminresponse") and engagements:
         result["response_form"] = bound.get("response_form") or ResponseForm(
             engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
         )

@@ -144,7 +144,7 @@ def deescalate(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 @require_POST
-@permission_required("admins.add_adminresponse", raise_exception=True)
+@permission_required("escalations.add_adminresponse", raise_exception=True)
 def respond(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
     engagements = list(ticket.engagements.select_related("admin"))
@@ -163,7 +163,7 @@ def respond(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 @require_POST
-@permission_required("admins.add_procedure", raise_exception=True)
+@permission_required("escalations.add_procedure", raise_exception=True)
 def procedure_new(request: HttpRequest, external_id: str, response_id: int) -> HttpResponse:
     ticket = load_ticket(external_id)
     response = get_object_or_404(
@@ -224,7 +224,7 @@ def message(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 @require_GET
-@permission_required("admins.view_procedure", raise_exception=True)
+@permission_required("escalations.view_procedure", raise_exception=True)
 def procedure_hint(request: HttpRequest) -> HttpResponse:
     """Procedures saved for a service, shown while a ticket for it is being logged."""
     chosen = id_param(request.GET.get("service"))

@@ -53,7 +53,7 @@ def day_length(opens: time, closes: time) -> str:
 
 
 @require_GET
-@permission_required("escalations.view_servicetarget", raise_exception=True)
+@permission_required("tickets.view_servicetarget", raise_exception=True)
 def targets(request: HttpRequest) -> HttpResponse:
     calendar = BusinessCalendar.current()
     context = {
@@ -66,7 +66,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("escalations.change_servicetarget", raise_exception=True)
+@permission_required("tickets.change_servicetarget", raise_exception=True)
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(ServiceTarget.objects.select_related("category", "priority"), pk=pk)
     cal = sla.load_calendar()
@@ -127,22 +127,22 @@ def render_calendar(
         "now": now,
         "open_form": next(iter(bound), ""),
     }
-    if user.has_perm("escalations.add_closure"):
+    if user.has_perm("tickets.add_closure"):
         context["closure_form"] = bound.get("closure_form") or ClosureForm()
         context["import_form"] = bound.get("import_form") or HolidayImportForm()
-    if user.has_perm("escalations.add_maintenancewindow"):
+    if user.has_perm("tickets.add_maintenancewindow"):
         context["window_form"] = bound.get("window_form") or MaintenanceWindowForm()
     return render(request, CALENDAR, context, status=status)
 
 
 @require_GET
-@permission_required("escalations.view_businesscalendar", raise_exception=True)
+@permission_required("tickets.view_businesscalendar", raise_exception=True)
 def calendar(request: HttpRequest) -> HttpResponse:
     return render_calendar(request)
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("escalations.change_businesscalendar", raise_exception=True)
+@permission_required("tickets.change_businesscalendar", raise_exception=True)
 def calendar_edit(request: HttpRequest) -> HttpResponse:
     form = BusinessCalendarForm(request.POST or None, instance=BusinessCalendar.current())
     if request.method == "POST" and form.is_valid():
@@ -166,7 +166,7 @@ def calendar_edit(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("escalations.add_closure", raise_exception=True)
+@permission_required("tickets.add_closure", raise_exception=True)
 def closure_new(request: HttpRequest) -> HttpResponse:
     form = ClosureForm(request.POST)
     if not form.is_valid():
@@ -182,7 +182,7 @@ def closure_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("escalations.delete_closure", raise_exception=True)
+@permission_required("tickets.delete_closure", raise_exception=True)
 def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         closure = Closure.objects.select_for_update().filter(pk=pk).first()
@@ -200,7 +200,7 @@ def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@permission_required("escalations.add_closure", raise_exception=True)
+@permission_required("tickets.add_closure", raise_exception=True)
 def holidays_import(request: HttpRequest) -> HttpResponse:
     form = HolidayImportForm(request.POST)
     if form.is_valid():
@@ -228,7 +228,7 @@ def holidays_import(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("escalations.add_maintenancewindow", raise_exception=True)
+@permission_required("tickets.add_maintenancewindow", raise_exception=True)
 def window_new(request: HttpRequest) -> HttpResponse:
     form = MaintenanceWindowForm(request.POST)
     if not form.is_valid():
@@ -241,7 +241,7 @@ def window_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("escalations.delete_maintenancewindow", raise_exception=True)
+@permission_required("tickets.delete_maintenancewindow", raise_exception=True)
 def window_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         window = MaintenanceWindow.objects.select_for_update().filter(pk=pk).first()

@@ -1,0 +1,167 @@
+"""A database made on the last main before the layered apps migrates forward intact.
+
+The fixture is a SQLite file created at commit 1aad5c0 (``migrate``, ``seed_demo`` and one user
+per role). Models that changed app keep their tables, so migrating must not add, drop or
+rewrite a single row; what moves is the content types' app label, and the role groups must keep
+every permission they held.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).parent / "fixtures" / "legacy_main_1aad5c0.sqlite3.gz"
+
+# Tables that migrating forward is expected to touch, compared in their own way below.
+BOOKKEEPING = {"django_migrations", "django_content_type", "auth_group_permissions"}
+
+# The tables of the models that moved app, with the app that owns each now.
+MOVED = {
+    "admins_adminresponse": ("escalations", "AdminResponse"),
+    "admins_procedure": ("escalations", "Procedure"),
+    "escalations_auditentry": ("core", "AuditEntry"),
+    "escalations_businesscalendar": ("tickets", "BusinessCalendar"),
+    "escalations_closure": ("tickets", "Closure"),
+    "escalations_maintenancewindow": ("tickets", "MaintenanceWindow"),
+    "escalations_servicetarget": ("tickets", "ServiceTarget"),
+}
+
+
+def snapshot(path: Path) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a digest of all its rows, in primary-key-free order."""
+    with sqlite3.connect(path) as db:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        result = {}
+        for table in tables:
+            rows = sorted(repr(row) for row in db.execute(f'SELECT * FROM "{table}"'))  # noqa: S608 - names from sqlite_master
+            digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+            result[table] = (len(rows), digest)
+    return result
+
+
+def group_permissions(path: Path) -> set[tuple[str, str]]:
+    """(group, permission codename) pairs: what each role may do, whatever app owns the model."""
+    with sqlite3.connect(path) as db:
+        return set(
+            db.execute(
+                "SELECT g.name, p.codename FROM auth_group_permissions gp "
+                "JOIN auth_group g ON g.id = gp.group_id "
+                "JOIN auth_permission p ON p.id = gp.permission_id"
+            )
+        )
+
+
+def content_types(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as db:
+        return dict(
+            (model, app)
+            for app, model in db.execute("SELECT app_label, model FROM django_content_type")
+        )
+
+
+def manage(database: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    return subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("legacy")
+    before_path = folder / "before.sqlite3"
+    with gzip.open(FIXTURE) as source, before_path.open("wb") as target:
+        shutil.copyfileobj(source, target)
+    after_path = folder / "after.sqlite3"
+    shutil.copy(before_path, after_path)
+    result = manage(after_path, "migrate", "--no-input")
+    assert result.returncode == 0, result.stderr
+    return before_path, after_path, result.stdout
+
+
+def test_fixture_holds_real_data_in_every_moved_table(migrated):
+    before, _, _ = migrated
+    tables = snapshot(before)
+    for table in [*MOVED, "tickets_ticket", "escalations_engagement", "auth_user"]:
+        assert tables[table][0] > 0, f"the legacy fixture has no rows in {table}"
+
+
+def test_migrating_forward_applies_the_new_migrations(migrated):
+    _, _, output = migrated
+    for name in (
+        "core.0001_audit_log_moves_here",
+        "tickets.0008_sla_models_move_here",
+        "admins.0006_responses_procedures_move_out",
+        "escalations.0016_layered_apps",
+    ):
+        assert f"Applying {name}... OK" in output
+
+
+def test_every_row_of_every_table_is_intact(migrated):
+    before, after, _ = migrated
+    old, new = snapshot(before), snapshot(after)
+    assert set(new) == set(old), "migrating created or dropped a table"
+    changed = [t for t in old if t not in BOOKKEEPING and old[t] != new[t]]
+    assert changed == []
+
+
+def test_moved_models_content_types_follow_them_and_nothing_is_left_behind(migrated):
+    before, after, _ = migrated
+    old, new = content_types(before), content_types(after)
+    assert len(new) == len(old)
+    for table, (app, model) in MOVED.items():
+        assert new[model.lower()] == app, table
+
+
+def test_role_groups_keep_exactly_the_permissions_they_had(migrated):
+    before, after, _ = migrated
+    held = group_permissions(before)
+    assert {group for group, _ in held} == {"Agent", "Supervisor", "Manager"}
+    assert group_permissions(after) == held
+
+
+def test_the_orm_reads_the_moved_rows_from_the_kept_tables(migrated):
+    _, after, _ = migrated
+    script = (
+        "import json; from django.apps import apps; print(json.dumps({"
+        + ", ".join(
+            f"{table!r}: apps.get_model({app!r}, {model!r}).objects.count()"
+            for table, (app, model) in MOVED.items()
+        )
+        + "}))"
+    )
+    result = manage(after, "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    tables = snapshot(after)
+    assert counts == {table: tables[table][0] for table in MOVED}
+
+
+def test_the_migrated_database_needs_no_further_migration(migrated):
+    _, after, _ = migrated
+    result = manage(after, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = manage(after, "migrate", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
