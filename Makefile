@@ -52,9 +52,10 @@ serve: install ## Serve with gunicorn and production settings (needs SECRET_KEY,
 check-system: ## Install (as root on Debian) or name the system packages the tests need
 	@bash scripts/check-system.sh
 
-lint: install-dev ## Ruff lint and format check
+lint: install-dev ## Ruff lint and format check; import-linter keeps the layers one way
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install-dev ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .

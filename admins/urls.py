@@ -4,11 +4,10 @@ from django.urls import path
 
 from admins import views
 
+# The list, the add form and each record are in reports.urls.admin_urlpatterns: they show the
+# response summary. config/urls.py puts both lists in the "admins" namespace.
 app_name = "admins"
 urlpatterns = [
-    path("", views.admin_list, name="list"),
-    path("new/", views.admin_new, name="new"),
-    path("<int:pk>/", views.admin_detail, name="detail"),
     path("<int:pk>/edit/", views.admin_edit, name="edit"),
     path("<int:pk>/deactivate/", views.admin_deactivate, name="deactivate"),
     path("<int:pk>/reactivate/", views.admin_reactivate, name="reactivate"),

@@ -5,8 +5,6 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +13,6 @@ from django_htmx.http import trigger_client_event
 from admins import services
 from admins.forms import (
     AdministratorEditForm,
-    AdministratorForm,
     DeclarePurviewForm,
     EndPurviewForm,
     ServiceForm,
@@ -23,43 +20,8 @@ from admins.forms import (
 from admins.models import Administrator, Purview, PurviewRole, Service
 from admins.purview import matrix as purview_matrix
 from core.forms import apply_errors
+from core.hooks import ContextHooks
 from core.htmx import render_page
-from escalations.handoffs.models import AdminResponse, Engagement
-from reports.forms import PERIOD_LABELS, PeriodForm, selected_period
-from reports.summary import period_start, response_summary
-from reports.summary_table import page_query, summary_context
-
-HISTORY_PAGE_SIZE = 25
-
-
-@require_GET
-@permission_required("admins.view_administrator", raise_exception=True)
-def admin_list(request: HttpRequest) -> HttpResponse:
-    context = {**summary_context(request.GET), "form": AdministratorForm()}
-    return render_page(request, "admins/admin_list.html", context, partial="admin-table")
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required("admins.add_administrator", raise_exception=True)
-def admin_new(request: HttpRequest) -> HttpResponse:
-    form = AdministratorForm(request.POST or None)
-    added = None
-    if request.method == "POST" and form.is_valid():
-        added = form.save_unless_taken()
-        if added:
-            messages.success(request, f"{added.name} added.")
-            if not request.htmx:
-                return redirect("admins:list")
-            form = AdministratorForm()
-    if request.htmx:
-        # The fresh (or corrected) form, and the table beside it with the new row.
-        context = {**summary_context(page_query(request)), "form": form, "refresh": True}
-        response = render(request, "admins/admin_list.html#admin-added", context)
-        if added:
-            trigger_client_event(response, "adminAdded", {"id": added.pk})
-        return response
-    status = 400 if request.method == "POST" else 200
-    return render(request, "admins/admin_form.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,31 +60,8 @@ def admin_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _set_active(request, pk, active=True)
 
 
-@require_GET
-@permission_required("admins.view_administrator", raise_exception=True)
-def admin_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    admin = get_object_or_404(Administrator.objects.select_related("backup"), pk=pk)
-    period = selected_period(request.GET.get("period"))
-    [summary] = response_summary(since=period_start(period), admins=[admin])
-    engagements = (
-        Engagement.objects.filter(admin=admin)
-        .for_list()
-        .prefetch_related(
-            Prefetch("responses", queryset=AdminResponse.objects.select_related("redirect_admin"))
-        )
-        .order_by("-requested_at", "-id")
-    )
-    context = {
-        "admin": admin,
-        "summary": summary,
-        "period": period,
-        "period_label": PERIOD_LABELS[period],
-        "period_form": PeriodForm(initial={"period": period}),
-        "page": Paginator(engagements, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
-        "backup_for": list(admin.backup_for.all()),
-        "purview": list(admin.purviews.current().select_related("service")),
-    }
-    return render_page(request, "admins/admin_detail.html", context, partial="admin-record")
+# What the layers above show on a service's page (its procedures, from escalations).
+service_context = ContextHooks("service page")
 
 
 def render_purview(
@@ -232,14 +171,11 @@ def render_service(
     history = service.purviews.select_related("admin", "recorded_by", "ended_by").order_by(
         "-declared_on", "-recorded_at", "-id"
     )
-    procedures = service.procedures.filter(active=True).select_related(
-        "created_by", "source__engagement__ticket"
-    )
     context = {
         "service": service,
         "history": list(history),
-        "procedures": procedures,
         "form": form or ServiceForm(instance=service),
+        **service_context.collect(service),
     }
     current = [p for p in context["history"] if p.ended_at is None]
     context["current"] = sorted(current, key=lambda p: p.role != PurviewRole.OWNER)

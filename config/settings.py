@@ -54,6 +54,14 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):
     raise ImproperlyConfigured(f"REPORT_PAGE_SIZE is A4 or Letter, not {REPORT_PAGE_SIZE!r}.")
+# The tables ``manage.py backup`` and ``restore`` count so a person can tell one copy from
+# another: a label and the model whose table it is.
+BACKUP_KEY_MODELS = {
+    "tickets": "tickets.Ticket",
+    "timeline events": "tickets.TicketEvent",
+    "engagements": "escalations.Engagement",
+    "admin responses": "escalations.AdminResponse",
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

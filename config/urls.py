@@ -1,5 +1,6 @@
 """The site's URL map. The apps' own URL lists are composed here, at the top, so a page of one
-layer can sit in another's namespace (the hand-off actions under /tickets/) without the lower
+layer can sit in another's namespace (the hand-off actions under /tickets/, the response
+summary under /admins/) without the lower
 app importing the higher one."""
 
 from __future__ import annotations
@@ -8,11 +9,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from admins import urls as admin_urls
 from core import accounts, audit_views
 from escalations.guide import urls as guide_urls
 from escalations.handoffs import urls as handoff_urls
 from escalations.notifications import views as notification_views
 from reports import dashboard
+from reports import urls as report_urls
 from tickets import urls as ticket_urls
 
 urlpatterns = [
@@ -21,7 +24,10 @@ urlpatterns = [
         "tickets/",
         include((handoff_urls.ticket_urlpatterns + ticket_urls.urlpatterns, "tickets")),
     ),
-    path("admins/", include("admins.urls")),
+    path(
+        "admins/",
+        include((report_urls.admin_urlpatterns + admin_urls.urlpatterns, "admins")),
+    ),
     path(
         "guide/",
         include((handoff_urls.checklist_urlpatterns + guide_urls.urlpatterns, "escalations")),

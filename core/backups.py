@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from django.apps import apps
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -39,15 +41,14 @@ class DatabaseSummary:
 
 
 def key_tables() -> dict[str, str]:
-    """The tables a person checks a backup by, as labels and table names."""
-    from escalations.handoffs.models import AdminResponse, Engagement
-    from tickets.models import Ticket, TicketEvent
+    """The tables a person checks a backup by, as labels and table names.
 
+    The models are named in ``settings.BACKUP_KEY_MODELS``: core sits below the apps that own
+    them, so it finds them through the app registry rather than importing them.
+    """
     return {
-        "tickets": Ticket._meta.db_table,
-        "timeline events": TicketEvent._meta.db_table,
-        "engagements": Engagement._meta.db_table,
-        "admin responses": AdminResponse._meta.db_table,
+        label: apps.get_model(model)._meta.db_table
+        for label, model in settings.BACKUP_KEY_MODELS.items()
     }
 
 

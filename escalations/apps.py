@@ -7,7 +7,15 @@ class EscalationsConfig(AppConfig):
     name = "escalations"
 
     def ready(self) -> None:
+        from admins.views import service_context
         from core import audit
+        from escalations.handoffs import receivers  # noqa: F401 - connects the signal receivers
+        from escalations.handoffs.cards import handoff_context, service_procedures
+        from tickets.detail import page_context
+
+        # Pages of the layers below show hand-off records (core.hooks explains why this way).
+        page_context.register(handoff_context)
+        service_context.register(service_procedures)
 
         audit.track("escalations.Engagement", ignore={"answer_due_at", "first_response_seconds"})
         audit.track("escalations.ChecklistAnswer")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from reports import views
+from reports import admin_views, views
 from reports.converters import IsoWeekConverter
 
 register_converter(IsoWeekConverter, "isoweek")
@@ -12,4 +12,11 @@ urlpatterns = [
     path("weekly/", views.week_list, name="weekly"),
     path("weekly/<isoweek:week>/", views.week, name="week"),
     path("weekly/<isoweek:week>.pdf", views.week_pdf, name="week_pdf"),
+]
+
+# Served under /admins/ in the "admins" namespace (config/urls.py).
+admin_urlpatterns = [
+    path("", admin_views.admin_list, name="list"),
+    path("new/", admin_views.admin_new, name="new"),
+    path("<int:pk>/", admin_views.admin_detail, name="detail"),
 ]

@@ -10,14 +10,18 @@ from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
 from core.forms import report_unshown
+from core.hooks import ContextHooks
 from core.htmx import render_page
-from escalations.handoffs.cards import handoff_context
 from tickets import services
 from tickets.forms import NoteForm, TicketEditForm, TierForm
 from tickets.models import Ticket, Tier
 from tickets.sla.clock import due_soon_window
 
 TIMELINE_LIMIT = 200
+
+# What the layers above add to the ticket page (the hand-off cards, from escalations): each
+# provider is called with the request, the ticket and the forms bound with errors.
+page_context = ContextHooks("ticket page")
 
 
 def load_ticket(external_id: str) -> Ticket:
@@ -44,8 +48,8 @@ def render_detail(
         "open_form": next(iter(bound), ""),
         "now": timezone.now(),
         "sla_window": due_soon_window(),
-        **handoff_context(request, ticket, bound),
     }
+    context.update(page_context.collect(request, ticket, bound))
     if request.user.has_perm("tickets.change_ticket"):
         # With the whole timeline loaded, its newest event is known without another query.
         seen = None if context["more_events"] else max((e.pk for e in events), default=0)

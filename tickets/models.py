@@ -403,8 +403,13 @@ class Ticket(models.Model):
             )
             sla.refresh(self)
             if kind in (EventKind.RESOLVED, EventKind.CLOSED):
-                # Nobody is waiting for an admin on a finished ticket.
-                self.engagements.withdraw(f"Ticket {EventKind(kind).label.lower()}.")
+                # Nobody is waiting for an admin on a finished ticket: the hand-offs withdraw
+                # their open requests, in this transaction.
+                from tickets.signals import ticket_finished
+
+                ticket_finished.send(
+                    Ticket, ticket=self, reason=f"Ticket {EventKind(kind).label.lower()}."
+                )
             return self.events.create(
                 by=by,
                 kind=kind,

@@ -99,3 +99,11 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
         )
     return result
+
+
+def service_procedures(service) -> dict:
+    """The procedures captured for a service, for its page under /admins/."""
+    procedures = service.procedures.filter(active=True).select_related(
+        "created_by", "source__engagement__ticket"
+    )
+    return {"procedures": procedures}

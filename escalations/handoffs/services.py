@@ -265,6 +265,29 @@ def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> N
         change_fields(ticket, by=by, changes=changes, at=now, silent={"admin"})
 
 
+def withdraw_open_requests(ticket: Ticket, *, reason: str) -> int:
+    """Withdraw the ticket's open requests to administrators, e.g. because it is resolved."""
+    return ticket.engagements.withdraw(reason)
+
+
+def recompute_answer_deadlines(tickets: QuerySet[Ticket], *, cal) -> int:
+    """Move the answer deadlines of the open requests on ``tickets`` to ``cal``'s hours."""
+    default_hours = BusinessCalendar.current().no_response_hours
+    count = 0
+    for engagement in (
+        Engagement.objects.open().filter(ticket__in=tickets).select_related("ticket__priority")
+    ):
+        engagement.answer_due_at = sla.answer_due(
+            engagement.requested_at,
+            priority=engagement.ticket.priority,
+            cal=cal,
+            default_hours=default_hours,
+        )
+        Engagement.objects.filter(pk=engagement.pk).update(answer_due_at=engagement.answer_due_at)
+        count += 1
+    return count
+
+
 def answer_due(ticket: Ticket, requested_at: datetime) -> datetime:
     """When silence on a request made now becomes "no response", in business time."""
     return sla.answer_due(

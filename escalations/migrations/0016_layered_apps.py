@@ -255,7 +255,7 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-            # Permissions hang off content types: relabel them so the role groups keep what they
+        # Permissions hang off content types: relabel them so the role groups keep what they
         # hold, then sync the groups against the role table, which now names the new apps.
         move_content_types(
             ("adminresponse", "admins", "escalations"),

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 
 from core import audit
 from core.models import AuditAction
-from escalations.handoffs.models import Engagement
 from tickets.models import Ticket
+from tickets.signals import clocks_recomputed
 from tickets.sla import clock as sla
 from tickets.sla.calendar import Calendar
 from tickets.sla.models import BusinessCalendar, Closure, ServiceTarget
@@ -109,17 +109,5 @@ def recompute_open(tickets: QuerySet[Ticket], *, cal: Calendar | None = None) ->
             sla.refresh(ticket, cal=cal, target=target)
             count += 1
         # Open requests to admins move their answer deadlines with the calendar too.
-        default_hours = BusinessCalendar.current().no_response_hours
-        for engagement in (
-            Engagement.objects.open().filter(ticket__in=tickets).select_related("ticket__priority")
-        ):
-            engagement.answer_due_at = sla.answer_due(
-                engagement.requested_at,
-                priority=engagement.ticket.priority,
-                cal=cal,
-                default_hours=default_hours,
-            )
-            Engagement.objects.filter(pk=engagement.pk).update(
-                answer_due_at=engagement.answer_due_at
-            )
+        clocks_recomputed.send(BusinessCalendar, tickets=tickets, cal=cal)
     return count

@@ -1,0 +1,19 @@
+"""What the ticket workflow announces to the layers above it.
+
+``tickets`` sits below ``escalations`` and must not import it, yet a ticket that is finished, or
+a business calendar that changes, matters to the hand-offs on those tickets. The workflow sends
+these signals inside its transaction; the receivers (``escalations.handoffs.receivers``) call
+hand-off services, so their writes commit or roll back with the ticket's own.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent with ``ticket`` and ``reason`` (e.g. "Ticket resolved.") when a ticket is resolved or
+# closed: nobody should still be waiting on an administrator for it.
+ticket_finished = Signal()
+
+# Sent with ``tickets`` (a queryset of open tickets) and ``cal`` (the calendar now in force)
+# after their SLA clocks were recomputed for a changed calendar or target.
+clocks_recomputed = Signal()
