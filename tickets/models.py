@@ -118,8 +118,8 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(tier=Tier.ESCALATE)
 
     def sla_state(self, state: str, *, now, window) -> TicketQuerySet:
-        """Tickets whose SLA badge reads ``state``: the same rules as escalations.sla.state,
-        as conditions on the stored clock columns (next_due_at is indexed)."""
+        """Tickets whose SLA badge reads ``state``: ``sla_conditions`` is the one rule, which
+        the badge evaluates in memory (tickets.sla.clock.state); next_due_at is indexed."""
         return self.filter(sla_conditions(now=now, window=window)[SlaState(state)])
 
     def for_list(self) -> TicketQuerySet:

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.utils import timezone
 
-from tickets.models import Priority, SlaState, Status, Ticket
+from core.conditions import matches
+from tickets.models import Priority, SlaState, Status, Ticket, sla_conditions
 from tickets.sla.calendar import Calendar, add_business_seconds, business_seconds_between
 from tickets.sla.calendar import to_seconds as target_seconds
 from tickets.sla.models import BusinessCalendar, Closure, MaintenanceWindow, ServiceTarget
@@ -146,47 +147,25 @@ def refresh(
     return ticket
 
 
+# When a ticket meets more than one condition, the worst news wins.
+STATE_ORDER = (
+    SlaState.BREACHED,
+    SlaState.PAUSED,
+    SlaState.DUE_SOON,
+    SlaState.ON_TRACK,
+    SlaState.MET,
+    SlaState.NO_SLA,
+)
+
+
 def state(ticket: Ticket, *, now: datetime, due_soon: timedelta) -> SlaState:
-    """What the SLA badge says, from the stored clock columns only."""
-    late_response = (
-        ticket.response_due_at is not None
-        and ticket.first_responded_at is not None
-        and ticket.first_responded_at > ticket.response_due_at
-    )
-    if not ticket.is_open:
-        late_resolution = (
-            ticket.resolution_due_at is not None
-            and ticket.resolved_at is not None
-            and ticket.resolved_at > ticket.resolution_due_at
-        )
-        if late_response or late_resolution:
-            return SlaState.BREACHED
-        if ticket.response_due_at or ticket.resolution_due_at:
-            return SlaState.MET
-        return SlaState.NO_SLA
-    if not (ticket.response_due_at or ticket.resolution_due_at):
-        return SlaState.NO_SLA
-    if late_response:
-        return SlaState.BREACHED
-    if ticket.sla_paused_at is not None:
-        # Pausing does not undo a breach that happened before it.
-        if any(due and due <= ticket.sla_paused_at for due in _pending_dues(ticket)):
-            return SlaState.BREACHED
-        return SlaState.PAUSED
-    if ticket.next_due_at and ticket.next_due_at <= now:
-        return SlaState.BREACHED
-    if ticket.next_due_at and ticket.next_due_at <= now + due_soon:
-        return SlaState.DUE_SOON
-    if ticket.next_due_at:
-        return SlaState.ON_TRACK
-    return SlaState.MET
+    """What the SLA badge says, from the stored clock columns only.
 
-
-def _pending_dues(ticket: Ticket) -> list[datetime | None]:
-    dues = [ticket.resolution_due_at]
-    if ticket.first_responded_at is None or ticket.category_id is None:
-        dues.append(ticket.response_due_at)
-    return dues
+    The rule is ``sla_conditions``, the same conditions the ticket filter and the dashboard
+    counts run in SQL, here evaluated on the one ticket without a query.
+    """
+    conditions = sla_conditions(now=now, window=due_soon)
+    return next((s for s in STATE_ORDER if matches(conditions[s], ticket)), SlaState.NO_SLA)
 
 
 def answer_due(
