@@ -8,8 +8,9 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from reports.weekly import WeeklyReport
+from reports.weekly import WeeklyReport, zone
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 
@@ -38,7 +39,7 @@ def context(report: WeeklyReport) -> dict:
         "ORGANIZATION_NAME": settings.ORGANIZATION_NAME,
         "SUPPORT_CENTER_NAME": settings.SUPPORT_CENTER_NAME,
         "CONFIDENTIALITY_BANNER": settings.CONFIDENTIALITY_BANNER,
-        "TIME_ZONE": settings.TIME_ZONE,
+        "TIME_ZONE": zone().key,
     }
 
 
@@ -50,7 +51,9 @@ def refuse_fetch(url: str, *args, **kwargs):
 
 
 def render_pdf(report: WeeklyReport) -> bytes:
-    html = render_to_string("reports/weekly_report_pdf.html", {**context(report), "pdf": True})
+    # Rendered by a command as well as by a page: times are shown in the organisation's zone.
+    with timezone.override(zone()):
+        html = render_to_string("reports/weekly_report_pdf.html", {**context(report), "pdf": True})
     document = _weasyprint().HTML(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=refuse_fetch
     )

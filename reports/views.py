@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 
-from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from reports import pdf
 from reports.models import ReportDownload
-from reports.weekly import build_cached, current_week, weeks_with_data
+from reports.weekly import build_cached, current_week, weeks_with_data, zone
 from reports.weeks import IsoWeek
 
 LAST_DOWNLOADS = 10
@@ -48,7 +47,7 @@ def week_list(request: HttpRequest) -> HttpResponse:
         "current": current,
         "error": error,
         "typed": typed,
-        "TIME_ZONE": settings.TIME_ZONE,
+        "TIME_ZONE": zone().key,
     }
     return render(request, "reports/week_list.html", context)
 

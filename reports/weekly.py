@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Avg,
@@ -43,6 +42,7 @@ from reports.scalars import SecondsBetween, one_row, total
 from reports.summary import AdminSummary, response_summary
 from reports.weeks import IsoWeek, weeks_back
 from tickets.models import Category, Priority, Ticket, Tier
+from tickets.sla.clock import organisation_zone
 
 TOP_ROWS = 10
 TREND_WEEKS = 8
@@ -67,7 +67,8 @@ AGE_BUCKETS = [
 
 
 def zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    """Weeks start at Monday 00:00 in the organisation's time zone, the one the clocks use."""
+    return organisation_zone()
 
 
 def current_week(now: datetime | None = None) -> IsoWeek:

@@ -45,14 +45,26 @@ def load_calendar(now: datetime | None = None) -> Calendar:
     )
 
 
+def page_settings() -> tuple[str, int]:
+    """(time zone name, due-soon minutes) from the calendar. Every page reads them, so they
+    are kept in the cache for a minute; saving the calendar clears it."""
+    values = cache.get(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY)
+    if values is None:
+        calendar = BusinessCalendar.current()
+        values = (calendar.time_zone, calendar.due_soon_minutes)
+        cache.set(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY, values, 60)
+    return values
+
+
+def organisation_zone() -> ZoneInfo:
+    """The organisation's one time zone, set on the business calendar: the SLA clocks run in
+    it, pages show times in it and the weekly reports cut weeks in it."""
+    return ZoneInfo(page_settings()[0])
+
+
 def due_soon_window() -> timedelta:
-    """How long before a due time a ticket counts as "due soon". Read on most pages, so kept
-    in the cache for a minute; saving the calendar clears it."""
-    minutes = cache.get(BusinessCalendar.DUE_SOON_CACHE_KEY)
-    if minutes is None:
-        minutes = BusinessCalendar.current().due_soon_minutes
-        cache.set(BusinessCalendar.DUE_SOON_CACHE_KEY, minutes, 60)
-    return timedelta(minutes=minutes)
+    """How long before a due time a ticket counts as "due soon"."""
+    return timedelta(minutes=page_settings()[1])
 
 
 def target_for(ticket: Ticket) -> ServiceTarget | None:

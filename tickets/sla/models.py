@@ -21,6 +21,8 @@ class Weekday(models.IntegerChoices):
 class BusinessCalendar(models.Model):
     """The support center's working time; SLA clocks only run inside it. One row."""
 
+    # The organisation's one time zone: clocks, pages and weekly reports all use it. The
+    # TIME_ZONE setting is only where a new installation starts.
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
     workdays = models.CharField(
         max_length=20,
@@ -47,8 +49,9 @@ class BusinessCalendar(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    # Pages read the due-soon warning from the cache (escalations.sla.due_soon_window).
-    DUE_SOON_CACHE_KEY = "sla:due-soon-minutes"
+    # Every page reads the time zone and the due-soon warning, so they are kept in the cache
+    # (tickets.sla.clock.page_settings); saving the calendar clears it.
+    PAGE_SETTINGS_CACHE_KEY = "sla:page-settings"
 
     class Meta:
         # Moved here from another app; the table kept its name.
@@ -62,7 +65,7 @@ class BusinessCalendar(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
-        cache.delete(self.DUE_SOON_CACHE_KEY)
+        cache.delete(self.PAGE_SETTINGS_CACHE_KEY)
 
     @classmethod
     def current(cls) -> BusinessCalendar:
