@@ -34,8 +34,8 @@ EDITABLE_FIELDS = [
 ]
 
 
-# Changing any of these moves the SLA clock.
-CLOCK_FIELDS = {"status", "category", "priority", "opened_at"}
+# Ticket fields the SLA clock is computed from: changing one recomputes the ticket's clock.
+SLA_INPUT_FIELDS = {"status", "category", "priority", "opened_at"}
 
 
 class EditConflict(Exception):
@@ -179,5 +179,5 @@ def _record_changes(
         if diff.field not in silent
     )
     ticket.refresh_from_db()
-    if CLOCK_FIELDS & {diff.field for diff in diffs}:
+    if SLA_INPUT_FIELDS & {diff.field for diff in diffs}:
         sla.refresh(ticket, now=at)

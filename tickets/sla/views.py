@@ -33,8 +33,8 @@ from tickets.sla.models import BusinessCalendar, Closure, MaintenanceWindow, Ser
 CALENDAR = "escalations/sla_calendar.html"
 PAST_CLOSURES = 20
 PAST_WINDOWS = 10
-# What the clocks are computed from; the warning and no-response settings are read live.
-CLOCK_FIELDS = {"time_zone", "workdays", "opens", "closes"}
+# Calendar fields every open clock depends on; the warning and no-response settings are read live.
+CALENDAR_CLOCK_FIELDS = {"time_zone", "workdays", "opens", "closes"}
 
 
 def _recomputed(count: int) -> str:
@@ -154,7 +154,7 @@ def calendar_edit(request: HttpRequest) -> HttpResponse:
             calendar.updated_by = request.user
             calendar.save()
             text = "Business calendar saved."
-            if CLOCK_FIELDS & set(form.changed_data):
+            if CALENDAR_CLOCK_FIELDS & set(form.changed_data):
                 text += " " + _recomputed(recompute_open(Ticket.objects.all()))
         messages.success(request, text)
         return redirect("sla:calendar")
