@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from escalations.urgent.models import UrgentRequest
 from escalations.urgent.services import open_requests
 from reports.summary import DEFAULT_PERIOD, period_start, response_summary, sort_summary
+from reports.summary_table import DASHBOARD_KEYS, table_context
 from tickets.forms import TicketLogForm
 from tickets.models import SlaState, Ticket, sla_conditions
 from tickets.sla.clock import due_soon_window
@@ -58,5 +59,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             s for s in response_summary(since=period_start(DEFAULT_PERIOD)) if s.requests or s.open
         ]
         context["summary"] = sort_summary(rows, "-requests")[0][:DASHBOARD_ADMINS]
+        context["summary_table"] = table_context(context["summary"], DASHBOARD_KEYS)
         context["summary_days"] = DEFAULT_PERIOD
     return render(request, "escalations/dashboard.html", context)

@@ -3,6 +3,7 @@ the table fragment that the administrators' page, the dashboard and the report s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, QueryDict
@@ -10,38 +11,85 @@ from django.http import HttpRequest, QueryDict
 from reports.forms import PERIOD_LABELS, PeriodForm, selected_period
 from reports.summary import period_start, response_summary, sort_summary
 
-# (heading, sort key or None, numeric). Figures sit beside the name, where a phone shows them.
-SUMMARY_COLUMNS = [
-    ("Administrator", "name", False),
-    ("Requests", "requests", True),
-    ("Responded", "responded", True),
-    ("Response rate", "rate", True),
-    ("No response", "no_response", True),
-    ("Declined without redirect", "declined", True),
-    ("Median first response", "median", True),
-    ("90th percentile", "p90", True),
-    ("Direct messages", "direct", True),
-    ("Open", "open", True),
-    ("Team", None, False),
-    ("Backup", None, False),
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the figure the column shows, and its sort key when sortable
+    label: str
+    numeric: bool
+    sortable: bool = True
+
+
+# One heading per figure, wherever the summary is shown. Figures sit beside the name, where a
+# phone shows them; the definitions are in templates/reports/_summary_definitions.html.
+COLUMNS = [
+    Column("name", "Administrator", numeric=False),
+    Column("requests", "Requests", numeric=True),
+    Column("responded", "Responded", numeric=True),
+    Column("rate", "Response rate", numeric=True),
+    Column("no_response", "No response", numeric=True),
+    Column("declined", "Declined without redirect", numeric=True),
+    Column("median", "Median first response", numeric=True),
+    Column("p90", "90th percentile", numeric=True),
+    Column("direct", "Direct messages", numeric=True),
+    Column("open", "Open", numeric=True),
+    Column("team", "Team", numeric=False, sortable=False),
+    Column("backup", "Backup", numeric=False, sortable=False),
 ]
+ALL_KEYS = tuple(c.key for c in COLUMNS)
+# The dashboard leaves out what needs the full page; a finished week has no "open" figure.
+DASHBOARD_KEYS = (
+    "name",
+    "requests",
+    "responded",
+    "rate",
+    "no_response",
+    "declined",
+    "median",
+    "direct",
+    "open",
+)
+WEEK_KEYS = (
+    "name",
+    "requests",
+    "responded",
+    "rate",
+    "no_response",
+    "declined",
+    "median",
+    "p90",
+    "direct",
+)
 
 
-def summary_columns(current: str) -> list[dict]:
+def summary_columns(current: str = "", keys: tuple[str, ...] = ALL_KEYS) -> list[dict]:
     """Headings with the sort each link asks for: the reverse of the current order, else
     names A to Z and figures largest first."""
     columns = []
-    for label, key, numeric in SUMMARY_COLUMNS:
-        column = {"label": label, "numeric": numeric, "sort": "", "state": ""}
-        if key:
-            if current == key:
-                column["state"], column["sort"] = "ascending", f"-{key}"
-            elif current == f"-{key}":
-                column["state"], column["sort"] = "descending", key
+    for col in COLUMNS:
+        if col.key not in keys:
+            continue
+        column = {
+            "key": col.key,
+            "label": col.label,
+            "numeric": col.numeric,
+            "sort": "",
+            "state": "",
+        }
+        if col.sortable:
+            if current == col.key:
+                column["state"], column["sort"] = "ascending", f"-{col.key}"
+            elif current == f"-{col.key}":
+                column["state"], column["sort"] = "descending", col.key
             else:
-                column["sort"] = f"-{key}" if numeric else key
+                column["sort"] = f"-{col.key}" if col.numeric else col.key
         columns.append(column)
     return columns
+
+
+def table_context(rows, keys: tuple[str, ...], current: str = "") -> dict:
+    """What templates/reports/_summary_table.html needs to show ``rows`` with these columns."""
+    return {"rows": rows, "columns": summary_columns(current, keys), "show": set(keys)}
 
 
 def summary_context(query: QueryDict) -> dict:
@@ -54,7 +102,7 @@ def summary_context(query: QueryDict) -> dict:
         "period": period,
         "period_label": PERIOD_LABELS[period],
         "period_form": PeriodForm(initial={"period": period}),
-        "columns": summary_columns(sort),
+        "summary_table": table_context(rows, ALL_KEYS, sort),
         "query": query,
     }
 

@@ -40,6 +40,7 @@ from escalations.handoffs.models import (
 from reports import metrics
 from reports.scalars import SecondsBetween, one_row, total
 from reports.summary import AdminSummary, response_summary
+from reports.summary_table import WEEK_KEYS, table_context
 from reports.weeks import IsoWeek, weeks_back
 from tickets.models import Category, Priority, Ticket, Tier
 from tickets.sla.clock import organisation_zone
@@ -573,6 +574,10 @@ class WeeklyReport:
     @property
     def hours(self) -> float:
         return (self.end.timestamp() - self.start.timestamp()) / 3600
+
+    @property
+    def summary_table(self) -> dict:
+        return table_context(self.summary, WEEK_KEYS)
 
     @property
     def notable_count(self) -> int:
