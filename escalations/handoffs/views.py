@@ -3,6 +3,8 @@ responses and the procedures captured from them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -40,6 +42,26 @@ def _respond(
     return done(request, ticket, message, event)
 
 
+def _perform(
+    request: HttpRequest,
+    ticket: Ticket,
+    form: forms.Form,
+    name: str,
+    action: Callable[[dict], tuple[str, str]],
+) -> HttpResponse:
+    """Run a hand-off service on a valid form: its (message, htmx event) on success; otherwise
+    the ticket page again (400) with the form under ``name`` and the service's refusal beside
+    its fields."""
+    if form.is_valid():
+        try:
+            message, event = action(form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _respond(request, ticket, message, event)
+    return _respond(request, ticket, "", "", **{name: form})
+
+
 @require_POST
 @permission_required("escalations.change_checklistanswer", raise_exception=True)
 def checklist(request: HttpRequest, external_id: str) -> HttpResponse:
@@ -70,22 +92,18 @@ def collaborate(request: HttpRequest, external_id: str) -> HttpResponse:
         options=AdminOptions(ticket.service),
         scenarios=scenarios_for(Tier.COLLABORATE),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            engagements = services.collaborate(
-                ticket,
-                admins=data["admins"],
-                by=request.user,
-                message=data["message"],
-                reason=data["reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            names = ", ".join(e.admin.name for e in engagements)
-            return _respond(request, ticket, f"Added for input: {names}.", "adminEngaged")
-    return _respond(request, ticket, "", "", collaborate_form=form)
+
+    def add_for_input(data: dict) -> tuple[str, str]:
+        engagements = services.collaborate(
+            ticket,
+            admins=data["admins"],
+            by=request.user,
+            message=data["message"],
+            reason=data["reason"],
+        )
+        return f"Added for input: {', '.join(e.admin.name for e in engagements)}.", "adminEngaged"
+
+    return _perform(request, ticket, form, "collaborate_form", add_for_input)
 
 
 @require_POST
@@ -98,27 +116,19 @@ def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
         options=AdminOptions(ticket.service),
         scenarios=scenarios_for(Tier.ESCALATE),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            engagement = services.escalate(
-                ticket,
-                admin=data["admin"],
-                by=request.user,
-                tag=data["tag"],
-                reason=data["reason"],
-                message=data["message"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _respond(
-                request,
-                ticket,
-                f"Escalated to {engagement.admin.name}; ownership has moved.",
-                "ticketEscalated",
-            )
-    return _respond(request, ticket, "", "", escalate_form=form)
+
+    def hand_over(data: dict) -> tuple[str, str]:
+        engagement = services.escalate(
+            ticket,
+            admin=data["admin"],
+            by=request.user,
+            tag=data["tag"],
+            reason=data["reason"],
+            message=data["message"],
+        )
+        return f"Escalated to {engagement.admin.name}; ownership has moved.", "ticketEscalated"
+
+    return _perform(request, ticket, form, "escalate_form", hand_over)
 
 
 @require_POST
@@ -126,21 +136,12 @@ def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
 def deescalate(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
     form = DeescalateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deescalate(
-                ticket,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                tier=form.cleaned_data["tier"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _respond(
-                request, ticket, "Taken back by the support center.", "ticketDeescalated"
-            )
-    return _respond(request, ticket, "", "", deescalate_form=form)
+
+    def take_back(data: dict) -> tuple[str, str]:
+        services.deescalate(ticket, by=request.user, reason=data["reason"], tier=data["tier"])
+        return "Taken back by the support center.", "ticketDeescalated"
+
+    return _perform(request, ticket, form, "deescalate_form", take_back)
 
 
 @require_POST
@@ -149,17 +150,15 @@ def respond(request: HttpRequest, external_id: str) -> HttpResponse:
     ticket = load_ticket(external_id)
     engagements = list(ticket.engagements.select_related("admin"))
     form = ResponseForm(request.POST, engagements=engagements, options=AdminOptions(None))
-    if form.is_valid():
-        try:
-            response = form.record(by=request.user)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            text = f"Response from {response.engagement.admin.name} logged."
-            if response.off_policy:
-                text += " It came by direct message, which is off-policy."
-            return _respond(request, ticket, text, "responseLogged")
-    return _respond(request, ticket, "", "", response_form=form)
+
+    def log(data: dict) -> tuple[str, str]:
+        response = form.record(by=request.user)
+        text = f"Response from {response.engagement.admin.name} logged."
+        if response.off_policy:
+            text += " It came by direct message, which is off-policy."
+        return text, "responseLogged"
+
+    return _perform(request, ticket, form, "response_form", log)
 
 
 @require_POST
@@ -173,25 +172,18 @@ def procedure_new(request: HttpRequest, external_id: str, response_id: int) -> H
     )
     response.engagement.ticket = ticket
     form = ProcedureForm(request.POST)
-    if form.is_valid():
-        try:
-            procedure = save_procedure(
-                response,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                by=request.user,
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _respond(
-                request,
-                ticket,
-                f"Saved “{procedure.title}” as a procedure for {ticket.service.name}.",
-                "procedureSaved",
-            )
     form.response_id = response.pk
-    return _respond(request, ticket, "", "", procedure_form=form)
+
+    def capture(data: dict) -> tuple[str, str]:
+        procedure = save_procedure(
+            response, title=data["title"], body=data["body"], by=request.user
+        )
+        return (
+            f"Saved “{procedure.title}” as a procedure for {ticket.service.name}.",
+            "procedureSaved",
+        )
+
+    return _perform(request, ticket, form, "procedure_form", capture)
 
 
 @require_GET
