@@ -161,7 +161,7 @@ def collaborate(
                 by=by,
                 kind=EventKind.ENGAGED,
                 after=engagement.admin.name,
-                note=_request_note(reason=reason, message=engagement.message),
+                note=request_note(reason=reason, message=engagement.message),
             )
             for engagement in engagements
         )
@@ -224,7 +224,7 @@ def escalate(
             field="admin",
             before=before,
             after=admin.name,
-            note=_request_note(tag=tag, reason=reason, message=engagement.message),
+            note=request_note(tag=tag, reason=reason, message=engagement.message),
         )
         change_fields(
             ticket,
@@ -298,7 +298,9 @@ def answer_due(ticket: Ticket, requested_at: datetime) -> datetime:
     )
 
 
-def _request_note(*, message: str, reason: str = "", tag: str = "") -> str:
+def request_note(*, message: str, reason: str = "", tag: str = "") -> str:
+    """The timeline note of a request to an administrator: its tag and reason when given, then
+    the message, one per line, as ``collaborate`` and ``escalate`` write it."""
     lines = []
     if tag.strip():
         lines.append(f"Tag: {tag.strip()}")
