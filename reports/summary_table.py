@@ -37,29 +37,10 @@ COLUMNS = [
     Column("backup", "Backup", numeric=False, sortable=False),
 ]
 ALL_KEYS = tuple(c.key for c in COLUMNS)
-# The dashboard leaves out what needs the full page; a finished week has no "open" figure.
-DASHBOARD_KEYS = (
-    "name",
-    "requests",
-    "responded",
-    "rate",
-    "no_response",
-    "declined",
-    "median",
-    "direct",
-    "open",
-)
-WEEK_KEYS = (
-    "name",
-    "requests",
-    "responded",
-    "rate",
-    "no_response",
-    "declined",
-    "median",
-    "p90",
-    "direct",
-)
+# The dashboard leaves out the tail that needs the full page; a finished week has no "open"
+# figure, and neither shows who is on which team.
+DASHBOARD_KEYS = tuple(k for k in ALL_KEYS if k not in {"p90", "team", "backup"})
+WEEK_KEYS = tuple(k for k in ALL_KEYS if k not in {"open", "team", "backup"})
 
 
 def summary_columns(current: str = "", keys: tuple[str, ...] = ALL_KEYS) -> list[dict]:
