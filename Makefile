@@ -35,9 +35,9 @@ install: $(VENV)/.installed ## Create .venv and install the pinned runtime depen
 
 install-dev: $(VENV)/.installed-dev ## Install the pinned runtime and test dependencies
 
-run: install ## Migrate, load demo data on an empty database, serve on http://127.0.0.1:8000
+run: install ## Migrate, load demo data on an empty database, serve on HOST:PORT (127.0.0.1:8000)
 	@$(MANAGE) migrate --no-input -v 0
-	@$(MANAGE) bootstrap_demo
+	@$(MANAGE) bootstrap_demo --address $(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops); check_sla runs every minute beside it"
 	@( while sleep 60; do $(MANAGE) check_sla > /dev/null || true; done ) & \
 		trap "kill $$! 2>/dev/null" EXIT INT TERM; \
@@ -61,9 +61,11 @@ format: install-dev ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# --ds: pytest-django prefers an exported DJANGO_SETTINGS_MODULE over pyproject.toml; the
+# suite always runs on the test settings, whatever the shell has.
 test: install-dev check-system lint ## Lint, then the whole suite: unit, view and browser tests
 	$(MANAGE) makemigrations --check --dry-run -v 0 --settings=config.settings_test
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --ds=config.settings_test $(PYTEST_ARGS)
 
 bench: install ## Page timings and SQL query counts on a seeded 100,000-ticket SQLite database
 	$(PY) -m benchmarks.pages $(BENCH_ARGS)

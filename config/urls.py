@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from admins import urls as admin_urls
 from core import accounts, audit_views
@@ -18,7 +22,17 @@ from reports import dashboard
 from reports import urls as report_urls
 from tickets import urls as ticket_urls
 
+
+@login_not_required
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers and feed readers ask for /favicon.ico without reading the page's <link>; the
+    static file's (hashed, long-cached in production) address is only known per request."""
+    return HttpResponseRedirect(static("favicon.ico"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", dashboard.dashboard, name="dashboard"),
     path(
         "tickets/",

@@ -97,3 +97,12 @@ def test_time_zone_and_names_have_local_defaults():
     assert os.environ.get("TIME_ZONE", "America/Los_Angeles") == settings.TIME_ZONE
     assert settings.SUPPORT_CENTER_NAME
     assert settings.EMAIL_BACKEND.endswith("locmem.EmailBackend")
+
+
+def test_the_suite_runs_on_the_test_settings():
+    """`make test` and .ci/run pass --ds, so an exported DJANGO_SETTINGS_MODULE (as people who
+    run manage.py have) cannot put the suite on the production settings; subprocesses the
+    tests start inherit the same module."""
+    assert settings.SETTINGS_MODULE == "config.settings_test"
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "config.settings_test"
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"

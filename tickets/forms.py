@@ -86,7 +86,14 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
         self.fields["opened_at"].help_text += " Leave empty for now."
         ext = self.fields["external_id"]
         ext.widget.attrs.update(
-            {"pattern": EXTERNAL_ID.pattern[1:-1], "autocomplete": "off", "inputmode": "text"}
+            {
+                # Browsers compile `pattern` with the `v` flag, where a bare `-` in a class is a
+                # syntax error and the check is silently dropped: escape it. Same rule as
+                # clean_external_id, at least one digit included.
+                "pattern": r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9._\-]*",
+                "autocomplete": "off",
+                "inputmode": "text",
+            }
         )
         ext.help_text = "The number the ticketing system gave the ticket."
         self.fields["tier"].choices = SC_TIERS

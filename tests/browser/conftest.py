@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import ConsoleMessage, Page
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
 # database access from it. Only the test process is affected.
@@ -51,3 +52,46 @@ def login(live_server, page):
         return page
 
     return _login
+
+
+class ConsoleProblems(list):
+    """What a person with the browser console open would see go wrong on the page."""
+
+    def __init__(self, page: Page):
+        super().__init__()
+        self.page = page
+
+    def seen(self) -> list[str]:
+        """The problems so far, once the page's requests have finished and their events (which
+        reach the test asynchronously) are in."""
+        self.page.wait_for_load_state("networkidle")
+        self.page.evaluate("() => new Promise(done => setTimeout(done, 100))")
+        return list(self)
+
+
+@pytest.fixture
+def console_problems(page: Page) -> ConsoleProblems:
+    """Console errors and warnings, uncaught exceptions and Content Security Policy violations.
+
+    Violations are taken from the `securitypolicyviolation` event as well as the console: the
+    console's wording changes between Chromium versions, the event does not."""
+    problems = ConsoleProblems(page)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type in {"error", "warning"}:
+            where = message.location.get("url", "")
+            problems.append(f"console {message.type}: {message.text} ({where})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    page.expose_function(
+        "reportPolicyViolation", lambda text: problems.append(f"policy violation: {text}")
+    )
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (e) => {
+            window.reportPolicyViolation(
+                `${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`
+                + ` ${e.sample}`);
+        });"""
+    )
+    return problems

@@ -10,12 +10,20 @@ from escalations import demo
 class Command(BaseCommand):
     help = "Used by `make run`: load demo data and users into an empty database, print logins."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="host:port the server will listen on, for the log-in address printed "
+            "(make run passes HOST and PORT).",
+        )
+
     def handle(self, *args, **options) -> None:
         if not get_user_model().objects.exists():
             self.stdout.write("Empty database: loading demo data and demo users…")
             call_command("seed_demo", stdout=self.stdout)
             self.stdout.write("")
-            self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/ with:")
+            self.stdout.write(f"Log in at http://{options['address']}/accounts/login/ with:")
             for username, role, _ in demo.DEMO_USERS:
                 self.stdout.write(f"  {username:<11} {demo.DEMO_PASSWORD}   ({role})")
         else:
