@@ -310,3 +310,17 @@ def test_the_pdf_fetches_nothing_from_outside(tmp_path):
     secret.write_text("do not read")
     with pytest.raises(ValueError, match="no outside resource"):
         refuse_fetch(secret.as_uri())
+
+
+def test_a_running_week_says_what_it_is_compared_with(manager_client):
+    import time_machine
+
+    TicketFactory(opened_at=may(4, 9))
+    TicketFactory(opened_at=may(8, 9))
+    TicketFactory(opened_at=may(11, 9))
+    with time_machine.travel(may(13, 15, 30), tick=False):
+        html = manager_client.get(PAGE).content.decode()
+    assert "Against 2026-W19 to Wed 15:30" in html
+    assert "compared with 2026-W19 up to the same point: Monday 00:00 to Wednesday 15:30" in html
+    # Tickets logged: 1 so far against 1 by Wednesday 15:30 of the week before, not 2.
+    assert "down 50%" not in html
