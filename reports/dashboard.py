@@ -1,64 +1,111 @@
-"""The dashboard: open escalations, the admin response summary, recent tickets, SLA warnings."""
+"""The dashboard, in seed 001's order: a strip of headline numbers, open escalations, the admin
+response summary, recent tickets, then the rest. A manager's dashboard starts with the weekly
+report and the response summary instead, since reading them is what the role is for."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from escalations.handoffs.models import Engagement
 from escalations.urgent.models import UrgentRequest
 from escalations.urgent.services import open_requests
-from reports.summary import DEFAULT_PERIOD, period_start, response_summary, sort_summary
+from reports.summary import (
+    DEFAULT_PERIOD,
+    median_first_response,
+    period_start,
+    response_summary,
+    sort_summary,
+)
 from reports.summary_table import DASHBOARD_KEYS, table_context
+from reports.weekly import Headline, current_week, headline_figures, weekly_figures, zone
 from tickets.forms import TicketLogForm
-from tickets.models import SlaState, Ticket, sla_conditions
+from tickets.models import SlaState, Ticket, Tier, sla_conditions
 from tickets.sla.clock import due_soon_window
 
 DASHBOARD_ROWS = 15
-
-
 DASHBOARD_ADMINS = 8
+# Section partials of templates/escalations/dashboard.html: (full width under the strip, then
+# the column beside the quick log form, for those who may log tickets).
+SECTIONS = (["open-escalations", "summary"], ["recent", "urgent", "sla"])
+MANAGER_SECTIONS = (["weekly", "summary"], ["open-escalations", "urgent", "recent", "sla"])
+
+
+def headline_strip(*, now, window, awaiting: int | None = None) -> dict:
+    """The numbers across the top: open escalations, requests awaiting an admin's answer
+    (counted here unless given), breached tickets (and due soon), and the median time to
+    first answer of this week's requests. Two or three queries."""
+    # The same rules as the badge and the list's SLA filter, so the numbers agree.
+    states = sla_conditions(now=now, window=window)
+    counts = Ticket.objects.open().aggregate(
+        escalations=Count("id", filter=Q(tier=Tier.ESCALATE)),
+        breached=Count("id", filter=states[SlaState.BREACHED]),
+        soon=Count("id", filter=states[SlaState.DUE_SOON]),
+    )
+    week = current_week(now)
+    week_start = week.bounds(zone())[0]
+    return counts | {
+        "awaiting": Engagement.objects.open().count() if awaiting is None else awaiting,
+        "week": week,
+        "median_seconds": median_first_response(
+            Engagement.objects.filter(requested_at__gte=week_start)
+        ),
+    }
+
+
+def last_week_figures(now) -> dict:
+    """The headline figures of last week's report against the week before: one query."""
+    week = current_week(now).previous
+    figures = weekly_figures([week.previous.bounds(zone()), week.bounds(zone())], headline_weeks=2)
+    before, last = (Headline.from_figures(f) for f in figures)
+    return {"week": week, "figures": headline_figures(last, before)}
 
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    now, window = timezone.now(), due_soon_window()
+    # Whoever reads rather than works tickets (a manager) gets the report and the summary
+    # first. Decided by permission, not by the role's label, so it follows the role table.
+    manager = not request.user.has_perm("tickets.add_ticket")
+    context = {}
+    awaiting = None
+    if request.user.has_perm("admins.view_administrator"):
+        everyone = response_summary(since=period_start(DEFAULT_PERIOD))
+        # The summary counts every administrator's open requests, whatever their age: their
+        # sum is the strip's "awaiting an answer", without counting again.
+        awaiting = sum(s.open for s in everyone)
+        rows = [s for s in everyone if s.requests or s.open]
+        context["summary"] = sort_summary(rows, "-requests")[0][:DASHBOARD_ADMINS]
+        context["summary_table"] = table_context(context["summary"], DASHBOARD_KEYS)
+        context["summary_days"] = DEFAULT_PERIOD
     open_escalations = Ticket.objects.open().escalated()
-    context = {
+    strip = headline_strip(now=now, window=window, awaiting=awaiting)
+    context |= {
+        "top_sections": (MANAGER_SECTIONS if manager else SECTIONS)[0],
+        "more_sections": (MANAGER_SECTIONS if manager else SECTIONS)[1],
+        "strip": strip,
         "open_escalations": open_escalations.for_list().order_by("opened_at", "id")[
             :DASHBOARD_ROWS
         ],
-        "open_escalation_count": open_escalations.count(),
+        "open_escalation_count": strip["escalations"],
         "recent_tickets": Ticket.objects.for_list().order_by("-id")[:10],
         "form": TicketLogForm(),
-        "now": timezone.now(),
+        "now": now,
+        "sla_window": window,
+        "sla_breached_count": strip["breached"],
+        "sla_due_soon_count": strip["soon"],
     }
-    now, window = context["now"], due_soon_window()
     attention = Ticket.objects.open().filter(next_due_at__lte=now + window)
-    context["sla_window"] = window
     context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
-    # The same rules as the badge and the list's SLA filter, so the numbers agree.
-    states = sla_conditions(now=now, window=window)
-    counts = Ticket.objects.open().aggregate(
-        breached=Count("id", filter=states[SlaState.BREACHED]),
-        soon=Count("id", filter=states[SlaState.DUE_SOON]),
-    )
-    context["sla_breached_count"], context["sla_due_soon_count"] = (
-        counts["breached"],
-        counts["soon"],
-    )
+    if manager and request.user.has_perm("reports.view_weekly_report"):
+        context["last_week"] = last_week_figures(now)
     if request.user.has_perm("escalations.view_urgentrequest"):
         urgent = list(open_requests()[:DASHBOARD_ROWS])
         context["urgent_requests"] = urgent
         context["urgent_count"] = (
             len(urgent) if len(urgent) < DASHBOARD_ROWS else UrgentRequest.objects.open().count()
         )
-    if request.user.has_perm("admins.view_administrator"):
-        rows = [
-            s for s in response_summary(since=period_start(DEFAULT_PERIOD)) if s.requests or s.open
-        ]
-        context["summary"] = sort_summary(rows, "-requests")[0][:DASHBOARD_ADMINS]
-        context["summary_table"] = table_context(context["summary"], DASHBOARD_KEYS)
-        context["summary_days"] = DEFAULT_PERIOD
     return render(request, "escalations/dashboard.html", context)

@@ -34,10 +34,13 @@ class Change:
         return {"up": "▲", "down": "▼"}.get(self.direction, "=")
 
 
-def _change(direction: str, short: str) -> Change:
+PREVIOUS_WEEK = "the previous week"
+
+
+def _change(direction: str, short: str, against: str) -> Change:
     if direction == "same":
-        return Change(direction, short, f"{short} as the previous week")
-    return Change(direction, short, f"{short} on the previous week")
+        return Change(direction, short, f"{short} as {against}")
+    return Change(direction, short, f"{short} on {against}")
 
 
 def percent_change(current: float, previous: float) -> float | None:
@@ -47,28 +50,36 @@ def percent_change(current: float, previous: float) -> float | None:
     return (current - previous) / previous * 100
 
 
-def compare(current: float | None, previous: float | None, *, kind: str = "count") -> Change | None:
+def compare(
+    current: float | None,
+    previous: float | None,
+    *,
+    kind: str = "count",
+    against: str = PREVIOUS_WEEK,
+) -> Change | None:
     """The change from ``previous`` to ``current``. ``kind`` is "count" or "duration"
     (relative change in percent) or "rate" (fractions; the change is in percentage points).
-    None when either week has no value."""
+    ``against`` names what ``previous`` is, for the sentence. None when either week has no
+    value."""
     if current is None or previous is None:
         return None
     if kind == "rate":
         # From the whole percentages the reader sees, so 15% against 14% is never "same".
         points = round(current * 100) - round(previous * 100)
         if points == 0:
-            return _change("same", "same")
+            return _change("same", "same", against)
         direction = "up" if points > 0 else "down"
-        return _change(direction, f"{direction} {abs(points)} pts")
+        unit = "pt" if abs(points) == 1 else "pts"
+        return _change(direction, f"{direction} {abs(points)} {unit}", against)
     if current == previous:
-        return _change("same", "same")
+        return _change("same", "same", against)
     direction = "up" if current > previous else "down"
     change = percent_change(current, previous)
     if change is None:
-        return Change(direction, "up from none", "up from none the previous week")
+        return Change(direction, "up from none", f"up from none {against}")
     if round(change) == 0:
-        return _change("same", "about the same")
-    return _change(direction, f"{direction} {abs(round(change))}%")
+        return _change("same", "about the same", against)
+    return _change(direction, f"{direction} {abs(round(change))}%", against)
 
 
 def nice_step(value: float) -> int:

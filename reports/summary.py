@@ -179,6 +179,23 @@ def _percentiles(engagements) -> list[tuple[int, float, float]]:
     return result
 
 
+def median_first_response(engagements) -> float | None:
+    """The median seconds to first response over ``engagements`` that were answered (the
+    mean of the two middle values for an even count); None when none was. One query: the
+    window functions pick the middle one or two rows in the database."""
+    middle = list(
+        engagements.filter(first_response_seconds__isnull=False)
+        .order_by()
+        .annotate(
+            rank=Window(RowNumber(), order_by=[F("first_response_seconds").asc(), F("id").asc()]),
+            n=Window(Count("id")),
+        )
+        .filter(Q(rank=(F("n") + 1) / 2) | Q(rank=(F("n") + 2) / 2))
+        .values_list("first_response_seconds", flat=True)
+    )
+    return sum(middle) / len(middle) if middle else None
+
+
 def sort_summary(rows: list[AdminSummary], sort: str) -> tuple[list[AdminSummary], str]:
     """Rows in the order asked (a key from SORT_KEYS, "-" for descending); the order used."""
     key = sort.lstrip("-")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from reports import pdf
 from reports.models import ReportDownload
-from reports.weekly import build_cached, current_week, weeks_with_data, zone
+from reports.weekly import build_cached, current_week, week_rows, zone
 from reports.weeks import IsoWeek
 
 LAST_DOWNLOADS = 10
@@ -25,8 +25,8 @@ def _reportable(week: IsoWeek) -> IsoWeek:
 @require_GET
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week_list(request: HttpRequest) -> HttpResponse:
-    """The week picker: every week with tickets, newest first. A week typed in the form goes
-    straight to its report."""
+    """The week picker: every week with tickets, newest first, with its headline figures. A
+    week typed in the form goes straight to its report."""
     current = current_week()
     error = ""
     typed = request.GET.get("week", "").strip()
@@ -38,10 +38,7 @@ def week_list(request: HttpRequest) -> HttpResponse:
                 f"“{typed}” is not a week with a report: type one like {current.previous}, "
                 "up to the current week, or pick one below."
             )
-    weeks = [
-        {"week": week, "tickets": tickets, "current": week == current}
-        for week, tickets in weeks_with_data()
-    ]
+    weeks = week_rows()
     context = {
         "weeks": weeks,
         "current": current,

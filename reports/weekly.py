@@ -88,6 +88,67 @@ def weeks_with_data() -> list[tuple[IsoWeek, int]]:
     return [(IsoWeek.containing(_local_date(row["week"])), row["n"]) for row in rows]
 
 
+@dataclass
+class WeekRow:
+    """One line of the week picker: the week's headline counts, each a grouped aggregate."""
+
+    week: IsoWeek
+    logged: int
+    resolved: int = 0
+    resolution_met: int = 0
+    resolution_breached: int = 0
+    escalated: int = 0
+    no_response: int = 0
+    current: bool = False
+
+    @property
+    def resolution_met_rate(self) -> float | None:
+        return metrics.rate(self.resolution_met, self.resolution_met + self.resolution_breached)
+
+
+def week_rows(now: datetime | None = None) -> list[WeekRow]:
+    """Every week with tickets, newest first, with its headline counts: tickets logged,
+    resolved (and the resolution target met or breached), first escalated, and no responses
+    logged. One grouped query per figure (four in all, one when there is no ticket), however
+    many weeks."""
+    current = current_week(now)
+    rows = {
+        week: WeekRow(week=week, logged=n, current=week == current) for week, n in weeks_with_data()
+    }
+    if not rows:
+        return []
+
+    def by_week(queryset, field: str, **counts) -> list[dict]:
+        return list(
+            queryset.order_by()
+            .annotate(week=TruncWeek(field, tzinfo=zone()))
+            .values("week")
+            .annotate(**counts)
+        )
+
+    resolved = Ticket.objects.filter(resolved_at__isnull=False)
+    for row in by_week(
+        resolved,
+        "resolved_at",
+        resolved=Count("id"),
+        resolution_met=Count("id", filter=Q(resolved_at__lte=F("resolution_due_at"))),
+        resolution_breached=Count("id", filter=Q(resolved_at__gt=F("resolution_due_at"))),
+    ):
+        week = rows.get(IsoWeek.containing(_local_date(row.pop("week"))))
+        if week:
+            for name, value in row.items():
+                setattr(week, name, value)
+    for queryset, field, name in [
+        (Ticket.objects.filter(escalated_at__isnull=False), "escalated_at", "escalated"),
+        (AdminResponse.objects.filter(outcome=Outcome.NO_RESPONSE), "responded_at", "no_response"),
+    ]:
+        for row in by_week(queryset, field, n=Count("id")):
+            week = rows.get(IsoWeek.containing(_local_date(row["week"])))
+            if week:
+                setattr(week, name, row["n"])
+    return list(rows.values())
+
+
 def _local_date(value: datetime | date) -> date:
     # A datetime from TruncWeek on a DateTimeField, aware with USE_TZ.
     return timezone.localtime(value, zone()).date() if isinstance(value, datetime) else value
@@ -230,8 +291,11 @@ class Headline:
         return metrics.rate(t["resolution_met"], t["resolution_met"] + t["resolution_breached"])
 
 
-def headline_figures(now: Headline, before: Headline) -> list[Figure]:
-    """The figures at the top of the report, each against the previous week."""
+def headline_figures(
+    now: Headline, before: Headline, *, against: str = metrics.PREVIOUS_WEEK
+) -> list[Figure]:
+    """The figures at the top of the report, each against ``before``: the previous week, or
+    for a week still running the same elapsed part of it (``against`` says which)."""
     rows = [
         ("Tickets logged", now.tickets["logged"], before.tickets["logged"], "count", _count),
         ("Tickets resolved", now.tickets["resolved"], before.tickets["resolved"], "count", _count),
@@ -284,7 +348,7 @@ def headline_figures(now: Headline, before: Headline) -> list[Figure]:
             label=label,
             display=show(value),
             previous_display=show(previous),
-            change=metrics.compare(value, previous, kind=kind),
+            change=metrics.compare(value, previous, kind=kind, against=against),
         )
         for label, value, previous, kind, show in rows
     ]
@@ -556,6 +620,8 @@ class WeeklyReport:
     end: datetime
     as_of: datetime
     in_progress: bool
+    # For a week still running: the previous week is compared up to this same point of it.
+    compared_until: datetime | None
     generated_at: datetime
     current: Headline
     previous: Headline
@@ -576,6 +642,14 @@ class WeeklyReport:
         return (self.end.timestamp() - self.start.timestamp()) / 3600
 
     @property
+    def compared_with(self) -> str:
+        """What the headline figures are compared with, in a few words."""
+        if self.compared_until is None:
+            return str(self.week.previous)
+        until = timezone.localtime(self.compared_until, zone())
+        return f"{self.week.previous} to {until:%a %H:%M}"
+
+    @property
     def summary_table(self) -> dict:
         return table_context(self.summary, WEEK_KEYS)
 
@@ -589,15 +663,34 @@ class WeeklyReport:
         return [(o.label, self.current.responses[o.value]) for o in Outcome]
 
 
+def same_point_a_week_before(moment: datetime) -> datetime:
+    """The same weekday and wall-clock time seven days before ``moment``, in the
+    organisation's zone (so across a daylight-saving change it is 167 or 169 hours back)."""
+    local = timezone.localtime(moment, zone())
+    # Arithmetic on an aware datetime moves the wall clock; the offset is worked out again.
+    return (local.replace(tzinfo=None) - timedelta(days=7)).replace(tzinfo=zone())
+
+
 def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
     """Everything the report shows for ``week``, as of ``now`` for a week still running."""
     now = now or timezone.now()
     start, end = week.bounds(zone())
+    in_progress = start <= now < end
     # The trend's weeks end with the previous week and this one: their headline figures come
     # in the same query.
     trend_weeks = weeks_back(week, TREND_WEEKS)
-    figures = weekly_figures([w.bounds(zone()) for w in trend_weeks], headline_weeks=2)
-    previous, current = Headline.from_figures(figures[-2]), Headline.from_figures(figures[-1])
+    bounds = [w.bounds(zone()) for w in trend_weeks]
+    compared_until = None
+    if in_progress:
+        # A running week against a whole one always looks like a fall ("resolved down 33%"
+        # on a Wednesday): compare with the previous week up to the same weekday and time.
+        compared_until = same_point_a_week_before(now)
+        figures = weekly_figures([*bounds, (bounds[-2][0], compared_until)], headline_weeks=2)
+        compared = figures.pop()
+    else:
+        figures = weekly_figures(bounds, headline_weeks=2)
+        compared = figures[-2]
+    previous, current = Headline.from_figures(compared), Headline.from_figures(figures[-1])
     tickets = week_tickets(start, end)
     tiers, categories = volumes(tickets)
     sla_rows, sla_total = sla_by_priority(tickets)
@@ -613,11 +706,16 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         start=start,
         end=end,
         as_of=min(end, now),
-        in_progress=start <= now < end,
+        in_progress=in_progress,
+        compared_until=compared_until,
         generated_at=now,
         current=current,
         previous=previous,
-        figures=headline_figures(current, previous),
+        figures=headline_figures(
+            current,
+            previous,
+            against=f"{week.previous} to the same point" if in_progress else metrics.PREVIOUS_WEEK,
+        ),
         by_tier=tiers,
         by_category=categories,
         sla_rows=sla_rows,

@@ -347,7 +347,7 @@ def test_manager_cannot_take_a_request(manager_client, open_request):
     assert "Take this request" not in html
 
 
-def test_unknown_ticket_number_says_so_with_a_link_to_log_it(manager_client):
+def test_unknown_ticket_number_tells_a_manager_to_have_it_submitted(manager_client):
     data = {"ticket_number": "999-77", "business_impact": "Impact", "reason": "Reason"}
 
     response = manager_client.post(url("new"), data)
@@ -355,7 +355,9 @@ def test_unknown_ticket_number_says_so_with_a_link_to_log_it(manager_client):
     assert response.status_code == 400
     html = response.content.decode()
     assert "No ticket #999-77 is logged here yet" in html
-    assert f'href="{reverse("tickets:new")}?external_id=999-77"' in html
+    # Managers cannot log tickets: the user is asked to submit one (seed 002), no dead link.
+    assert reverse("tickets:new") not in html
+    assert "Ask the user to submit a ticket to the service desk first" in html
     assert 'value="999-77"' in html and "Impact</textarea>" in html
     assert not UrgentRequest.objects.exists()
 
@@ -572,3 +574,12 @@ def test_dashboard_panel_has_an_empty_state():
         "escalations/_urgent_panel.html", {"urgent_requests": [], "urgent_count": 0}
     )
     assert "No open urgent requests." in html
+
+
+def test_unknown_ticket_number_offers_a_supervisor_the_link_to_log_it(supervisor_client):
+    data = {"ticket_number": "999-77", "business_impact": "Impact", "reason": "Reason"}
+
+    html = supervisor_client.post(url("new"), data).content.decode()
+
+    assert f'href="{reverse("tickets:new")}?external_id=999-77"' in html
+    assert "Ask the user to submit a ticket" not in html

@@ -75,3 +75,99 @@ def test_dashboard_summary_shows_each_admins_record(agent_client, agent):
     )
     html = response.content.decode()
     assert "45 min" in html and "Never Asked" not in html
+
+
+def _section_order(html: str, *ids: str) -> list[int]:
+    return [html.index(f'id="{i}"') for i in ids]
+
+
+def test_the_strip_shows_the_headline_numbers(agent_client):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from tickets.models import Ticket
+
+    # Thursday 3 December 2026, noon: the week began on Monday 30 November.
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    with time_machine.travel(now, tick=False):
+        TicketFactory(tier=Tier.ESCALATE, status=Status.WAITING_ON_ADMIN)
+        TicketFactory(tier=Tier.ESCALATE, status=Status.CLOSED)
+        late = TicketFactory(status=Status.NEW)
+        Ticket.objects.filter(pk=late.pk).update(next_due_at=now - timedelta(hours=1))
+        EngagementFactory(requested_at=now - timedelta(hours=3))  # awaiting an answer
+        for minutes in (10, 30, 60, 120):  # answered this week: the median is 45 min
+            EngagementFactory(
+                requested_at=now - timedelta(days=1),
+                state="responded",
+                first_response_at=now - timedelta(days=1) + timedelta(minutes=minutes),
+                first_response_seconds=minutes * 60,
+            )
+        EngagementFactory(  # last week's request: not this week's median
+            requested_at=now - timedelta(days=5),
+            state="responded",
+            first_response_at=now - timedelta(days=5) + timedelta(minutes=1),
+            first_response_seconds=60,
+        )
+        response = agent_client.get(URL)
+
+    strip = response.context["strip"]
+    assert (strip["escalations"], strip["awaiting"], strip["breached"]) == (1, 1, 1)
+    assert strip["median_seconds"] == 45 * 60
+    html = response.content.decode()
+    strip_html = html[html.index('id="headline-strip"') : html.index('id="open-esc-heading"')]
+    assert "Awaiting an answer</a></dt><dd>1</dd>" in strip_html
+    assert "<dd>45 min</dd>" in strip_html
+
+
+def test_dashboard_follows_the_seed_order_and_drops_the_constant_tier(agent_client):
+    TicketFactory(external_id="601", tier=Tier.ESCALATE, status=Status.WAITING_ON_ADMIN)
+    html = agent_client.get(URL).content.decode()
+    strip, escalations, summary, recent, log = _section_order(
+        html, "headline-strip", "open-esc-heading", "summary-heading", "recent-heading", "quick-log"
+    )
+    assert strip < escalations < summary < recent < log
+    table = html[html.index('id="open-escalations-table"') : html.index("</table>", escalations)]
+    # Every open escalation is in the Escalate tier: the column said nothing.
+    assert ">Tier<" not in table and "Escalate</span>" not in table
+
+
+def test_a_managers_dashboard_starts_with_the_weekly_report_and_the_summary(manager_client):
+    from reports.weekly import current_week
+
+    TicketFactory(external_id="602", tier=Tier.ESCALATE, status=Status.WAITING_ON_ADMIN)
+    last_week = current_week().previous
+    html = manager_client.get(URL).content.decode()
+    weekly, summary, escalations = _section_order(
+        html, "weekly-heading", "summary-heading", "open-esc-heading"
+    )
+    assert weekly < summary < escalations
+    assert f"Weekly report {last_week}" in html
+    assert f'href="/reports/weekly/{last_week}.pdf"' in html
+    assert "Tickets resolved" in html
+
+
+def test_an_agents_dashboard_has_no_weekly_card(agent_client):
+    response = agent_client.get(URL)
+    assert "last_week" not in response.context
+    assert 'id="weekly-heading"' not in response.content.decode()
+
+
+def test_every_link_a_manager_sees_on_landing_answers(client, manager):
+    """A manager logs in and lands on the dashboard: no link on it leads to a 403."""
+    import re
+
+    from tests.factories import PASSWORD
+
+    TicketFactory(external_id="603", tier=Tier.ESCALATE, status=Status.WAITING_ON_ADMIN)
+    EngagementFactory()
+    response = client.post(reverse("login"), {"username": manager.username, "password": PASSWORD})
+    assert response["Location"] == URL
+    html = client.get(URL).content.decode()
+    assert reverse("tickets:new") not in html
+    links = set(re.findall(r'href="(/[^"#]*)"', html)) - {"/static/css/app.css"}
+    links = {link.replace("&amp;", "&") for link in links if not link.startswith("/static/")}
+    assert links
+    for link in sorted(links):
+        assert client.get(link).status_code == 200, link

@@ -197,3 +197,37 @@ def test_a_week_with_a_daylight_saving_change_counts_by_local_midnights(db, froz
     assert report.hours == 167
     assert report.current.tickets["logged"] == 2
     assert [(str(w), n) for w, n in weeks_with_data()] == [("2026-W11", 1), ("2026-W10", 2)]
+
+
+def test_a_running_week_is_compared_with_the_same_part_of_the_week_before(db):
+    from tests.factories import TicketFactory
+    from tickets.models import Status
+
+    def resolved(at):
+        return TicketFactory(
+            opened_at=at - timedelta(hours=1), status=Status.RESOLVED, resolved_at=at
+        )
+
+    # The week before: one ticket resolved by Tuesday noon, one on Friday.
+    resolved(may(5, 10))
+    resolved(may(8, 10))
+    # This week, as of Tuesday noon: one resolved so far.
+    resolved(may(11, 10))
+    report = build(W20, now=may(12, 12))
+
+    assert report.in_progress
+    assert report.compared_with == "2026-W19 to Tue 12:00"
+    resolved_figure = figure(report, "Tickets resolved")
+    # Against the whole week before this would read "down 50%".
+    assert (resolved_figure.display, resolved_figure.previous_display) == ("1", "1")
+    assert resolved_figure.change.short == "same"
+    assert resolved_figure.change.text == "same as 2026-W19 to the same point"
+    # The trend still shows the whole week before.
+    assert dict(report.trend.rows)["Tickets logged"][-2:] == [2, 1]
+
+
+def test_a_finished_week_is_compared_with_the_whole_week_before(known_week):
+    report = build(W20)
+    assert report.compared_until is None
+    assert report.compared_with == "2026-W19"
+    assert figure(report, "Tickets logged").change.text == "up 200% on the previous week"

@@ -31,9 +31,10 @@ def test_percent_change():
         (5, 0, "count", "up", "up from none the previous week"),
         (3601, 3600, "duration", "same", "about the same as the previous week"),
         (0.5, 0.25, "rate", "up", "up 25 pts on the previous week"),
-        (0.148, 0.142, "rate", "up", "up 1 pts on the previous week"),
+        (0.148, 0.142, "rate", "up", "up 1 pt on the previous week"),
         (0.331, 0.334, "rate", "same", "same as the previous week"),
         (0.1, 0.3, "rate", "down", "down 20 pts on the previous week"),
+        (0.13, 0.14, "rate", "down", "down 1 pt on the previous week"),
     ],
 )
 def test_compare_says_which_way_and_by_how_much(current, previous, kind, direction, text):

@@ -97,7 +97,7 @@ def test_picker_lists_the_weeks_with_data_newest_first(manager_client, known_wee
     TicketFactory(opened_at=may(27, 9))  # 2026-W22, the current week in the frozen clock
     response = manager_client.get(PICKER)
     assert response.status_code == 200
-    rows = [(str(r["week"]), r["tickets"], r["current"]) for r in response.context["weeks"]]
+    rows = [(str(r.week), r.logged, r.current) for r in response.context["weeks"]]
     assert rows == [
         ("2026-W22", 1, False),
         ("2026-W21", 1, False),
@@ -110,11 +110,34 @@ def test_picker_lists_the_weeks_with_data_newest_first(manager_client, known_wee
     assert "Current week" not in html
 
 
+def test_picker_lists_each_weeks_headline_figures(manager_client, known_week):
+    response = manager_client.get(PICKER)
+    row = next(r for r in response.context["weeks"] if str(r.week) == WEEK)
+    # The figures of tests/reports/test_figures.py: 6 logged, 3 resolved (met 1 of 3 with a
+    # target), 3 first escalated, 1 no response.
+    assert (row.logged, row.resolved, row.escalated, row.no_response) == (6, 3, 3, 1)
+    assert row.resolution_met_rate == pytest.approx(1 / 3)
+    html = response.content.decode()
+    assert 'type="week"' not in html  # Chromium showed an empty "Week --, ----" box
+    table = html[html.index('id="week-table"') :]
+    assert '<td data-label="Resolved" class="num">3</td>' in table
+
+
+def test_picker_figures_take_a_fixed_number_of_queries(
+    manager_client, known_week, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(11):
+        manager_client.get(PICKER)
+    add_activity(20)
+    with django_assert_max_num_queries(11):
+        manager_client.get(PICKER)
+
+
 def test_picker_marks_the_current_week(manager_client, frozen):
     TicketFactory(opened_at=frozen)
     response = manager_client.get(PICKER)
     (row,) = response.context["weeks"]
-    assert (str(row["week"]), row["current"]) == ("2026-W23", True)
+    assert (str(row.week), row.current) == ("2026-W23", True)
     assert "Current week" in response.content.decode()
 
 
@@ -310,3 +333,17 @@ def test_the_pdf_fetches_nothing_from_outside(tmp_path):
     secret.write_text("do not read")
     with pytest.raises(ValueError, match="no outside resource"):
         refuse_fetch(secret.as_uri())
+
+
+def test_a_running_week_says_what_it_is_compared_with(manager_client):
+    import time_machine
+
+    TicketFactory(opened_at=may(4, 9))
+    TicketFactory(opened_at=may(8, 9))
+    TicketFactory(opened_at=may(11, 9))
+    with time_machine.travel(may(13, 15, 30), tick=False):
+        html = manager_client.get(PAGE).content.decode()
+    assert "Against 2026-W19 to Wed 15:30" in html
+    assert "compared with 2026-W19 up to the same point: Monday 00:00 to Wednesday 15:30" in html
+    # Tickets logged: 1 so far against 1 by Wednesday 15:30 of the week before, not 2.
+    assert "down 50%" not in html
