@@ -14,7 +14,6 @@ from reports.summary import DEFAULT_PERIOD, period_start, response_summary, sort
 from reports.summary_table import DASHBOARD_KEYS, table_context
 from tickets.forms import TicketLogForm
 from tickets.models import SlaState, Ticket, sla_conditions
-from tickets.sla.clock import due_soon_window
 
 DASHBOARD_ROWS = 15
 
@@ -34,12 +33,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": TicketLogForm(),
         "now": timezone.now(),
     }
-    now, window = context["now"], due_soon_window()
-    attention = Ticket.objects.open().filter(next_due_at__lte=now + window)
-    context["sla_window"] = window
+    now = context["now"]
+    attention = Ticket.objects.open().filter(due_soon_at__lte=now)
     context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
     # The same rules as the badge and the list's SLA filter, so the numbers agree.
-    states = sla_conditions(now=now, window=window)
+    states = sla_conditions(now=now)
     counts = Ticket.objects.open().aggregate(
         breached=Count("id", filter=states[SlaState.BREACHED]),
         soon=Count("id", filter=states[SlaState.DUE_SOON]),

@@ -11,7 +11,6 @@ from admins.models import Administrator
 from core.filters import BoundedDateFilter, local_midnight
 from tickets.forms import PriorityChoiceField, UserChoiceField, staff_users
 from tickets.models import OPEN_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
-from tickets.sla.clock import due_soon_window
 
 
 class UserFilter(django_filters.ModelChoiceFilter):
@@ -112,7 +111,7 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(opened_at__lt=local_midnight(value + timedelta(days=1)))
 
     def filter_sla(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.sla_state(value, now=timezone.now(), window=due_soon_window())
+        return queryset.sla_state(value, now=timezone.now())
 
     def filter_open(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset

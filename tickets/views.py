@@ -20,7 +20,6 @@ from tickets.detail import done, load_ticket, render_detail
 from tickets.filters import TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
 from tickets.models import Ticket
-from tickets.sla.clock import due_soon_window
 
 PAGE_SIZE = 50
 COLUMNS = [
@@ -76,7 +75,6 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "more_filters": MORE_FILTERS,
         "more_filters_used": any(request.GET.get(name) for name in MORE_FILTERS),
         "now": timezone.now(),
-        "sla_window": due_soon_window(),
     }
     return render_page(
         request,
