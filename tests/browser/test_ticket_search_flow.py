@@ -13,9 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width,height", [(1366, 900), (390, 844)])
-def test_a_ticket_id_in_the_header_search_opens_the_ticket(
-    live_server, page, login, width, height
-):
+def test_a_ticket_id_in_the_header_search_opens_the_ticket(live_server, page, login, width, height):
     page.set_viewport_size({"width": width, "height": height})
     agent = AgentFactory(username="ann")
     TicketFactory(external_id="48213", title="VPN drops every hour", agent=agent)
