@@ -20,6 +20,7 @@ from escalations.handoffs import services
 from escalations.handoffs.models import Engagement, EngagementState
 from escalations.notifications import notify
 from tickets.models import Ticket
+from tickets.sla.clock import due_kind
 
 BATCH = 500
 logger = logging.getLogger(__name__)
@@ -126,12 +127,7 @@ def _notify_tickets(
             )
             if not claimed:
                 continue
-            kind = (
-                "response"
-                if ticket.first_responded_at is None
-                and ticket.next_due_at == ticket.response_due_at
-                else "resolution"
-            )
+            kind = due_kind(ticket)
             notify.notify(
                 [ticket.agent],
                 template=template,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from escalations.notifications import notify
 from escalations.notifications.models import Notification
 from tickets.models import Ticket
+from tickets.sla import clock as sla
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,7 @@ def sla_notices(marked: list[Ticket], *, agent, rng, now) -> list[Notice]:
         for ticket in tickets:
             due = ticket.next_due_at
             sent = due if template == "sla_breached" else ticket.due_soon_at
-            kind = (
-                "response"
-                if ticket.first_responded_at is None and due == ticket.response_due_at
-                else "resolution"
-            )
+            kind = sla.due_kind(ticket)
             notices.append(
                 Notice(
                     agent,

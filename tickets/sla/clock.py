@@ -139,6 +139,16 @@ def next_due(ticket: Ticket) -> datetime | None:
     return min(pending) if pending else None
 
 
+def due_kind(ticket: Ticket) -> str:
+    """Which target ``next_due_at`` is, as the due-soon and breach notices name it."""
+    if ticket.is_uncategorised:
+        # Its one clock: leaving "New" does not stop it; a category and a priority do.
+        return "categorisation"
+    if ticket.first_responded_at is None and ticket.next_due_at == ticket.response_due_at:
+        return "response"
+    return "resolution"
+
+
 def due_soon_from(
     ticket: Ticket, *, target: ServiceTarget | None, cal: Calendar, share: float
 ) -> datetime | None:

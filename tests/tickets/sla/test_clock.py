@@ -153,7 +153,24 @@ def test_a_new_uncategorised_ticket_is_not_due_soon_at_once(
         last_half_hour = checks.run(now=local(2026, 11, 23, 10, 31))
     assert sla.state(ticket, now=local(2026, 11, 23, 9, 1)) == SlaState.ON_TRACK
     assert (first_minute.warned, last_half_hour.warned) == (0, 1)
-    assert Notification.objects.filter(user=agent, ticket=ticket).count() == 1
+    notice = Notification.objects.get(user=agent, ticket=ticket)
+    assert "categorisation due" in notice.subject
+    assert "Give it a category and a priority" in notice.body
+
+
+def test_an_uncategorised_ticket_in_progress_is_warned_about_categorising(
+    agent, django_capture_on_commit_callbacks
+):
+    ticket = log(agent, local(2026, 11, 23, 9, 0), category=Category.objects.get(number=1))
+    edit(ticket, agent, local(2026, 11, 23, 9, 10), status=Status.IN_PROGRESS)
+    with django_capture_on_commit_callbacks(execute=True):
+        checks.run(now=local(2026, 11, 23, 10, 45))
+        checks.run(now=local(2026, 11, 23, 11, 5))
+    subjects = sorted(
+        Notification.objects.filter(user=agent, ticket=ticket).values_list("subject", flat=True)
+    )
+    assert len(subjects) == 2
+    assert all("categorisation" in subject for subject in subjects)
 
 
 def test_no_defined_sla_has_no_due_time(agent):
