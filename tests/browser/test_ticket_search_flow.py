@@ -20,14 +20,14 @@ def test_a_ticket_id_in_the_header_search_opens_the_ticket(live_server, page, lo
     TicketFactory(external_id="48214", title="Printer jam", category=None, agent=agent)
     login(agent, PASSWORD)
 
-    search = page.get_by_role("searchbox", name="Search tickets")
+    search = page.get_by_role("searchbox", name="Find a ticket")
     expect(search).to_be_in_viewport()
     search.fill("#48213")
     search.press("Enter")
     page.wait_for_url(f"{live_server.url}/tickets/48213/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("VPN drops every hour")
 
-    search = page.get_by_role("searchbox", name="Search tickets")
+    search = page.get_by_role("searchbox", name="Find a ticket")
     search.fill("printer")
     search.press("Enter")
     page.wait_for_url(re.compile(r"/tickets/\?q=printer$"))
