@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -20,7 +20,7 @@ from escalations.handoffs import services
 from escalations.handoffs.models import Engagement, EngagementState
 from escalations.notifications import notify
 from tickets.models import Ticket
-from tickets.sla.models import BusinessCalendar
+from tickets.sla.clock import due_kind
 
 BATCH = 500
 logger = logging.getLogger(__name__)
@@ -45,9 +45,10 @@ def run(now: datetime | None = None) -> CheckReport:
     now = now or timezone.now()
     report = CheckReport()
     _overdue_engagements(now, report)
-    window = timedelta(minutes=BusinessCalendar.current().due_soon_minutes)
+    # Warned once only the calendar's share of the target is left (due_soon_at), so a
+    # two-hour categorisation deadline does not warn the minute the ticket is logged.
     _notify_tickets(
-        Ticket.objects.filter(next_due_at__gt=now, next_due_at__lte=now + window),
+        Ticket.objects.filter(due_soon_at__lte=now, next_due_at__gt=now),
         marker="warned_for",
         template="sla_due_soon",
         report_field="warned",
@@ -126,12 +127,7 @@ def _notify_tickets(
             )
             if not claimed:
                 continue
-            kind = (
-                "response"
-                if ticket.first_responded_at is None
-                and ticket.next_due_at == ticket.response_due_at
-                else "resolution"
-            )
+            kind = due_kind(ticket)
             notify.notify(
                 [ticket.agent],
                 template=template,

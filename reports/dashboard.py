@@ -24,7 +24,6 @@ from reports.summary_table import DASHBOARD_KEYS, table_context
 from reports.weekly import Headline, current_week, headline_figures, weekly_figures, zone
 from tickets.forms import TicketLogForm
 from tickets.models import SlaState, Ticket, Tier, sla_conditions
-from tickets.sla.clock import due_soon_window
 
 DASHBOARD_ROWS = 15
 DASHBOARD_ADMINS = 8
@@ -34,12 +33,12 @@ SECTIONS = (["open-escalations", "summary"], ["recent", "urgent", "sla"])
 MANAGER_SECTIONS = (["weekly", "summary"], ["open-escalations", "urgent", "recent", "sla"])
 
 
-def headline_strip(*, now, window, awaiting: int | None = None) -> dict:
+def headline_strip(*, now, awaiting: int | None = None) -> dict:
     """The numbers across the top: open escalations, requests awaiting an admin's answer
     (counted here unless given), breached tickets (and due soon), and the median time to
     first answer of this week's requests. Two or three queries."""
     # The same rules as the badge and the list's SLA filter, so the numbers agree.
-    states = sla_conditions(now=now, window=window)
+    states = sla_conditions(now=now)
     counts = Ticket.objects.open().aggregate(
         escalations=Count("id", filter=Q(tier=Tier.ESCALATE)),
         breached=Count("id", filter=states[SlaState.BREACHED]),
@@ -66,7 +65,7 @@ def last_week_figures(now) -> dict:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    now, window = timezone.now(), due_soon_window()
+    now = timezone.now()
     # Whoever reads rather than works tickets (a manager) gets the report and the summary
     # first. Decided by permission, not by the role's label, so it follows the role table.
     manager = not request.user.has_perm("tickets.add_ticket")
@@ -82,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["summary_table"] = table_context(context["summary"], DASHBOARD_KEYS)
         context["summary_days"] = DEFAULT_PERIOD
     open_escalations = Ticket.objects.open().escalated()
-    strip = headline_strip(now=now, window=window, awaiting=awaiting)
+    strip = headline_strip(now=now, awaiting=awaiting)
     context |= {
         "top_sections": (MANAGER_SECTIONS if manager else SECTIONS)[0],
         "more_sections": (MANAGER_SECTIONS if manager else SECTIONS)[1],
@@ -94,11 +93,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recent_tickets": Ticket.objects.for_list().order_by("-id")[:10],
         "form": TicketLogForm(),
         "now": now,
-        "sla_window": window,
         "sla_breached_count": strip["breached"],
         "sla_due_soon_count": strip["soon"],
     }
-    attention = Ticket.objects.open().filter(next_due_at__lte=now + window)
+    attention = Ticket.objects.open().filter(due_soon_at__lte=now)
     context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
     if manager and request.user.has_perm("reports.view_weekly_report"):
         context["last_week"] = last_week_figures(now)

@@ -36,6 +36,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "tickets:list": (ALL, None),
     "tickets:new": (STAFF, STAFF),
     "tickets:export": (ALL, None),
+    "tickets:search": (ALL, None),
     "tickets:procedure_hint": (ALL, None),
     "tickets:detail": (ALL, None),
     "tickets:edit": (POST_ONLY, STAFF),

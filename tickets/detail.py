@@ -15,7 +15,6 @@ from core.htmx import render_page
 from tickets import services
 from tickets.forms import NoteForm, TicketEditForm, TierForm
 from tickets.models import Ticket, Tier
-from tickets.sla.clock import due_soon_window
 
 TIMELINE_LIMIT = 200
 
@@ -47,7 +46,6 @@ def render_detail(
         "conflict": conflict,
         "open_form": next(iter(bound), ""),
         "now": timezone.now(),
-        "sla_window": due_soon_window(),
     }
     context.update(page_context.collect(request, ticket, bound))
     if request.user.has_perm("tickets.change_ticket"):

@@ -4,14 +4,14 @@ from datetime import date, timedelta
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from admins.models import Administrator
+from admins.models import Administrator, Service
 from core.filters import BoundedDateFilter, local_midnight
 from tickets.forms import PriorityChoiceField, UserChoiceField, staff_users
 from tickets.models import OPEN_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
-from tickets.sla.clock import due_soon_window
 
 
 class UserFilter(django_filters.ModelChoiceFilter):
@@ -33,7 +33,18 @@ def departments() -> list[tuple[str, str]]:
     return [(name, name) for name in names]
 
 
+class Queue(models.TextChoices):
+    MINE = "mine", "My tickets"
+    UNCATEGORISED = "uncategorised", "Uncategorised"
+
+
 class TicketFilter(django_filters.FilterSet):
+    """The ticket list's filters. Pass ``request``: the "mine" queue is the signed-in
+    person's tickets."""
+
+    queue = django_filters.ChoiceFilter(
+        choices=Queue.choices, empty_label="All tickets", method="filter_queue"
+    )
     q = django_filters.CharFilter(
         method="search",
         label="Search",
@@ -48,6 +59,9 @@ class TicketFilter(django_filters.FilterSet):
     )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), empty_label="Any category"
+    )
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.all(), empty_label="Any service"
     )
     department = django_filters.ChoiceFilter(choices=departments, empty_label="Any department")
     agent = UserFilter(queryset=staff_users(), empty_label="Any agent")
@@ -112,7 +126,13 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(opened_at__lt=local_midnight(value + timedelta(days=1)))
 
     def filter_sla(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.sla_state(value, now=timezone.now(), window=due_soon_window())
+        return queryset.sla_state(value, now=timezone.now())
+
+    def filter_queue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == Queue.UNCATEGORISED:
+            return queryset.uncategorised()
+        user = getattr(self.request, "user", None)
+        return queryset.filter(agent=user) if user and user.is_authenticated else queryset.none()
 
     def filter_open(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset
@@ -121,5 +141,7 @@ class TicketFilter(django_filters.FilterSet):
     def qs(self) -> QuerySet:
         # A stable tie-breaker keeps paging deterministic when many rows share a sort value.
         qs = super().qs
-        ordering = list(qs.query.order_by) or ["-opened_at"]
+        # The uncategorised queue is worked oldest first: those are nearest their deadline.
+        oldest_first = self.form.cleaned_data.get("queue") == Queue.UNCATEGORISED
+        ordering = list(qs.query.order_by) or ["opened_at" if oldest_first else "-opened_at"]
         return qs.order_by(*ordering, "-id" if ordering[0].startswith("-") else "id")

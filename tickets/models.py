@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.conditions import matches
 from core.roles import display_name
 
 
@@ -117,18 +118,30 @@ class TicketQuerySet(models.QuerySet):
     def escalated(self) -> TicketQuerySet:
         return self.filter(tier=Tier.ESCALATE)
 
-    def sla_state(self, state: str, *, now, window) -> TicketQuerySet:
+    def uncategorised(self) -> TicketQuerySet:
+        """Open tickets still waiting for a category or a priority: the review queue."""
+        return self.open().filter(UNCATEGORISED)
+
+    def sla_state(self, state: str, *, now) -> TicketQuerySet:
         """Tickets whose SLA badge reads ``state``: ``sla_conditions`` is the one rule, which
         the badge evaluates in memory (tickets.sla.clock.state); next_due_at is indexed."""
-        return self.filter(sla_conditions(now=now, window=window)[SlaState(state)])
+        return self.filter(sla_conditions(now=now)[SlaState(state)])
 
     def for_list(self) -> TicketQuerySet:
         """Everything a ticket row shows, in one query."""
         return self.select_related("category", "priority", "agent", "admin")
 
 
-def sla_conditions(*, now, window) -> dict[SlaState, Q]:
-    """Each SLA state as a condition on the ticket's stored clock columns."""
+# Seed 004 prioritises on entry: a ticket is categorised once it has both a category and a
+# priority. Until then its one clock is the categorisation deadline and it sits in the
+# uncategorised queue.
+UNCATEGORISED = Q(category=None) | Q(priority=None)
+CATEGORISED = Q(category__isnull=False, priority__isnull=False)
+
+
+def sla_conditions(*, now) -> dict[SlaState, Q]:
+    """Each SLA state as a condition on the ticket's stored clock columns. "Due soon" starts
+    at ``due_soon_at``, when only the calendar's share of the target is left."""
     # Spelled out in both directions: a negated comparison with an empty column is
     # unknown in SQL and would drop the row.
     late_response = Q(first_responded_at__gt=F("response_due_at"))
@@ -145,13 +158,13 @@ def sla_conditions(*, now, window) -> dict[SlaState, Q]:
     is_open = Q(status__in=OPEN_STATUSES)
     running = is_open & Q(sla_paused_at=None) & response_on_time
     # Pausing does not undo a breach that happened before it.
-    response_pending = Q(first_responded_at=None) | Q(category=None)
+    response_pending = Q(first_responded_at=None) | UNCATEGORISED
     breached_before_pause = Q(sla_paused_at__isnull=False) & (
         Q(resolution_due_at__lte=F("sla_paused_at"))
         | (response_pending & Q(response_due_at__lte=F("sla_paused_at")))
     )
     paused_in_time = (Q(resolution_due_at=None) | Q(resolution_due_at__gt=F("sla_paused_at"))) & (
-        Q(first_responded_at__isnull=False, category__isnull=False)
+        (Q(first_responded_at__isnull=False) & CATEGORISED)
         | Q(response_due_at=None)
         | Q(response_due_at__gt=F("sla_paused_at"))
     )
@@ -160,8 +173,10 @@ def sla_conditions(*, now, window) -> dict[SlaState, Q]:
         | late_response
         | late_resolution
         | (is_open & breached_before_pause),
-        SlaState.DUE_SOON: running & Q(next_due_at__gt=now, next_due_at__lte=now + window),
-        SlaState.ON_TRACK: running & Q(next_due_at__gt=now + window),
+        SlaState.DUE_SOON: running & Q(next_due_at__gt=now, due_soon_at__lte=now),
+        SlaState.ON_TRACK: running
+        & Q(next_due_at__gt=now)
+        & (Q(due_soon_at__gt=now) | Q(due_soon_at=None)),
         SlaState.PAUSED: is_open
         & Q(sla_paused_at__isnull=False)
         & has_due
@@ -231,6 +246,9 @@ class Ticket(models.Model):
     # The earliest pending due time: empty when paused, done, or without an SLA. Breached and
     # due-soon are range queries on this one indexed column.
     next_due_at = models.DateTimeField(null=True, blank=True)
+    # When the ticket turns "due soon": only the calendar's share of the target next due is
+    # left. Empty whenever next_due_at is.
+    due_soon_at = models.DateTimeField(null=True, blank=True)
     # The next_due_at a warning or a breach notice was last sent for, so each is sent once.
     warned_for = models.DateTimeField(null=True, blank=True)
     breach_notified_for = models.DateTimeField(null=True, blank=True)
@@ -255,6 +273,9 @@ class Ticket(models.Model):
             models.Index(fields=["department", "-opened_at"], name="ticket_department_opened"),
             models.Index(fields=["tier", "status", "-opened_at"], name="ticket_tier_status"),
             models.Index(fields=["next_due_at"], name="ticket_next_due"),
+            # The due-soon scan and the SLA filter: tickets whose warning time has come.
+            models.Index(fields=["due_soon_at"], name="ticket_due_soon"),
+            models.Index(fields=["service", "-opened_at"], name="ticket_service_opened"),
             # Open tickets due before a time (the dashboard's SLA panel): without it SQLite
             # walks every open ticket through the status index.
             models.Index(fields=["status", "next_due_at"], name="ticket_status_next_due"),
@@ -298,6 +319,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_uncategorised(self) -> bool:
+        """Still waiting for a category or a priority (``UNCATEGORISED``), open or not."""
+        return matches(UNCATEGORISED, self)
 
     def set_tier(self, tier: str, *, by, reason: str = "") -> TicketEvent | None:
         """Move the ticket to another tier and put the change on its timeline.

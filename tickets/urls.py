@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_new, name="new"),
     path("export.csv", views.ticket_export, name="export"),
+    path("search/", views.ticket_search, name="search"),
     path("<str:external_id>/", views.ticket_detail, name="detail"),
     path("<str:external_id>/edit/", views.ticket_edit, name="edit"),
     path("<str:external_id>/tier/", views.ticket_tier, name="tier"),

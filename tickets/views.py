@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -17,10 +19,11 @@ from core.htmx import render_page
 from core.roles import display_name
 from tickets import services
 from tickets.detail import done, load_ticket, render_detail
-from tickets.filters import TicketFilter
+from tickets.filters import Queue, TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
 from tickets.models import Ticket
-from tickets.sla.clock import due_soon_window
+from tickets.sla.calendar import next_review
+from tickets.sla.clock import CATEGORISE_WITHIN, load_calendar
 
 PAGE_SIZE = 50
 COLUMNS = [
@@ -39,6 +42,7 @@ COLUMNS = [
 MORE_FILTERS = [
     "priority",
     "category",
+    "service",
     "department",
     "agent",
     "admin",
@@ -64,20 +68,27 @@ def sort_columns(current: str) -> list[dict[str, str]]:
 @require_GET
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list())
+    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list(), request=request)
     valid = filterset.is_valid()
     paginator = Paginator(filterset.qs if valid else Ticket.objects.none(), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    queue = filterset.form.cleaned_data.get("queue") if valid else ""
+    now = timezone.now()
     context = {
         "filter": filterset,
         "page": page,
         "columns": sort_columns(request.GET.get("sort", "")),
-        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort", "queue")),
         "more_filters": MORE_FILTERS,
         "more_filters_used": any(request.GET.get(name) for name in MORE_FILTERS),
-        "now": timezone.now(),
-        "sla_window": due_soon_window(),
+        "now": now,
+        "queue": queue,
+        "queue_label": Queue(queue).label if queue else "All tickets",
+        "queues": Queue,
+        "categorise_hours": CATEGORISE_WITHIN // 3600,
     }
+    if queue == Queue.UNCATEGORISED:
+        context["next_review"] = next_review(load_calendar(now), now)
     return render_page(
         request,
         "tickets/ticket_list.html",
@@ -85,6 +96,20 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         partial="ticket-table",
         status=200 if valid else 400,
     )
+
+
+@require_GET
+@permission_required("tickets.view_ticket", raise_exception=True)
+def ticket_search(request: HttpRequest) -> HttpResponse:
+    """The header's search box: a ticket ID goes straight to that ticket, anything else
+    searches the list."""
+    text = request.GET.get("q", "").strip()[:200]
+    if not text:
+        return redirect("tickets:list")
+    ticket = Ticket.objects.filter(external_id__iexact=text.lstrip("#").strip()).first()
+    if ticket is not None:
+        return redirect(ticket)
+    return redirect(f"{reverse('tickets:list')}?{urlencode({'q': text})}")
 
 
 class Echo:
@@ -101,7 +126,7 @@ def csv_cell(value: object) -> str:
 @require_GET
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_export(request: HttpRequest) -> HttpResponse:
-    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list())
+    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list(), request=request)
     if not filterset.is_valid():
         return HttpResponse(
             "The filters are not valid: " + filterset.errors.as_text(),

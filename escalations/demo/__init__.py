@@ -162,9 +162,7 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
             rng=sla_rng,
             now=now,
         )
-        notices += sla_notices(
-            notified, agent=people["agent"], window=clocks.window, rng=sla_rng, now=now
-        )
+        notices += sla_notices(notified, agent=people["agent"], rng=sla_rng, now=now)
         notices += silence_notices(silences, supervisor=supervisor)
         notifications = create_notifications(notices, rng=sla_rng, now=now)
     return DemoResult(

@@ -21,7 +21,7 @@ class Clocks:
         self.rng, self.now = rng, now
         self.cal = sla.load_calendar(now)
         settings = BusinessCalendar.current()
-        self.window = timedelta(minutes=settings.due_soon_minutes)
+        self.share = settings.due_soon_percent / 100
         self.no_response_hours = settings.no_response_hours
         self.targets = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
 
@@ -44,6 +44,9 @@ class Clocks:
             since = ticket.first_responded_at
             ticket.sla_paused_at = since + (self.now - since) * rng.uniform(0.1, 0.9)
         ticket.next_due_at = sla.next_due(ticket)
+        ticket.due_soon_at = sla.due_soon_from(
+            ticket, target=target, cal=self.cal, share=self.share
+        )
 
     def _first_response(self, ticket: Ticket) -> datetime:
         rng, opened, due = self.rng, ticket.opened_at, ticket.response_due_at
@@ -77,8 +80,8 @@ class Clocks:
         them, but leave the ``unsent`` tickets due nearest to now for its first run. A ticket
         not yet due is only warned: its breach notice is still to come. Returns the tickets
         marked, in the order given."""
-        now, horizon = self.now, self.now + self.window
-        due = [t for t in tickets if t.next_due_at is not None and t.next_due_at <= horizon]
+        now = self.now
+        due = [t for t in tickets if t.due_soon_at is not None and t.due_soon_at <= now]
         left = {id(t) for t in sorted(due, key=lambda t: abs(t.next_due_at - now))[:unsent]}
         marked = []
         for ticket in due:
@@ -94,5 +97,5 @@ class Clocks:
 
     def states(self, tickets: list[Ticket]) -> dict[str, int]:
         """How many tickets show each SLA badge at ``now``, every badge listed."""
-        counts = Counter(sla.state(t, now=self.now, due_soon=self.window) for t in tickets)
+        counts = Counter(sla.state(t, now=self.now) for t in tickets)
         return {state.value: counts[state] for state in SlaState}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from escalations.notifications import notify
 from escalations.notifications.models import Notification
 from tickets.models import Ticket
+from tickets.sla import clock as sla
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Notice:
     url: str = ""  # the ticket's page when empty
 
 
-def sla_notices(marked: list[Ticket], *, agent, window: timedelta, rng, now) -> list[Notice]:
+def sla_notices(marked: list[Ticket], *, agent, rng, now) -> list[Notice]:
     """The demo agent's latest breach notices and due-soon warnings among the tickets marked
     as notified, sent when the scan would have sent them."""
     mine = sorted((t for t in marked if t.agent_id == agent.pk), key=lambda t: t.next_due_at)
@@ -33,12 +34,8 @@ def sla_notices(marked: list[Ticket], *, agent, window: timedelta, rng, now) -> 
     for template, tickets in (("sla_due_soon", warned), ("sla_breached", breached)):
         for ticket in tickets:
             due = ticket.next_due_at
-            sent = due if template == "sla_breached" else max(ticket.opened_at, due - window)
-            kind = (
-                "response"
-                if ticket.first_responded_at is None and due == ticket.response_due_at
-                else "resolution"
-            )
+            sent = due if template == "sla_breached" else ticket.due_soon_at
+            kind = sla.due_kind(ticket)
             notices.append(
                 Notice(
                     agent,

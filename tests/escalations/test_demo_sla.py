@@ -36,13 +36,8 @@ def seeded(db):
     return demo.seed(tickets=TICKETS, weeks=12, seed=3, now=NOW)
 
 
-@pytest.fixture
-def window(db) -> timedelta:
-    return timedelta(minutes=BusinessCalendar.current().due_soon_minutes)
-
-
-def _states(tickets, window) -> Counter:
-    return Counter(sla.state(t, now=NOW, due_soon=window) for t in tickets)
+def _states(tickets) -> Counter:
+    return Counter(sla.state(t, now=NOW) for t in tickets)
 
 
 def test_due_times_are_what_the_sla_module_computes(seeded):
@@ -86,16 +81,16 @@ def test_first_response_and_resolution_follow_the_opening(seeded):
     assert late > 0
 
 
-def test_badges_show_every_state_and_finished_tickets_mostly_meet_their_targets(seeded, window):
-    states = _states(Ticket.objects.all(), window)
+def test_badges_show_every_state_and_finished_tickets_mostly_meet_their_targets(seeded):
+    states = _states(Ticket.objects.all())
     assert {SlaState.MET, SlaState.BREACHED, SlaState.PAUSED, SlaState.NO_SLA} <= set(states)
     assert states[SlaState.ON_TRACK] + states[SlaState.DUE_SOON] > 0
     assert seeded.sla_states == {state.value: states[state] for state in SlaState}
-    done = _states(Ticket.objects.filter(status__in=DONE_STATUSES), window)
+    done = _states(Ticket.objects.filter(status__in=DONE_STATUSES))
     assert done[SlaState.MET] > 3 * done[SlaState.BREACHED] > 0
     # The list's filter reads the same badges from the stored columns.
     for state in SlaState:
-        assert Ticket.objects.sla_state(state, now=NOW, window=window).count() == states[state]
+        assert Ticket.objects.sla_state(state, now=NOW).count() == states[state]
 
 
 def test_first_check_after_seeding_sends_a_handful_and_a_second_sends_none(db):
@@ -113,12 +108,12 @@ def test_first_check_after_seeding_sends_a_handful_and_a_second_sends_none(db):
     assert Notification.objects.count() == before + sent
 
 
-def test_due_soon_tickets_are_warned_but_their_breach_notice_is_still_to_come(db, window):
+def test_due_soon_tickets_are_warned_but_their_breach_notice_is_still_to_come(db):
     demo.seed(tickets=1500, weeks=4, seed=3, now=NOW)
-    due_soon = Ticket.objects.filter(next_due_at__gt=NOW, next_due_at__lte=NOW + window)
+    due_soon = Ticket.objects.sla_state(SlaState.DUE_SOON, now=NOW)
     assert due_soon.exists()
     assert not due_soon.exclude(breach_notified_for=None)
-    later = NOW + window
+    later = NOW + timedelta(hours=2)
     checks.run(now=NOW)
     breached = checks.run(now=later)
     assert breached.breached >= due_soon.filter(next_due_at__lte=later).count() > 0

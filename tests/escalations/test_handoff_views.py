@@ -21,7 +21,7 @@ from escalations.handoffs.models import (
 )
 from tests.factories import AdministratorFactory, EngagementFactory, ServiceFactory, TicketFactory
 from tickets.models import Tier
-from tickets.sla.clock import due_soon_window
+from tickets.sla.clock import due_soon_share
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +253,7 @@ def test_detail_queries_do_not_grow_with_engagements(agent_client, agent):
             )
         return ticket
 
-    due_soon_window()  # cached after the first page; measure both pages warm
+    due_soon_share()  # cached after the first page; measure both pages warm
     small, large = count(ticket_with(1)), count(ticket_with(6))
     assert small == large
     assert large <= 24

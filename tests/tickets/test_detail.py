@@ -19,7 +19,7 @@ from tests.factories import (
 )
 from tickets.detail import TIMELINE_LIMIT
 from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
-from tickets.sla.clock import due_soon_window
+from tickets.sla.clock import due_soon_share
 
 
 def edit_data(ticket: Ticket, **overrides) -> dict:
@@ -80,7 +80,7 @@ def test_declared_owner_costs_the_ticket_page_no_extra_query(agent_client):
     """The owner suggested for an escalation comes with its declaration, so a service with
     declarations costs the page the same queries as a service without."""
     declared, undeclared = ServiceFactory(), ServiceFactory()
-    due_soon_window()  # cached after the first page; measure both pages warm
+    due_soon_share()  # cached after the first page; measure both pages warm
     PurviewFactory(service=declared)
     PurviewFactory(service=declared, role="backup")
     counts = []

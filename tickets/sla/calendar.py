@@ -176,3 +176,22 @@ def _periods(cal: Calendar, start: datetime, end: datetime | None) -> Iterator[I
             w += 1
         if w < len(win_starts) and win_starts[w] <= next_opening:
             day = max(day, win_ends[w].astimezone(cal.tz).date())
+
+
+def next_review(cal: Calendar, now: datetime) -> datetime | None:
+    """When the uncategorised queue is next reviewed, at or after ``now``: seed 004 has it
+    reviewed on every odd-numbered hour (09:00, 11:00, ...), which here means those inside
+    working time. None when the calendar has no working time ahead."""
+    _require_aware(now)
+    day = now.astimezone(cal.tz).date()
+    opens, closes = cal.opens.replace(tzinfo=None), cal.closes.replace(tzinfo=None)
+    for _ in range(_MAX_GAP.days):
+        if is_working_day(cal, day):
+            for hour in range(1, 24, 2):
+                at = time(hour)
+                if opens <= at < closes:
+                    review = datetime.combine(day, at, tzinfo=cal.tz)
+                    if review >= now:
+                        return review
+        day += _ONE_DAY
+    return None

@@ -46,12 +46,12 @@ def load_calendar(now: datetime | None = None) -> Calendar:
 
 
 def page_settings() -> tuple[str, int]:
-    """(time zone name, due-soon minutes) from the calendar. Every page reads them, so they
+    """(time zone name, due-soon percent) from the calendar. Every page reads them, so they
     are kept in the cache for a minute; saving the calendar clears it."""
     values = cache.get(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY)
     if values is None:
         calendar = BusinessCalendar.current()
-        values = (calendar.time_zone, calendar.due_soon_minutes)
+        values = (calendar.time_zone, calendar.due_soon_percent)
         cache.set(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY, values, 60)
     return values
 
@@ -62,9 +62,9 @@ def organisation_zone() -> ZoneInfo:
     return ZoneInfo(page_settings()[0])
 
 
-def due_soon_window() -> timedelta:
-    """How long before a due time a ticket counts as "due soon"."""
-    return timedelta(minutes=page_settings()[1])
+def due_soon_share() -> float:
+    """The share of a target left when a ticket turns "due soon" (0.25 = the last quarter)."""
+    return page_settings()[1] / 100
 
 
 def target_for(ticket: Ticket) -> ServiceTarget | None:
@@ -75,12 +75,12 @@ def target_for(ticket: Ticket) -> ServiceTarget | None:
     ).first()
 
 
-def due_times(
+def target_lengths(
     ticket: Ticket, *, target: ServiceTarget | None, cal: Calendar
-) -> tuple[datetime | None, datetime | None]:
-    """Response and resolution due times from the opened time, the target and the time the
-    clock has spent paused. An uncategorised ticket is due to be categorised."""
-    if ticket.category_id is None:
+) -> tuple[int | None, int | None]:
+    """Response and resolution targets in business seconds; None for no defined SLA. A
+    ticket without both a category and a priority has one target: being categorised."""
+    if ticket.is_uncategorised:
         response, resolution = CATEGORISE_WITHIN, None
     elif target is None:
         response = resolution = None
@@ -95,32 +95,74 @@ def due_times(
             if target.resolution is None
             else target_seconds(target.resolution, target.resolution_unit, cal)
         )
-    paused = ticket.sla_paused_seconds
+    return response, resolution
 
-    def due(seconds: int | None) -> datetime | None:
-        if seconds is None:
-            return None
-        try:
-            return add_business_seconds(cal, ticket.opened_at, seconds + paused)
-        except ValueError:
-            # A calendar with no working time ahead (closures for years): no due time can
-            # be given, which is what the page then says, rather than failing every save.
-            return None
 
-    return due(response), due(resolution)
+def _after(ticket: Ticket, seconds: int | None, cal: Calendar) -> datetime | None:
+    """``seconds`` of business time after the ticket opened, plus the time spent paused."""
+    if seconds is None:
+        return None
+    try:
+        return add_business_seconds(cal, ticket.opened_at, seconds + ticket.sla_paused_seconds)
+    except ValueError:
+        # A calendar with no working time ahead (closures for years): no due time can be
+        # given, which is what the page then says, rather than failing every save.
+        return None
+
+
+def due_times(
+    ticket: Ticket, *, target: ServiceTarget | None, cal: Calendar
+) -> tuple[datetime | None, datetime | None]:
+    """Response and resolution due times from the opened time, the target and the time the
+    clock has spent paused. An uncategorised ticket is due to be categorised."""
+    response, resolution = target_lengths(ticket, target=target, cal=cal)
+    return _after(ticket, response, cal), _after(ticket, resolution, cal)
+
+
+def _pending(ticket: Ticket) -> tuple[bool, bool]:
+    """Whether the response and the resolution due times still count."""
+    if not ticket.is_open or ticket.sla_paused_at is not None:
+        return False, False
+    # Until it is categorised, a ticket's response target is its categorisation deadline,
+    # whatever its status.
+    return ticket.first_responded_at is None or ticket.is_uncategorised, True
 
 
 def next_due(ticket: Ticket) -> datetime | None:
     """The earliest due time still pending; None when paused, finished, or without an SLA."""
-    if not ticket.is_open or ticket.sla_paused_at is not None:
-        return None
-    pending = [ticket.resolution_due_at]
-    # Until it is categorised, a ticket's response target is its categorisation deadline,
-    # whatever its status.
-    if ticket.first_responded_at is None or ticket.category_id is None:
-        pending.append(ticket.response_due_at)
-    pending = [d for d in pending if d is not None]
+    dues = (ticket.response_due_at, ticket.resolution_due_at)
+    pending = [
+        due
+        for due, counts in zip(dues, _pending(ticket), strict=True)
+        if counts and due is not None
+    ]
     return min(pending) if pending else None
+
+
+def due_kind(ticket: Ticket) -> str:
+    """Which target ``next_due_at`` is, as the due-soon and breach notices name it."""
+    if ticket.is_uncategorised:
+        # Its one clock: leaving "New" does not stop it; a category and a priority do.
+        return "categorisation"
+    if ticket.first_responded_at is None and ticket.next_due_at == ticket.response_due_at:
+        return "response"
+    return "resolution"
+
+
+def due_soon_from(
+    ticket: Ticket, *, target: ServiceTarget | None, cal: Calendar, share: float
+) -> datetime | None:
+    """When the ticket turns "due soon": the first moment a pending target has only
+    ``share`` of its length left, in business time. None when nothing is pending."""
+    lengths = target_lengths(ticket, target=target, cal=cal)
+    dues = (ticket.response_due_at, ticket.resolution_due_at)
+    points = [
+        _after(ticket, seconds - round(seconds * share), cal)
+        for seconds, due, counts in zip(lengths, dues, _pending(ticket), strict=True)
+        if counts and due is not None and seconds is not None
+    ]
+    points = [point for point in points if point is not None]
+    return min(points) if points else None
 
 
 def refresh(
@@ -129,10 +171,13 @@ def refresh(
     now: datetime | None = None,
     cal: Calendar | None = None,
     target: ServiceTarget | None | bool = False,
+    share: float | None = None,
 ) -> Ticket:
     """Bring the ticket's clock up to date with its status, category, priority and the
     time: pause on waiting statuses, resume (counting the pause in business time),
-    note the first response, recompute the due times. Stores only the clock columns."""
+    note the first response, recompute the due times and when the ticket turns "due soon"
+    (``share`` of the target left; the calendar's setting unless given). Stores only the
+    clock columns."""
     now = now or timezone.now()
     cal = cal or load_calendar(now)
     if target is False:
@@ -147,6 +192,9 @@ def refresh(
         ticket.sla_paused_at = None
     ticket.response_due_at, ticket.resolution_due_at = due_times(ticket, target=target, cal=cal)
     ticket.next_due_at = next_due(ticket)
+    ticket.due_soon_at = due_soon_from(
+        ticket, target=target, cal=cal, share=due_soon_share() if share is None else share
+    )
     fields = [
         "first_responded_at",
         "sla_paused_at",
@@ -154,6 +202,7 @@ def refresh(
         "response_due_at",
         "resolution_due_at",
         "next_due_at",
+        "due_soon_at",
     ]
     Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields})
     return ticket
@@ -170,13 +219,13 @@ STATE_ORDER = (
 )
 
 
-def state(ticket: Ticket, *, now: datetime, due_soon: timedelta) -> SlaState:
+def state(ticket: Ticket, *, now: datetime) -> SlaState:
     """What the SLA badge says, from the stored clock columns only.
 
     The rule is ``sla_conditions``, the same conditions the ticket filter and the dashboard
     counts run in SQL, here evaluated on the one ticket without a query.
     """
-    conditions = sla_conditions(now=now, window=due_soon)
+    conditions = sla_conditions(now=now)
     return next((s for s in STATE_ORDER if matches(conditions[s], ticket)), SlaState.NO_SLA)
 
 

@@ -95,7 +95,7 @@ class BusinessCalendarForm(forms.ModelForm):
 
     class Meta:
         model = BusinessCalendar
-        fields = ["time_zone", "workdays", "opens", "closes", "due_soon_minutes"]
+        fields = ["time_zone", "workdays", "opens", "closes", "due_soon_percent"]
         fields += ["no_response_hours"]
         widgets = {
             "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -111,7 +111,7 @@ class BusinessCalendarForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["workdays"] = self.instance.workday_numbers
-        for name, most in (("due_soon_minutes", 7 * 24 * 60), ("no_response_hours", 999)):
+        for name, most in (("due_soon_percent", 90), ("no_response_hours", 999)):
             model_field = self.fields[name]
             self.fields[name] = forms.IntegerField(
                 label=model_field.label,

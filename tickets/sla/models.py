@@ -31,11 +31,14 @@ class BusinessCalendar(models.Model):
     )
     opens = models.TimeField(default="08:00")
     closes = models.TimeField(default="17:00")
-    due_soon_minutes = models.PositiveIntegerField(
-        "due soon warning",
-        default=120,
-        help_text="Minutes before a due time when the agent is warned and the ticket shows "
-        "“due soon”.",
+    # A share of the target, not a fixed time: a fixed two hours would make every two-hour
+    # categorisation deadline "due soon" the minute a ticket is logged.
+    due_soon_percent = models.PositiveSmallIntegerField(
+        "due soon when left",
+        default=25,
+        help_text="Per cent of a target still left when the agent is warned and the ticket "
+        "shows “due soon”: 25 warns 30 minutes before a 2-hour target, 1 working day "
+        "before a 4-day one.",
     )
     no_response_hours = models.PositiveIntegerField(
         "no response after",
@@ -69,7 +72,10 @@ class BusinessCalendar(models.Model):
 
     @classmethod
     def current(cls) -> BusinessCalendar:
-        calendar, _ = cls.objects.get_or_create(pk=1)
+        calendar, created = cls.objects.get_or_create(pk=1)
+        if created:
+            # Read back, so the defaults given as text ("08:00") come back as times.
+            calendar.refresh_from_db()
         return calendar
 
     @property

@@ -34,7 +34,7 @@ CALENDAR = "escalations/sla_calendar.html"
 PAST_CLOSURES = 20
 PAST_WINDOWS = 10
 # Calendar fields every open clock depends on; the warning and no-response settings are read live.
-CALENDAR_CLOCK_FIELDS = {"time_zone", "workdays", "opens", "closes"}
+CALENDAR_CLOCK_FIELDS = {"time_zone", "workdays", "opens", "closes", "due_soon_percent"}
 
 
 def _recomputed(count: int) -> str:
@@ -44,9 +44,16 @@ def _recomputed(count: int) -> str:
 def day_length(opens: time, closes: time) -> str:
     """One working day in words, e.g. "9 hours" or "7 hours 30 minutes"."""
     minutes = (datetime.combine(date.min, closes) - datetime.combine(date.min, opens)).seconds // 60
+    return minutes_text(minutes)
+
+
+def minutes_text(minutes: int) -> str:
+    """A length in words: "9 hours", "7 hours 30 minutes", "30 minutes"."""
     hours, minutes = divmod(minutes, 60)
-    text = f"{hours} hour{'s' if hours != 1 else ''}"
-    return text + (f" {minutes} minutes" if minutes else "")
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
 
 
 # Service targets -------------------------------------------------------------------------
@@ -111,6 +118,9 @@ def render_calendar(
         "calendar": calendar,
         "workday_names": [Weekday(n).label for n in calendar.workday_numbers if 0 <= n <= 6],
         "day_length": day_length(calendar.opens, calendar.closes),
+        "categorise_warning": minutes_text(
+            round(sla.CATEGORISE_WITHIN * calendar.due_soon_percent / 100 / 60)
+        ),
         "priority_thresholds": Priority.objects.exclude(no_response_hours=None).select_related(
             "category"
         ),

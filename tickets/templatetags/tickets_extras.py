@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django import template
 from django.utils import timezone
@@ -30,12 +30,10 @@ def get_item(mapping: dict, key):
 
 @register.simple_tag(takes_context=True)
 def sla_state(context, ticket):
-    """The ticket's SLA state; views put ``now`` and ``sla_window`` in the context."""
+    """The ticket's SLA state; views put ``now`` in the context."""
     from tickets.sla import clock as sla
 
-    now = context.get("now") or timezone.now()
-    window = context.get("sla_window") or timedelta(minutes=120)
-    return sla.state(ticket, now=now, due_soon=window)
+    return sla.state(ticket, now=context.get("now") or timezone.now())
 
 
 @register.filter(name="display_name")

@@ -310,3 +310,15 @@ def test_invalid_calendars_raise():
         cal(workdays=frozenset({7}))
     with pytest.raises(ValueError):
         add_business_seconds(cal(), la(2026, 1, 12, 9), -1)
+
+
+def test_the_uncategorised_queue_is_next_reviewed_on_an_odd_working_hour():
+    week = cal()
+    assert calendar.next_review(week, la(2026, 11, 23, 10, 20)) == la(2026, 11, 23, 11, 0)
+    assert calendar.next_review(week, la(2026, 11, 23, 11, 0)) == la(2026, 11, 23, 11, 0)
+    assert calendar.next_review(week, la(2026, 11, 23, 7, 0)) == la(2026, 11, 23, 9, 0)
+    # 17:00 is closing time: Friday evening's next review is Monday's first odd hour.
+    assert calendar.next_review(week, la(2026, 11, 27, 15, 30)) == la(2026, 11, 30, 9, 0)
+    closed = cal(closed_dates=frozenset({date(2026, 11, 30)}))
+    assert calendar.next_review(closed, la(2026, 11, 27, 16, 0)) == la(2026, 12, 1, 9, 0)
+    assert calendar.next_review(cal(workdays=frozenset()), la(2026, 11, 23, 9)) is None

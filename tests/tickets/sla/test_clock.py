@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from tests.factories import (
 from tickets.models import Category, EventKind, Priority, SlaState, Status, Ticket, Tier
 from tickets.services import log_ticket, update_ticket
 from tickets.sla import clock as sla
-from tickets.sla.models import Closure, ServiceTarget
+from tickets.sla.models import BusinessCalendar, Closure, ServiceTarget
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -108,6 +109,70 @@ def test_an_uncategorised_ticket_must_be_categorised_within_two_hours(agent):
     assert ticket.resolution_due_at == local(2026, 11, 26, 9, 0)
 
 
+def test_a_category_without_a_priority_keeps_the_categorise_clock_running(agent):
+    ticket = log(agent, local(2026, 11, 23, 9, 0), category=Category.objects.get(number=1))
+    # Seed 004 prioritises on entry: half-categorised is still uncategorised.
+    assert ticket.is_uncategorised
+    assert (ticket.response_due_at, ticket.next_due_at) == (local(2026, 11, 23, 11, 0),) * 2
+    assert sla.state(ticket, now=local(2026, 11, 23, 11, 5)) == SlaState.BREACHED
+    assert list(Ticket.objects.uncategorised()) == [ticket]
+
+    ticket = edit(ticket, agent, local(2026, 11, 23, 9, 30), **break_fix("Instructional"))
+    assert not ticket.is_uncategorised
+    assert ticket.resolution_due_at == local(2026, 11, 26, 9, 0)
+    assert not Ticket.objects.uncategorised().exists()
+
+
+def test_a_priority_without_a_category_is_uncategorised_too(agent):
+    ticket = log(agent, local(2026, 11, 23, 9, 0), priority=Priority.objects.get(name="High"))
+    assert (ticket.response_due_at, ticket.resolution_due_at) == (local(2026, 11, 23, 11, 0), None)
+    assert list(Ticket.objects.uncategorised()) == [ticket]
+
+
+def test_due_soon_is_the_last_share_of_the_target_in_business_time(agent):
+    # One working day from Friday 15:00 is Monday 15:00; a quarter of it (2 h 15 min of a
+    # 9-hour day) is left from Monday 12:45, not from two wall-clock hours before.
+    ticket = log(agent, local(2026, 11, 20, 15, 0), **break_fix("High"))
+    assert ticket.next_due_at == local(2026, 11, 23, 15, 0)
+    assert ticket.due_soon_at == local(2026, 11, 23, 12, 45)
+    assert sla.state(ticket, now=local(2026, 11, 23, 12, 40)) == SlaState.ON_TRACK
+    assert sla.state(ticket, now=local(2026, 11, 23, 12, 50)) == SlaState.DUE_SOON
+    BusinessCalendar.objects.filter(pk=1).update(due_soon_percent=50)
+    cache.clear()
+    with time_machine.travel(local(2026, 11, 20, 15, 30), tick=False):
+        sla.refresh(ticket)
+    assert ticket.due_soon_at == local(2026, 11, 23, 10, 30)
+
+
+def test_a_new_uncategorised_ticket_is_not_due_soon_at_once(
+    agent, django_capture_on_commit_callbacks
+):
+    ticket = log(agent, local(2026, 11, 23, 9, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        first_minute = checks.run(now=local(2026, 11, 23, 9, 1))
+        last_half_hour = checks.run(now=local(2026, 11, 23, 10, 31))
+    assert sla.state(ticket, now=local(2026, 11, 23, 9, 1)) == SlaState.ON_TRACK
+    assert (first_minute.warned, last_half_hour.warned) == (0, 1)
+    notice = Notification.objects.get(user=agent, ticket=ticket)
+    assert "categorisation due" in notice.subject
+    assert "Give it a category and a priority" in notice.body
+
+
+def test_an_uncategorised_ticket_in_progress_is_warned_about_categorising(
+    agent, django_capture_on_commit_callbacks
+):
+    ticket = log(agent, local(2026, 11, 23, 9, 0), category=Category.objects.get(number=1))
+    edit(ticket, agent, local(2026, 11, 23, 9, 10), status=Status.IN_PROGRESS)
+    with django_capture_on_commit_callbacks(execute=True):
+        checks.run(now=local(2026, 11, 23, 10, 45))
+        checks.run(now=local(2026, 11, 23, 11, 5))
+    subjects = sorted(
+        Notification.objects.filter(user=agent, ticket=ticket).values_list("subject", flat=True)
+    )
+    assert len(subjects) == 2
+    assert all("categorisation" in subject for subject in subjects)
+
+
 def test_no_defined_sla_has_no_due_time(agent):
     ticket = log(agent, local(2026, 11, 23, 9, 0), **break_fix("Vendor dependent"))
     assert (ticket.response_due_at, ticket.resolution_due_at, ticket.next_due_at) == (
@@ -115,7 +180,7 @@ def test_no_defined_sla_has_no_due_time(agent):
         None,
         None,
     )
-    assert sla.state(ticket, now=timezone.now(), due_soon=timedelta(hours=2)) == SlaState.NO_SLA
+    assert sla.state(ticket, now=timezone.now()) == SlaState.NO_SLA
 
 
 def test_waiting_on_the_requester_pauses_and_resuming_moves_the_due_time(agent):
@@ -123,7 +188,7 @@ def test_waiting_on_the_requester_pauses_and_resuming_moves_the_due_time(agent):
     paused = edit(ticket, agent, local(2026, 11, 23, 11, 0), status=Status.WAITING_ON_REQUESTER)
     assert paused.sla_paused_at == local(2026, 11, 23, 11, 0)
     assert paused.next_due_at is None
-    assert sla.state(paused, now=timezone.now(), due_soon=timedelta()) == SlaState.PAUSED
+    assert sla.state(paused, now=timezone.now()) == SlaState.PAUSED
 
     resumed = edit(paused, agent, local(2026, 11, 24, 9, 0), status=Status.IN_PROGRESS)
 
@@ -152,10 +217,9 @@ def test_a_target_edit_applies_when_the_clock_is_next_refreshed(agent):
 
 def test_states_over_time(agent):
     ticket = log(agent, local(2026, 11, 23, 10, 0), **break_fix("Emergency"))
-    window = timedelta(hours=1)
 
     def at(when):
-        return sla.state(Ticket.objects.get(pk=ticket.pk), now=when, due_soon=window)
+        return sla.state(Ticket.objects.get(pk=ticket.pk), now=when)
 
     assert at(local(2026, 11, 23, 11, 0)) == SlaState.ON_TRACK
     assert at(local(2026, 11, 23, 13, 30)) == SlaState.DUE_SOON
@@ -181,21 +245,22 @@ def test_the_list_filter_agrees_with_the_badge(agent):
     # Worked on but never categorised: its categorisation deadline still runs.
     uncategorised = log(agent, start - timedelta(minutes=20), number=5007)
     edit(uncategorised, agent, start - timedelta(minutes=10), status=Status.IN_PROGRESS)
+    # A category but no priority: still on the categorisation clock, due soon from 10:30.
+    half = log(
+        agent, start - timedelta(hours=1), number=5008, category=Category.objects.get(number=1)
+    )
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
         Ticket.objects.get(pk=tickets[0].pk).resolve(by=agent)
-    now, window = start + timedelta(minutes=30), timedelta(hours=1)
+    now = start + timedelta(minutes=30)
     for state in SlaState:
-        by_query = set(
-            Ticket.objects.sla_state(state, now=now, window=window).values_list("pk", flat=True)
-        )
-        by_badge = {
-            t.pk for t in Ticket.objects.all() if sla.state(t, now=now, due_soon=window) == state
-        }
+        by_query = set(Ticket.objects.sla_state(state, now=now).values_list("pk", flat=True))
+        by_badge = {t.pk for t in Ticket.objects.all() if sla.state(t, now=now) == state}
         assert by_query == by_badge, state
-    badge = {t.external_id: sla.state(t, now=now, due_soon=window) for t in Ticket.objects.all()}
+    badge = {t.external_id: sla.state(t, now=now) for t in Ticket.objects.all()}
     assert badge["5006"] == SlaState.BREACHED
     assert badge["5007"] == SlaState.ON_TRACK
-    assert {sla.state(t, now=now, due_soon=window) for t in Ticket.objects.all()} == {
+    assert badge["5008"] == SlaState.DUE_SOON and half.is_uncategorised
+    assert {sla.state(t, now=now) for t in Ticket.objects.all()} == {
         SlaState.MET,
         SlaState.BREACHED,
         SlaState.NO_SLA,
@@ -269,8 +334,9 @@ def test_due_soon_and_breach_are_each_sent_once(
     ticket = log(agent, local(2026, 11, 23, 10, 0), **break_fix("Emergency"))
     with django_capture_on_commit_callbacks(execute=True):
         reports = [
-            checks.run(now=local(2026, 11, 23, 12, 30)),
-            checks.run(now=local(2026, 11, 23, 12, 45)),
+            # Due soon from 13:00: the last quarter of a four-hour target.
+            checks.run(now=local(2026, 11, 23, 13, 5)),
+            checks.run(now=local(2026, 11, 23, 13, 45)),
             checks.run(now=local(2026, 11, 23, 14, 30)),
             checks.run(now=local(2026, 11, 23, 15, 0)),
         ]

@@ -69,7 +69,7 @@ def calendar_data(**changes) -> dict:
         "workdays": ["0", "1", "2", "3", "4"],
         "opens": "08:00",
         "closes": "17:00",
-        "due_soon_minutes": "120",
+        "due_soon_percent": "25",
         "no_response_hours": "18",
     }
     return {**data, **changes}
@@ -259,7 +259,8 @@ def test_targets_page_queries_do_not_grow_with_targets(
         ({"opens": "17:00", "closes": "09:00"}, "closes", "must be after opening time"),
         ({"opens": "09:00", "closes": "09:00"}, "closes", "must be after opening time"),
         ({"workdays": []}, "workdays", "Tick at least one working day."),
-        ({"due_soon_minutes": "0"}, "due_soon_minutes", "Use a positive number."),
+        ({"due_soon_percent": "0"}, "due_soon_percent", "Use a positive number."),
+        ({"due_soon_percent": "100"}, "due_soon_percent", "less than or equal to 90"),
         ({"no_response_hours": "-1"}, "no_response_hours", "Use a positive number."),
     ],
 )
@@ -295,7 +296,7 @@ def test_calendar_edit_saves_and_recomputes_open_tickets(supervisor_client, supe
     assert due(ticket) == local(2026, 11, 24, 10, 0)
 
 
-def test_calendar_edit_of_the_warnings_only_leaves_clocks_alone(supervisor_client, agent):
+def test_calendar_edit_of_the_answer_time_only_leaves_clocks_alone(supervisor_client, agent):
     ticket = log_emergency(agent)
     Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=local(2030, 1, 1, 9, 0))
 
@@ -303,12 +304,26 @@ def test_calendar_edit_of_the_warnings_only_leaves_clocks_alone(supervisor_clien
     assert "Nothing changed." in same.content.decode()
 
     response = supervisor_client.post(
-        reverse("sla:calendar_edit"), calendar_data(due_soon_minutes="30"), follow=True
+        reverse("sla:calendar_edit"), calendar_data(no_response_hours="20"), follow=True
     )
     html = response.content.decode()
     assert "Business calendar saved." in html and "recomputed" not in html
-    assert BusinessCalendar.current().due_soon_minutes == 30
+    assert BusinessCalendar.current().no_response_hours == 20
     assert due(ticket) == local(2030, 1, 1, 9, 0)
+
+
+def test_changing_the_due_soon_share_moves_every_open_warning(supervisor_client, agent):
+    ticket = log_emergency(agent)  # Monday 10:00, due at 14:00
+    assert Ticket.objects.get(pk=ticket.pk).due_soon_at == local(2026, 11, 23, 13, 0)
+    page = supervisor_client.get(reverse("sla:calendar")).content.decode()
+    assert "When 25% of a target is left" in page and "the last 30 minutes" in page
+
+    response = supervisor_client.post(
+        reverse("sla:calendar_edit"), calendar_data(due_soon_percent="50"), follow=True
+    )
+    assert "1 open ticket recomputed." in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).due_soon_at == local(2026, 11, 23, 12, 0)
+    assert "the last 1 hour" in supervisor_client.get(reverse("sla:calendar")).content.decode()
 
 
 def test_calendar_page_lists_closures_windows_and_priority_thresholds(agent_client):
