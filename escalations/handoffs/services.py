@@ -263,11 +263,58 @@ def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> N
         if ticket.status == Status.WAITING_ON_ADMIN:
             changes["status"] = Status.IN_PROGRESS
         change_fields(ticket, by=by, changes=changes, at=now, silent={"admin"})
+        withdraw_left_behind(ticket, before=Tier.ESCALATE, by=by, reason=reason)
 
 
-def withdraw_open_requests(ticket: Ticket, *, reason: str) -> int:
-    """Withdraw the ticket's open requests to administrators, e.g. because it is resolved."""
-    return ticket.engagements.withdraw(reason)
+# The requests a tier keeps waiting for: in Handle the support center works alone; in
+# Collaborate it keeps ownership and asks only for input; in Escalate an owner may still be
+# joined by participants asked for input.
+KINDS_IN_TIER = {
+    Tier.HANDLE: frozenset(),
+    Tier.COLLABORATE: frozenset({EngagementKind.COLLABORATE}),
+    Tier.ESCALATE: frozenset({EngagementKind.COLLABORATE, EngagementKind.ESCALATE}),
+}
+
+
+def withdraw_open_requests(
+    ticket: Ticket, *, reason: str, by=None, kinds: Iterable[str] | None = None
+) -> list[Engagement]:
+    """Withdraw the ticket's open requests to administrators (of ``kinds``, every kind by
+    default), e.g. because it is resolved, with one timeline entry per request, so nobody
+    later reads a silence into a request nobody was waiting on any more."""
+    pending = ticket.engagements.open().select_related("admin")
+    if kinds is not None:
+        pending = pending.filter(kind__in=list(kinds))
+    withdrawn = list(pending)
+    if not withdrawn:
+        return []
+    Engagement.objects.filter(pk__in=[e.pk for e in withdrawn]).withdraw(reason)
+    now = timezone.now()
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket=ticket,
+            at=now,
+            by=by,
+            kind=EventKind.WITHDRAWN,
+            after=engagement.admin.name,
+            note=f"{engagement.get_kind_display()} request withdrawn: {reason}",
+        )
+        for engagement in withdrawn
+    )
+    return withdrawn
+
+
+def withdraw_left_behind(ticket: Ticket, *, before: str, by, reason: str = "") -> list[Engagement]:
+    """The ticket left tier ``before``: withdraw the open requests its new tier does not keep
+    waiting for (a ticket back in Handle waits on no administrator)."""
+    kinds = set(EngagementKind) - KINDS_IN_TIER[Tier(ticket.tier)]
+    moved = f"the ticket moved from {Tier(before).label} to {ticket.get_tier_display()}"
+    return withdraw_open_requests(
+        ticket,
+        reason=f"{moved} ({reason.strip()})." if reason.strip() else f"{moved}.",
+        by=by,
+        kinds=kinds,
+    )
 
 
 def recompute_answer_deadlines(tickets: QuerySet[Ticket], *, cal) -> int:
