@@ -180,6 +180,17 @@ class DeescalateForm(forms.Form):
     )
 
 
+class PassOnForm(forms.Form):
+    """Where a declined, unanswered or redirected request goes next."""
+
+    admin = forms.ModelChoiceField(queryset=Administrator.objects.active(), label="Send to")
+
+    def __init__(self, *args, engagement: Engagement, options: AdminOptions, **kw):
+        super().__init__(*args, **kw)
+        self.engagement = engagement
+        self.fields["admin"].choices = options.choices(blank=True)
+
+
 class ResponseForm(forms.Form):
     engagement = forms.ModelChoiceField(queryset=Engagement.objects.none(), label="Request")
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
@@ -213,7 +224,11 @@ class ResponseForm(forms.Form):
         help_text="The admin's answer to “what can the support center do next time?”.",
     )
     note = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for “no response” logged before the answer is due: why you stop "
+        "waiting early.",
     )
 
     def __init__(self, *args, engagements: list[Engagement], options: AdminOptions, **kw):

@@ -420,12 +420,7 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
             tag=engagement.tag,
             reason=engagement.reason
             or f"No answer from {engagement.admin.name} in the agreed time.",
-            # Whole words only: a short name must not change inside other words.
-            message=re.sub(
-                rf"\b{re.escape(engagement.admin.name)}\b",
-                lambda _: backup.name,
-                engagement.message,
-            ),
+            message=_renamed(engagement.message, engagement.admin.name, backup.name),
         )
         ticket.events.create(
             by=None,
@@ -440,6 +435,68 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
         if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
             change_fields(ticket, by=None, changes={"admin": backup}, at=now, silent={"admin"})
     return True, new
+
+
+def pass_on(engagement: Engagement, *, to: Administrator, by) -> Engagement:
+    """Send a request that was declined, went unanswered or was redirected to another
+    administrator (the backup, or whoever the agent chooses), with the same tag, reason and
+    message. An escalation moves the ticket's ownership with it. Raises ValidationError when
+    there is nothing to pass on, or ``to`` cannot take it."""
+    if not engagement.dead_end:
+        raise ValidationError(
+            f"{engagement.admin.name}'s request is {engagement.badge[1].lower()}: "
+            "there is nothing to pass on."
+        )
+    if to.pk == engagement.admin_id:
+        raise ValidationError({"admin": f"Choose someone other than {to.name}."})
+    if not to.active:
+        raise ValidationError({"admin": f"{to.name} is inactive; choose an active admin."})
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(engagement.ticket)
+        _require_open(ticket, "pass the request on")
+        escalating = engagement.kind == EngagementKind.ESCALATE
+        if escalating and ticket.admin_id != engagement.admin_id:
+            raise ValidationError(
+                f"Ownership has already moved on from {engagement.admin.name}; see the ticket."
+            )
+        if ticket.engagements.open().filter(admin=to, kind=engagement.kind).exists():
+            raise ValidationError({"admin": f"Already awaiting an answer from {to.name}."})
+        if escalating:
+            ticket.engagements.filter(kind=EngagementKind.ESCALATE).withdraw(
+                f"Ownership moved to {to.name}."
+            )
+        new = Engagement.objects.create(
+            ticket=ticket,
+            admin=to,
+            kind=engagement.kind,
+            requested_at=now,
+            answer_due_at=answer_due(ticket, now),
+            requested_by=by,
+            tag=engagement.tag,
+            reason=engagement.reason,
+            message=_renamed(engagement.message, engagement.admin.name, to.name),
+        )
+        ticket.events.create(
+            by=by,
+            at=now,
+            kind=EventKind.ESCALATED if escalating else EventKind.ENGAGED,
+            field="admin" if escalating else "",
+            before=engagement.admin.name if escalating else "",
+            after=to.name,
+            note=f"{engagement.admin.name} {engagement.dead_end}; the request went on to "
+            f"{to.name}.\n" + request_note(tag=new.tag, reason=new.reason, message=new.message),
+        )
+        if escalating:
+            change_fields(ticket, by=by, changes={"admin": to}, at=now, silent={"admin"})
+        elif ticket.tier == Tier.HANDLE:
+            change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
+    return new
+
+
+def _renamed(message: str, old: str, new: str) -> str:
+    # Whole words only: a short name must not change inside other words.
+    return re.sub(rf"\b{re.escape(old)}\b", lambda _: new, message)
 
 
 def save_procedure(response: AdminResponse, *, title: str, body: str, by) -> Procedure:
