@@ -152,6 +152,12 @@ class EscalateForm(MessageMixin, forms.Form):
         help_text="End with the meta-protocol question: what process can the support center "
         "follow next time?",
     )
+    meta_confirmed = forms.BooleanField(
+        required=False,
+        label="My message asks the meta-protocol question in my own words",
+        help_text="Needed only when the message does not use the question as the templates "
+        "word it.",
+    )
 
     def __init__(
         self, *args, options: AdminOptions | None = None, scenarios: list[Scenario] = (), **kw

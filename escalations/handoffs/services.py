@@ -18,7 +18,7 @@ from admins.models import Administrator, Purview
 from core import audit
 from core.models import AuditAction
 from core.roles import display_name
-from escalations.guide.models import fill_placeholders
+from escalations.guide.models import Scenario, fill_placeholders
 from escalations.handoffs.models import (
     AdminResponse,
     ChecklistAnswer,
@@ -168,11 +168,55 @@ def collaborate(
     return engagements
 
 
+# Seed 000: every escalation asks the administrator what the support center can do itself
+# next time. The framework's own words; the Escalate scenarios' questions count as well.
+META_QUESTION = (
+    "What process can the support center follow the next time a ticket like this comes in?"
+)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[\w{}]+", text.lower()))
+
+
+def meta_questions(scenarios: Iterable[Scenario] | None = None) -> list[str]:
+    """The meta-protocol question as the framework and the Escalate scenarios word it: each
+    question of a scenario's wording that asks about next time."""
+    if scenarios is None:
+        scenarios = Scenario.objects.filter(active=True, tier__in=[Tier.ESCALATE, ""])
+    found = [META_QUESTION]
+    for scenario in scenarios:
+        for question in re.findall(r"[^.?!]*\?", scenario.wording):
+            if "next time" in question.lower() and question.strip() not in found:
+                found.append(question.strip())
+    return found
+
+
+def asks_meta_question(message: str, questions: Iterable[str]) -> bool:
+    """Whether the message contains one of ``questions`` word for word (case, spacing and
+    punctuation aside; a placeholder stands for whatever filled it)."""
+    text = _words(message)
+    for question in questions:
+        parts = [re.escape(part) for part in re.split(r"\{\w+\}", _words(question))]
+        if re.search(r".+?".join(parts), text):
+            return True
+    return False
+
+
 def escalate(
-    ticket: Ticket, *, admin: Administrator, by, tag: str, reason: str, message: str
+    ticket: Ticket,
+    *,
+    admin: Administrator,
+    by,
+    tag: str,
+    reason: str,
+    message: str,
+    meta_confirmed: bool = False,
 ) -> Engagement:
     """Move ownership of the ticket to an administrator, only with a complete checklist.
 
+    The message must ask the meta-protocol question (``meta_questions``), or the agent confirms
+    (``meta_confirmed``) that it asks it in other words.
     The ticket's admin, tier and status change on the timeline; an earlier open escalation
     to someone else is withdrawn, since a ticket has one owner at a time. The ticket's first
     escalation (``escalated_at``, what the weekly report counts) is stamped in the same
@@ -189,6 +233,12 @@ def escalate(
     }
     if not admin.active:
         errors["admin"] = f"{admin.name} is inactive; choose an active admin."
+    if message.strip() and not meta_confirmed and not asks_meta_question(message, meta_questions()):
+        errors["message"] = (
+            "The message must end with the meta-protocol question, so the admin's answer can "
+            f"become a procedure: “{META_QUESTION}” If you asked it in your own words, tick "
+            "the box below to confirm."
+        )
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

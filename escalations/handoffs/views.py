@@ -126,6 +126,7 @@ def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
             tag=data["tag"],
             reason=data["reason"],
             message=data["message"],
+            meta_confirmed=data["meta_confirmed"],
         )
         return f"Escalated to {engagement.admin.name}; ownership has moved.", "ticketEscalated"
 

@@ -39,6 +39,7 @@ def escalate(ticket, by, admin=None, **kwargs):
         "tag": "network",
         "reason": "Switch configuration is outside our access.",
         "message": "Hi {admin}, ticket {ticket} is yours now. What can we do next time?",
+        "meta_confirmed": True,
     }
     return services.escalate(ticket, **{**values, **kwargs})
 
@@ -513,3 +514,47 @@ def test_resolving_puts_each_withdrawn_request_on_the_timeline(agent):
     event = engagement.ticket.events.get(kind=EventKind.WITHDRAWN)
     assert (event.after, event.by) == (engagement.admin.name, agent)
     assert event.note.endswith("request withdrawn: Ticket resolved.")
+
+
+def test_escalate_message_must_ask_the_meta_protocol_question(agent):
+    ticket = TicketFactory(agent=agent)
+    complete_checklist(ticket, agent)
+    with pytest.raises(ValidationError) as refused:
+        escalate(ticket, agent, message="Hi {admin}, this is yours now.", meta_confirmed=False)
+    error = refused.value.message_dict["message"][0]
+    assert "must end with the meta-protocol question" in error
+    assert services.META_QUESTION in error
+    assert not Engagement.objects.exists()
+
+
+def test_the_templates_question_passes_and_a_rephrasing_needs_confirming(agent):
+    from escalations.guide.models import Scenario
+
+    Scenario.objects.create(
+        scenario="Escalating",
+        tier=Tier.ESCALATE,
+        wording="Hi {admin}. Which steps could we follow for {service} next time?",
+    )
+    ticket = TicketFactory(agent=agent, service=ServiceFactory(name="VPN"))
+    complete_checklist(ticket, agent)
+    # The built-in question, and a scenario's question with its placeholder filled, pass.
+    first = escalate(
+        ticket, agent, meta_confirmed=False, message=f"Hi. {services.META_QUESTION.upper()}"
+    )
+    second = escalate(
+        ticket,
+        agent,
+        admin=AdministratorFactory(name="Lee"),
+        meta_confirmed=False,
+        message="Hi. Which steps could we follow for VPN next time?",
+    )
+    assert first.pk and second.pk
+    rephrased = "Hi {admin}. Could you say how we might do this ourselves in future?"
+    with pytest.raises(ValidationError, match="meta-protocol"):
+        escalate(
+            ticket, agent, admin=AdministratorFactory(), message=rephrased, meta_confirmed=False
+        )
+    third = escalate(
+        ticket, agent, admin=AdministratorFactory(), message=rephrased, meta_confirmed=True
+    )
+    assert third.message.startswith("Hi ")
