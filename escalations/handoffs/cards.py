@@ -147,10 +147,9 @@ def _next_step(engagement: Engagement, options: AdminOptions, bound: dict) -> di
         suggested, why = backup_for(engagement), "the backup"
     if suggested is not None and (not suggested.active or suggested.pk == engagement.admin_id):
         suggested = None
+    # The suggestion has its own button; the redirect's choice starts blank.
     form = bound.get(f"pass_on_form_{engagement.pk}") or PassOnForm(
-        engagement=engagement,
-        options=options,
-        initial={"admin": suggested.pk if suggested else None},
+        engagement=engagement, options=options
     )
     form.auto_id = f"pass-{engagement.pk}-%s"
     return {"suggested": suggested, "why": why, "form": form}
