@@ -243,3 +243,18 @@ def test_the_page_refuses_an_early_silence_without_reason_beside_the_note(agent_
     agent_client.post(url("respond", engagement.ticket), data)
     html = agent_client.get(engagement.ticket.get_absolute_url()).content.decode()
     assert '<span class="badge state-no_response">Given up early</span>' in html
+
+
+def test_a_redirect_offers_the_admin_named(agent_client, agent):
+    ticket, engagement = escalated(agent)
+    lee = AdministratorFactory(name="Lee Named")
+    engagement.record_response(
+        outcome=Outcome.REDIRECTED,
+        channel=Channel.TICKET,
+        responded_at=timezone.now(),
+        by=agent,
+        redirect_admin=lee,
+    )
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert badge_of(html, engagement) == '<span class="badge state-open">Redirected</span>'
+    assert "Send to Lee Named (the admin they named)" in html
