@@ -10,10 +10,12 @@ from django.db.models import Q
 from admins.models import Administrator, Purview, PurviewRole, Service
 
 NO_OWNER, INACTIVE_OWNER, NO_BACKUP = "No owner", "Inactive owner", "No backup"
+TWO_OWNERS = "Conflicting owners"
 # A service's gaps as its row labels them, and as the count above the matrix words them.
 GAPS = {
     NO_OWNER: "without an owner",
     INACTIVE_OWNER: "with an inactive owner",
+    TWO_OWNERS: "with more than one owner",
     NO_BACKUP: "without a backup",
 }
 
@@ -22,7 +24,8 @@ def gaps(declarations: Iterable[Purview]) -> list[str]:
     """What a service's current declarations leave uncovered, in the order of GAPS.
 
     An inactive owner is still the owner on record, so it is a gap of its own; an inactive
-    backup cannot take over from anyone, so it counts as no backup at all.
+    backup cannot take over from anyone, so it counts as no backup at all. Two owners of one
+    service are a conflict to resolve: nobody knows whose word the service follows.
     """
     owners, backups = [], []
     for declaration in declarations:
@@ -32,6 +35,8 @@ def gaps(declarations: Iterable[Purview]) -> list[str]:
         found.append(NO_OWNER)
     elif any(not owner.active for owner in owners):
         found.append(INACTIVE_OWNER)
+    if len(owners) > 1:
+        found.append(TWO_OWNERS)
     if not any(backup.active for backup in backups):
         found.append(NO_BACKUP)
     return found

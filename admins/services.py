@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from admins.models import Administrator, Purview, Service
+from admins.models import Administrator, Purview, PurviewRole, Service
 from core import audit
 
 
@@ -50,6 +50,15 @@ def declare_purview(
                 f"{admin.name} was already declared for {service.name} a moment ago, probably "
                 "by a second submit: see the current declarations."
             ) from error
+
+
+def owners_of(service: Service) -> list[str]:
+    """The names of the service's current owners; more than one is a conflict to resolve."""
+    return sorted(
+        Purview.objects.current()
+        .filter(service=service, role=PurviewRole.OWNER)
+        .values_list("admin__name", flat=True)
+    )
 
 
 def end_purview(purview: Purview, *, by, reason: str) -> None:

@@ -125,10 +125,19 @@ def purview_declare(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            text = (
+                f"{declared.admin.name} recorded as {declared.get_role_display().lower()} "
+                f"of {declared.service.name}."
+            )
+            owners = services.owners_of(declared.service)
+            if len(owners) > 1:
+                text += (
+                    f" {declared.service.name} now has {len(owners)} owners "
+                    f"({', '.join(owners)}): a conflict to resolve by ending one of them."
+                )
             return _purview_done(
                 request,
-                f"{declared.admin.name} recorded as {declared.get_role_display().lower()} "
-                f"of {declared.service.name}.",
+                text,
                 event="purviewDeclared",
                 purview=declared,
             )

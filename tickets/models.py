@@ -340,7 +340,7 @@ class Ticket(models.Model):
                 "Escalating needs the checklist, an admin, a tag, a reason and a message; "
                 "taking a ticket back needs a reason. Use Escalate or De-escalate."
             )
-        before = self.get_tier_display()
+        before, left = self.get_tier_display(), self.tier
         with transaction.atomic():
             # Conditional on the tier this change was decided from: an escalation that landed
             # meanwhile is not silently overwritten.
@@ -355,7 +355,7 @@ class Ticket(models.Model):
             from core import audit
 
             audit.changed(self, {"tier": (before, self.get_tier_display())})
-            return self.events.create(
+            event = self.events.create(
                 by=by,
                 kind=EventKind.TIER_CHANGED,
                 field="tier",
@@ -363,6 +363,10 @@ class Ticket(models.Model):
                 after=self.get_tier_display(),
                 note=reason.strip(),
             )
+            from tickets.signals import tier_left
+
+            tier_left.send(Ticket, ticket=self, before=left, by=by, reason=reason.strip())
+            return event
 
     def resolve(self, *, by, note: str = "") -> TicketEvent:
         """Mark an open ticket resolved now; refuses a ticket that is not open."""
@@ -434,7 +438,7 @@ class Ticket(models.Model):
                 from tickets.signals import ticket_finished
 
                 ticket_finished.send(
-                    Ticket, ticket=self, reason=f"Ticket {EventKind(kind).label.lower()}."
+                    Ticket, ticket=self, by=by, reason=f"Ticket {EventKind(kind).label.lower()}."
                 )
             return self.events.create(
                 by=by,
@@ -472,6 +476,7 @@ class EventKind(models.TextChoices):
     RESPONSE = "response", "Admin response logged"
     PROCEDURE = "procedure", "Procedure saved"
     REROUTED = "rerouted", "Re-routed after no response"
+    WITHDRAWN = "withdrawn", "Request withdrawn"
     URGENT = "urgent", "Urgent request"
 
 

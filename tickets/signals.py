@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent with ``ticket`` and ``reason`` (e.g. "Ticket resolved.") when a ticket is resolved or
-# closed: nobody should still be waiting on an administrator for it.
+# Sent with ``ticket``, ``reason`` (e.g. "Ticket resolved.") and ``by`` when a ticket is
+# resolved or closed: nobody should still be waiting on an administrator for it.
 ticket_finished = Signal()
+
+# Sent with ``ticket`` (already in its new tier), ``before`` (the tier it left), ``reason`` and
+# ``by`` when ``Ticket.set_tier`` moves it: what awaited an answer in the tier it left is
+# withdrawn.
+tier_left = Signal()
 
 # Sent with ``tickets`` (a queryset of open tickets) and ``cal`` (the calendar now in force)
 # after their SLA clocks were recomputed for a changed calendar or target.

@@ -14,9 +14,17 @@ from escalations.handoffs.forms import (
     CollaborateForm,
     DeescalateForm,
     EscalateForm,
+    PassOnForm,
     ResponseForm,
 )
-from escalations.handoffs.models import AdminResponse, ChecklistItem
+from escalations.handoffs.models import (
+    AdminResponse,
+    ChecklistItem,
+    Engagement,
+    EngagementKind,
+    Outcome,
+)
+from escalations.handoffs.services import backup_for
 from tickets.models import Ticket, Tier
 
 COLLABORATE_PREFIX, ESCALATE_PREFIX = "collab", "esc"
@@ -92,6 +100,8 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             scenarios=_for_tier(scenarios, Tier.ESCALATE),
             initial={"message": _default_message(scenarios, Tier.ESCALATE, ticket, user)},
         )
+        for engagement in _stuck(ticket, engagements):
+            engagement.next_step = _next_step(engagement, options, bound)
     if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
         result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
     if user.has_perm("escalations.add_adminresponse") and engagements:
@@ -99,6 +109,50 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
         )
     return result
+
+
+def _stuck(ticket: Ticket, engagements: list[Engagement]) -> list[Engagement]:
+    """The requests that leave the ticket waiting on nobody: the current owner's escalation,
+    or the latest request for input with none other open, that was declined, went unanswered
+    or was redirected elsewhere."""
+    stuck = []
+    latest = {}
+    for engagement in engagements:  # newest first
+        latest.setdefault(engagement.kind, engagement)
+    owner = latest.get(EngagementKind.ESCALATE)
+    if (
+        owner
+        and ticket.tier == Tier.ESCALATE
+        and ticket.admin_id == owner.admin_id
+        and owner.dead_end
+    ):
+        stuck.append(owner)
+    asked = latest.get(EngagementKind.COLLABORATE)
+    if (
+        asked
+        and ticket.tier == Tier.COLLABORATE
+        and not any(e.is_open for e in engagements)
+        and asked.dead_end
+    ):
+        stuck.append(asked)
+    return stuck
+
+
+def _next_step(engagement: Engagement, options: AdminOptions, bound: dict) -> dict:
+    """What the agent can do next with a stuck request, the likeliest taker suggested."""
+    latest = engagement.latest_response
+    if latest and latest.outcome == Outcome.REDIRECTED and latest.redirect_admin:
+        suggested, why = latest.redirect_admin, "the admin they named"
+    else:
+        suggested, why = backup_for(engagement), "the backup"
+    if suggested is not None and (not suggested.active or suggested.pk == engagement.admin_id):
+        suggested = None
+    # The suggestion has its own button; the redirect's choice starts blank.
+    form = bound.get(f"pass_on_form_{engagement.pk}") or PassOnForm(
+        engagement=engagement, options=options
+    )
+    form.auto_id = f"pass-{engagement.pk}-%s"
+    return {"suggested": suggested, "why": why, "form": form}
 
 
 def service_procedures(service) -> dict:

@@ -152,6 +152,12 @@ class EscalateForm(MessageMixin, forms.Form):
         help_text="End with the meta-protocol question: what process can the support center "
         "follow next time?",
     )
+    meta_confirmed = forms.BooleanField(
+        required=False,
+        label="My message asks the meta-protocol question in my own words",
+        help_text="Needed only when the message does not use the question as the templates "
+        "word it.",
+    )
 
     def __init__(
         self, *args, options: AdminOptions | None = None, scenarios: list[Scenario] = (), **kw
@@ -178,6 +184,17 @@ class DeescalateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required: why the ticket comes back to the support center.",
     )
+
+
+class PassOnForm(forms.Form):
+    """Where a declined, unanswered or redirected request goes next."""
+
+    admin = forms.ModelChoiceField(queryset=Administrator.objects.active(), label="Send to")
+
+    def __init__(self, *args, engagement: Engagement, options: AdminOptions, **kw):
+        super().__init__(*args, **kw)
+        self.engagement = engagement
+        self.fields["admin"].choices = options.choices(blank=True)
 
 
 class ResponseForm(forms.Form):
@@ -213,7 +230,11 @@ class ResponseForm(forms.Form):
         help_text="The admin's answer to “what can the support center do next time?”.",
     )
     note = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for “no response” logged before the answer is due: why you stop "
+        "waiting early.",
     )
 
     def __init__(self, *args, engagements: list[Engagement], options: AdminOptions, **kw):

@@ -192,6 +192,37 @@ class Engagement(models.Model):
     def is_open(self) -> bool:
         return self.state == EngagementState.OPEN
 
+    @property
+    def latest_response(self) -> AdminResponse | None:
+        """The last response logged (from ``responses`` prefetched, when they are)."""
+        responses = list(self.responses.all())
+        return responses[-1] if responses else None
+
+    @property
+    def badge(self) -> tuple[str, str]:
+        """The (css state, label) of the request's badge: what the admin actually did, so a
+        refusal never reads as a green "Responded"."""
+        latest = self.latest_response
+        if self.state == EngagementState.RESPONDED and latest is not None:
+            return OUTCOME_BADGE_STATES[latest.outcome], latest.get_outcome_display()
+        if self.state == EngagementState.NO_RESPONSE and latest and latest.given_up_early:
+            return EngagementState.NO_RESPONSE, "Given up early"
+        return self.state, self.get_state_display()
+
+    @property
+    def dead_end(self) -> str:
+        """Why the agent must choose what happens next on this request ("" when nothing is
+        left to choose): it was declined, went unanswered, or pointed at someone else."""
+        latest = self.latest_response
+        if self.state == EngagementState.NO_RESPONSE:
+            return "gave up early" if latest and latest.given_up_early else "did not answer"
+        if self.state == EngagementState.RESPONDED and latest is not None:
+            if latest.outcome == Outcome.DECLINED:
+                return "declined without a redirect"
+            if latest.outcome == Outcome.REDIRECTED:
+                return "redirected the request"
+        return ""
+
     def record_response(
         self,
         *,
@@ -215,6 +246,19 @@ class Engagement(models.Model):
         errors: dict[str, str] = {}
         if outcome == Outcome.NO_RESPONSE and self.first_response_at:
             errors["outcome"] = "This admin has already answered; a later silence is not logged."
+        # Silence before the agreed time is the agent's call, not yet the admin's record: it
+        # needs a reason and is shown for what it is.
+        early = (
+            outcome == Outcome.NO_RESPONSE
+            and self.answer_due_at is not None
+            and responded_at < self.answer_due_at
+        )
+        if early and not note.strip():
+            errors["note"] = (
+                "The answer is not due until "
+                f"{timezone.localtime(self.answer_due_at):%Y-%m-%d %H:%M}: say why you give up "
+                "waiting early."
+            )
         if responded_at < self.requested_at:
             errors["responded_at"] = (
                 "The response cannot come before the request "
@@ -244,6 +288,7 @@ class Engagement(models.Model):
                 redirect_detail=redirect_detail.strip(),
                 next_time=next_time.strip(),
                 note=note.strip(),
+                given_up_early=early,
                 logged_by=by,
             )
             mine = Engagement.objects.filter(pk=self.pk)
@@ -273,7 +318,10 @@ class Engagement(models.Model):
                 },
             )
             self.ticket.events.create(
-                by=by, kind=EventKind.RESPONSE, note=response.timeline_note(), after=outcome.label
+                by=by,
+                kind=EventKind.RESPONSE,
+                note=response.timeline_note(),
+                after="No response (given up early)" if early else outcome.label,
             )
         return response
 
@@ -325,6 +373,17 @@ class Outcome(models.TextChoices):
     NO_RESPONSE = "no_response", "No response"
 
 
+# A badge's colour follows what the admin did: an answer the support center can act on is
+# green; a redirect still needs a step (amber); a refusal is red, like a silence.
+OUTCOME_BADGE_STATES = {
+    Outcome.ACCEPTED: EngagementState.RESPONDED,
+    Outcome.GAVE_INPUT: EngagementState.RESPONDED,
+    Outcome.REDIRECTED: EngagementState.OPEN,
+    Outcome.DECLINED: EngagementState.NO_RESPONSE,
+    Outcome.NO_RESPONSE: EngagementState.NO_RESPONSE,
+}
+
+
 class Channel(models.TextChoices):
     TICKET = "ticket", "Ticket"
     SUPPORT_CHANNEL = "support_channel", "Support channel"
@@ -368,6 +427,10 @@ class AdminResponse(models.Model):
         help_text="What the admin says the support center can do itself next time.",
     )
     note = models.TextField(blank=True)
+    given_up_early = models.BooleanField(
+        default=False,
+        help_text="A “no response” logged before the answer was due, with the reason in the note.",
+    )
     logged_at = models.DateTimeField(auto_now_add=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -394,6 +457,11 @@ class AdminResponse(models.Model):
                 | (~models.Q(outcome="no_response") & ~models.Q(channel="")),
                 name="response_channel_matches_outcome",
             ),
+            models.CheckConstraint(
+                condition=models.Q(given_up_early=False)
+                | (models.Q(outcome="no_response") & ~models.Q(note="")),
+                name="response_early_silence_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["engagement", "responded_at"], name="response_engagement"),
@@ -412,6 +480,9 @@ class AdminResponse(models.Model):
         """The response as the ticket's timeline tells it: who, what and how, where it was
         redirected, the process for next time, and the note."""
         summary = f"{self.engagement.admin.name}: {self.get_outcome_display().lower()}"
+        if self.given_up_early:
+            due = timezone.localtime(self.engagement.answer_due_at)
+            summary += f", given up early (the answer was due {due:%Y-%m-%d %H:%M})"
         if self.channel:
             summary += f" by {self.get_channel_display().lower()}"
             if self.off_policy:

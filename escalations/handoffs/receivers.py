@@ -9,8 +9,13 @@ from tickets import signals
 
 
 @receiver(signals.ticket_finished, dispatch_uid="handoffs-withdraw-on-finish")
-def withdraw_when_finished(sender, *, ticket, reason: str, **kwargs) -> None:
-    services.withdraw_open_requests(ticket, reason=reason)
+def withdraw_when_finished(sender, *, ticket, reason: str, by=None, **kwargs) -> None:
+    services.withdraw_open_requests(ticket, reason=reason, by=by)
+
+
+@receiver(signals.tier_left, dispatch_uid="handoffs-withdraw-on-tier-left")
+def withdraw_when_tier_left(sender, *, ticket, before: str, by, reason: str, **kwargs) -> None:
+    services.withdraw_left_behind(ticket, before=before, by=by, reason=reason)
 
 
 @receiver(signals.clocks_recomputed, dispatch_uid="handoffs-move-answer-deadlines")

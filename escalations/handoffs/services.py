@@ -18,7 +18,7 @@ from admins.models import Administrator, Purview
 from core import audit
 from core.models import AuditAction
 from core.roles import display_name
-from escalations.guide.models import fill_placeholders
+from escalations.guide.models import Scenario, fill_placeholders
 from escalations.handoffs.models import (
     AdminResponse,
     ChecklistAnswer,
@@ -168,11 +168,55 @@ def collaborate(
     return engagements
 
 
+# Seed 000: every escalation asks the administrator what the support center can do itself
+# next time. The framework's own words; the Escalate scenarios' questions count as well.
+META_QUESTION = (
+    "What process can the support center follow the next time a ticket like this comes in?"
+)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[\w{}]+", text.lower()))
+
+
+def meta_questions(scenarios: Iterable[Scenario] | None = None) -> list[str]:
+    """The meta-protocol question as the framework and the Escalate scenarios word it: each
+    question of a scenario's wording that asks about next time."""
+    if scenarios is None:
+        scenarios = Scenario.objects.filter(active=True, tier__in=[Tier.ESCALATE, ""])
+    found = [META_QUESTION]
+    for scenario in scenarios:
+        for question in re.findall(r"[^.?!]*\?", scenario.wording):
+            if "next time" in question.lower() and question.strip() not in found:
+                found.append(question.strip())
+    return found
+
+
+def asks_meta_question(message: str, questions: Iterable[str]) -> bool:
+    """Whether the message contains one of ``questions`` word for word (case, spacing and
+    punctuation aside; a placeholder stands for whatever filled it)."""
+    text = _words(message)
+    for question in questions:
+        parts = [re.escape(part) for part in re.split(r"\{\w+\}", _words(question))]
+        if re.search(r".+?".join(parts), text):
+            return True
+    return False
+
+
 def escalate(
-    ticket: Ticket, *, admin: Administrator, by, tag: str, reason: str, message: str
+    ticket: Ticket,
+    *,
+    admin: Administrator,
+    by,
+    tag: str,
+    reason: str,
+    message: str,
+    meta_confirmed: bool = False,
 ) -> Engagement:
     """Move ownership of the ticket to an administrator, only with a complete checklist.
 
+    The message must ask the meta-protocol question (``meta_questions``), or the agent confirms
+    (``meta_confirmed``) that it asks it in other words.
     The ticket's admin, tier and status change on the timeline; an earlier open escalation
     to someone else is withdrawn, since a ticket has one owner at a time. The ticket's first
     escalation (``escalated_at``, what the weekly report counts) is stamped in the same
@@ -189,6 +233,12 @@ def escalate(
     }
     if not admin.active:
         errors["admin"] = f"{admin.name} is inactive; choose an active admin."
+    if message.strip() and not meta_confirmed and not asks_meta_question(message, meta_questions()):
+        errors["message"] = (
+            "The message must end with the meta-protocol question, so the admin's answer can "
+            f"become a procedure: “{META_QUESTION}” If you asked it in your own words, tick "
+            "the box below to confirm."
+        )
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -263,11 +313,58 @@ def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> N
         if ticket.status == Status.WAITING_ON_ADMIN:
             changes["status"] = Status.IN_PROGRESS
         change_fields(ticket, by=by, changes=changes, at=now, silent={"admin"})
+        withdraw_left_behind(ticket, before=Tier.ESCALATE, by=by, reason=reason)
 
 
-def withdraw_open_requests(ticket: Ticket, *, reason: str) -> int:
-    """Withdraw the ticket's open requests to administrators, e.g. because it is resolved."""
-    return ticket.engagements.withdraw(reason)
+# The requests a tier keeps waiting for: in Handle the support center works alone; in
+# Collaborate it keeps ownership and asks only for input; in Escalate an owner may still be
+# joined by participants asked for input.
+KINDS_IN_TIER = {
+    Tier.HANDLE: frozenset(),
+    Tier.COLLABORATE: frozenset({EngagementKind.COLLABORATE}),
+    Tier.ESCALATE: frozenset({EngagementKind.COLLABORATE, EngagementKind.ESCALATE}),
+}
+
+
+def withdraw_open_requests(
+    ticket: Ticket, *, reason: str, by=None, kinds: Iterable[str] | None = None
+) -> list[Engagement]:
+    """Withdraw the ticket's open requests to administrators (of ``kinds``, every kind by
+    default), e.g. because it is resolved, with one timeline entry per request, so nobody
+    later reads a silence into a request nobody was waiting on any more."""
+    pending = ticket.engagements.open().select_related("admin")
+    if kinds is not None:
+        pending = pending.filter(kind__in=list(kinds))
+    withdrawn = list(pending)
+    if not withdrawn:
+        return []
+    Engagement.objects.filter(pk__in=[e.pk for e in withdrawn]).withdraw(reason)
+    now = timezone.now()
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket=ticket,
+            at=now,
+            by=by,
+            kind=EventKind.WITHDRAWN,
+            after=engagement.admin.name,
+            note=f"{engagement.get_kind_display()} request withdrawn: {reason}",
+        )
+        for engagement in withdrawn
+    )
+    return withdrawn
+
+
+def withdraw_left_behind(ticket: Ticket, *, before: str, by, reason: str = "") -> list[Engagement]:
+    """The ticket left tier ``before``: withdraw the open requests its new tier does not keep
+    waiting for (a ticket back in Handle waits on no administrator)."""
+    kinds = set(EngagementKind) - KINDS_IN_TIER[Tier(ticket.tier)]
+    moved = f"the ticket moved from {Tier(before).label} to {ticket.get_tier_display()}"
+    return withdraw_open_requests(
+        ticket,
+        reason=f"{moved} ({reason.strip()})." if reason.strip() else f"{moved}.",
+        by=by,
+        kinds=kinds,
+    )
 
 
 def recompute_answer_deadlines(tickets: QuerySet[Ticket], *, cal) -> int:
@@ -373,12 +470,7 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
             tag=engagement.tag,
             reason=engagement.reason
             or f"No answer from {engagement.admin.name} in the agreed time.",
-            # Whole words only: a short name must not change inside other words.
-            message=re.sub(
-                rf"\b{re.escape(engagement.admin.name)}\b",
-                lambda _: backup.name,
-                engagement.message,
-            ),
+            message=_renamed(engagement.message, engagement.admin.name, backup.name),
         )
         ticket.events.create(
             by=None,
@@ -393,6 +485,68 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
         if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
             change_fields(ticket, by=None, changes={"admin": backup}, at=now, silent={"admin"})
     return True, new
+
+
+def pass_on(engagement: Engagement, *, to: Administrator, by) -> Engagement:
+    """Send a request that was declined, went unanswered or was redirected to another
+    administrator (the backup, or whoever the agent chooses), with the same tag, reason and
+    message. An escalation moves the ticket's ownership with it. Raises ValidationError when
+    there is nothing to pass on, or ``to`` cannot take it."""
+    if not engagement.dead_end:
+        raise ValidationError(
+            f"{engagement.admin.name}'s request is {engagement.badge[1].lower()}: "
+            "there is nothing to pass on."
+        )
+    if to.pk == engagement.admin_id:
+        raise ValidationError({"admin": f"Choose someone other than {to.name}."})
+    if not to.active:
+        raise ValidationError({"admin": f"{to.name} is inactive; choose an active admin."})
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = _locked(engagement.ticket)
+        _require_open(ticket, "pass the request on")
+        escalating = engagement.kind == EngagementKind.ESCALATE
+        if escalating and ticket.admin_id != engagement.admin_id:
+            raise ValidationError(
+                f"Ownership has already moved on from {engagement.admin.name}; see the ticket."
+            )
+        if ticket.engagements.open().filter(admin=to, kind=engagement.kind).exists():
+            raise ValidationError({"admin": f"Already awaiting an answer from {to.name}."})
+        if escalating:
+            ticket.engagements.filter(kind=EngagementKind.ESCALATE).withdraw(
+                f"Ownership moved to {to.name}."
+            )
+        new = Engagement.objects.create(
+            ticket=ticket,
+            admin=to,
+            kind=engagement.kind,
+            requested_at=now,
+            answer_due_at=answer_due(ticket, now),
+            requested_by=by,
+            tag=engagement.tag,
+            reason=engagement.reason,
+            message=_renamed(engagement.message, engagement.admin.name, to.name),
+        )
+        ticket.events.create(
+            by=by,
+            at=now,
+            kind=EventKind.ESCALATED if escalating else EventKind.ENGAGED,
+            field="admin" if escalating else "",
+            before=engagement.admin.name if escalating else "",
+            after=to.name,
+            note=f"{engagement.admin.name} {engagement.dead_end}; the request went on to "
+            f"{to.name}.\n" + request_note(tag=new.tag, reason=new.reason, message=new.message),
+        )
+        if escalating:
+            change_fields(ticket, by=by, changes={"admin": to}, at=now, silent={"admin"})
+        elif ticket.tier == Tier.HANDLE:
+            change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
+    return new
+
+
+def _renamed(message: str, old: str, new: str) -> str:
+    # Whole words only: a short name must not change inside other words.
+    return re.sub(rf"\b{re.escape(old)}\b", lambda _: new, message)
 
 
 def save_procedure(response: AdminResponse, *, title: str, body: str, by) -> Procedure:

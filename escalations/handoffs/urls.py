@@ -13,6 +13,11 @@ ticket_urlpatterns = [
     path("<str:external_id>/escalate/", views.escalate, name="escalate"),
     path("<str:external_id>/deescalate/", views.deescalate, name="deescalate"),
     path("<str:external_id>/message/", views.message, name="message"),
+    path(
+        "<str:external_id>/requests/<int:engagement_id>/pass-on/",
+        views.pass_on,
+        name="pass_on",
+    ),
     path("<str:external_id>/responses/", views.respond, name="respond"),
     path(
         "<str:external_id>/responses/<int:response_id>/procedure/",

@@ -25,10 +25,11 @@ from escalations.handoffs.forms import (
     CollaborateForm,
     DeescalateForm,
     EscalateForm,
+    PassOnForm,
     ProcedureForm,
     ResponseForm,
 )
-from escalations.handoffs.models import AdminResponse, ChecklistItem
+from escalations.handoffs.models import AdminResponse, ChecklistItem, Engagement, EngagementKind
 from escalations.handoffs.services import save_procedure
 from tickets.detail import done, load_ticket, render_detail
 from tickets.models import Ticket, Tier
@@ -125,6 +126,7 @@ def escalate(request: HttpRequest, external_id: str) -> HttpResponse:
             tag=data["tag"],
             reason=data["reason"],
             message=data["message"],
+            meta_confirmed=data["meta_confirmed"],
         )
         return f"Escalated to {engagement.admin.name}; ownership has moved.", "ticketEscalated"
 
@@ -159,6 +161,29 @@ def respond(request: HttpRequest, external_id: str) -> HttpResponse:
         return text, "responseLogged"
 
     return _perform(request, ticket, form, "response_form", log)
+
+
+@require_POST
+@permission_required("escalations.add_engagement", raise_exception=True)
+def pass_on(request: HttpRequest, external_id: str, engagement_id: int) -> HttpResponse:
+    """The next step after a decline, a silence or a redirect: the request goes to another
+    administrator (the backup, the one named, or one the agent picks)."""
+    ticket = load_ticket(external_id)
+    engagement = get_object_or_404(
+        Engagement.objects.select_related("admin").prefetch_related("responses"),
+        pk=engagement_id,
+        ticket=ticket,
+    )
+    engagement.ticket = ticket
+    form = PassOnForm(request.POST, engagement=engagement, options=AdminOptions(ticket.service))
+
+    def send_on(data: dict) -> tuple[str, str]:
+        new = services.pass_on(engagement, to=data["admin"], by=request.user)
+        if new.kind == EngagementKind.ESCALATE:
+            return f"Escalated to {new.admin.name}; ownership has moved.", "ticketEscalated"
+        return f"Added for input: {new.admin.name}.", "adminEngaged"
+
+    return _perform(request, ticket, form, f"pass_on_form_{engagement.pk}", send_on)
 
 
 @require_POST

@@ -84,9 +84,28 @@ class UrgentEstimateForm(forms.Form):
 
 
 class UrgentCloseForm(forms.Form):
+    """The outcome, and a reason for each coordinator's step left unrecorded."""
+
     outcome = forms.CharField(
         label="Outcome",
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What was done, and what the requester and the user were told. Closing is final.",
     )
+
+    def __init__(self, *args, missing: list[UrgentStep] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing = list(missing)
+        for step in self.missing:
+            self.fields[f"skip_{step.value}"] = forms.CharField(
+                required=False,
+                max_length=2000,
+                label=f"Why “{step.label}” is skipped",
+                help_text="Required unless you record the step above first.",
+            )
+
+    def skip_fields(self) -> list:
+        return [self[f"skip_{step.value}"] for step in self.missing]
+
+    def skips(self) -> dict[str, str]:
+        return {step.value: self.cleaned_data[f"skip_{step.value}"] for step in self.missing}

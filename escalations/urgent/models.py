@@ -83,10 +83,18 @@ class UrgentStepRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    skipped = models.BooleanField(
+        default=False, help_text="Not done, on purpose: the note says why (given when closing)."
+    )
 
     class Meta:
         ordering = ["done_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["request", "step"], name="urgent_step_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "step"], name="urgent_step_once"),
+            models.CheckConstraint(
+                condition=Q(skipped=False) | ~Q(note=""), name="urgent_skip_has_reason"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_step_display()

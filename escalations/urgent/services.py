@@ -7,11 +7,12 @@ in one transaction; mail goes out only once that transaction has committed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, QuerySet, Value
+from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from core.roles import SUPERVISOR, display_name, members
@@ -30,7 +31,7 @@ def with_progress(requests: QuerySet[UrgentRequest]) -> QuerySet[UrgentRequest]:
     """What a row of urgent requests shows, in one query: the ticket, the people and the number
     of steps done out of ``step_total``."""
     return requests.select_related("ticket", "filed_by", "coordinator", "closed_by").annotate(
-        steps_done=Count("steps", distinct=True),
+        steps_done=Count("steps", filter=Q(steps__skipped=False), distinct=True),
         step_total=Value(STEP_TOTAL, output_field=IntegerField()),
     )
 
@@ -75,6 +76,23 @@ def _require_open(request: UrgentRequest) -> None:
             f"This urgent request was closed on "
             f"{timezone.localtime(request.closed_at):{TIME_FORMAT}}; it cannot change any more."
         )
+
+
+def _require_coordinator(request: UrgentRequest, field: str) -> None:
+    if request.coordinator_id is None:
+        raise ValidationError(
+            {
+                field: "Nobody coordinates this request yet: a supervisor takes it first, then "
+                "records the steps."
+            },
+            code="no_coordinator",
+        )
+
+
+def missing_steps(request: UrgentRequest) -> list[UrgentStep]:
+    """The coordinator's steps neither recorded nor skipped yet, in their order."""
+    recorded = set(request.steps.values_list("step", flat=True))
+    return [step for step in UrgentStep if step.value not in recorded]
 
 
 def _tell_filer(request: UrgentRequest, *, by, change: str) -> None:
@@ -174,12 +192,13 @@ def take_urgent(request: UrgentRequest, *, by) -> UrgentRequest:
 
 def record_step(request: UrgentRequest, *, step: str, by, note: str = "") -> UrgentStepRecord:
     """Record that one of the coordinator's steps is done. Each step is recorded once; a closed
-    request takes no more steps."""
+    request takes no more steps, and one nobody has taken takes none yet."""
     step = UrgentStep(step)
     note = note.strip()
     with transaction.atomic():
         _lock(request)
         _require_open(request)
+        _require_coordinator(request, "step")
         done = request.steps.filter(step=step).select_related("done_by").first()
         if done is not None:
             raise ValidationError(
@@ -239,16 +258,50 @@ def set_estimate(request: UrgentRequest, *, by, estimated_resolution: datetime) 
     return request
 
 
-def close_urgent(request: UrgentRequest, *, by, outcome: str) -> UrgentRequest:
+def close_urgent(
+    request: UrgentRequest, *, by, outcome: str, skips: Mapping[str, str] | None = None
+) -> UrgentRequest:
     """Close the request with what came of it, and tell the filer. The outcome is required;
-    a request is closed once."""
+    a request is closed once, by a request someone coordinates. Every step not recorded needs
+    a reason in ``skips`` (step → why it was not done): it is kept as a skipped step, on the
+    timeline. Refused with a ValidationError naming each step left without one."""
     outcome = outcome.strip()
+    skips = {step: (why or "").strip() for step, why in (skips or {}).items()}
+    errors = {}
     if not outcome:
-        raise ValidationError({"outcome": "Say what came of the request before closing it."})
+        errors["outcome"] = "Say what came of the request before closing it."
     now = timezone.now()
     with transaction.atomic():
         _lock(request)
         _require_open(request)
+        if request.coordinator_id is None:
+            errors[NON_FIELD_ERRORS] = (
+                "Nobody coordinates this request yet: a supervisor takes it and works its "
+                "steps before it is closed."
+            )
+        missing = missing_steps(request)
+        for step in missing:
+            if not skips.get(step.value):
+                errors[f"skip_{step.value}"] = (
+                    f"“{step.label}” is not recorded: record it, or say why it is skipped."
+                )
+        if errors:
+            raise ValidationError(errors)
+        for step in missing:
+            UrgentStepRecord.objects.create(
+                request=request,
+                step=step,
+                done_at=now,
+                done_by=by,
+                note=skips[step.value],
+                skipped=True,
+            )
+            request.ticket.events.create(
+                at=now,
+                by=by,
+                kind=EventKind.URGENT,
+                note=f"Urgent request step skipped: {step.label}.\n{skips[step.value]}",
+            )
         request.closed_at, request.closed_by, request.outcome = now, by, outcome
         request.save(update_fields=["closed_at", "closed_by", "outcome"])
         request.ticket.events.create(

@@ -50,9 +50,15 @@ def render_urgent(
     """The request's page; ``bound`` replaces the blank form of that name with one showing
     errors. ``step_form`` is placed at the step it was sent for."""
     records = {r.step: r for r in urgent_request.steps.select_related("done_by")}
+    missing = [step for step in UrgentStep if step.value not in records]
     user = request.user
     is_open = urgent_request.is_open
-    can_step = is_open and user.has_perm("escalations.add_urgentsteprecord")
+    # Steps are the coordinator's work: none is recorded before someone has taken the request.
+    can_step = (
+        is_open
+        and user.has_perm("escalations.add_urgentsteprecord")
+        and urgent_request.coordinator_id is not None
+    )
     can_change = is_open and user.has_perm("escalations.change_urgentrequest")
     sent_step = bound.get("step_form")
     steps = []
@@ -69,9 +75,10 @@ def render_urgent(
         "urgent": urgent_request,
         "ticket": urgent_request.ticket,
         "steps": steps,
-        "steps_done": len(records),
+        "steps_done": sum(1 for r in records.values() if not r.skipped),
+        "steps_skipped": sum(1 for r in records.values() if r.skipped),
         "step_total": urgent.STEP_TOTAL,
-        "steps_left": urgent.STEP_TOTAL - len(records),
+        "steps_left": len(missing),
         "history": list(urgent.history(urgent_request)),
         "can_take": can_change and urgent_request.coordinator_id != user.pk,
         "now": timezone.now(),
@@ -81,7 +88,7 @@ def render_urgent(
         context["estimate_form"] = bound.get("estimate_form") or UrgentEstimateForm(
             initial={"estimated_resolution": urgent_request.estimated_resolution}
         )
-        context["close_form"] = bound.get("close_form") or UrgentCloseForm()
+        context["close_form"] = bound.get("close_form") or UrgentCloseForm(missing=missing)
     shown = {s["form"] for s in steps if s["form"] is not None}
     shown |= {context.get("estimate_form"), context.get("close_form")}
     report_unshown(request, bound.values(), shown)
@@ -232,11 +239,14 @@ def urgent_estimate(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("escalations.change_urgentrequest", raise_exception=True)
 def urgent_close(request: HttpRequest, pk: int) -> HttpResponse:
     urgent_request = load_urgent(pk)
-    form = UrgentCloseForm(request.POST)
+    form = UrgentCloseForm(request.POST, missing=urgent.missing_steps(urgent_request))
     if form.is_valid():
         try:
             urgent.close_urgent(
-                urgent_request, by=request.user, outcome=form.cleaned_data["outcome"]
+                urgent_request,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                skips=form.skips(),
             )
         except ValidationError as error:
             apply_errors(form, error)

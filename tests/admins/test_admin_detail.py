@@ -227,3 +227,10 @@ def test_supervisor_deactivates_after_seeing_what_depends_on_the_admin(superviso
     supervisor_client.post(reverse("admins:reactivate", args=[dana.pk]))
     dana.refresh_from_db()
     assert dana.active
+
+
+def test_a_decline_on_the_admins_record_is_not_a_green_responded_badge(agent_client, dana):
+    engage(dana, days_ago=1, outcome=Outcome.DECLINED, after=timedelta(hours=1))
+    html = agent_client.get(detail(dana)).content.decode()
+    assert '<span class="badge state-no_response">Declined without redirect</span>' in html
+    assert 'class="badge state-responded"' not in html

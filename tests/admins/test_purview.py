@@ -110,7 +110,11 @@ OWNER, BACKUP = PurviewRole.OWNER, PurviewRole.BACKUP
         ([declared(OWNER), declared(BACKUP, active=False)], ["No backup"]),
         ([declared(OWNER), declared(BACKUP, active=False), declared(BACKUP)], []),
         ([declared(OWNER, active=False), declared(BACKUP)], ["Inactive owner"]),
-        ([declared(OWNER), declared(OWNER, active=False), declared(BACKUP)], ["Inactive owner"]),
+        (
+            [declared(OWNER), declared(OWNER, active=False), declared(BACKUP)],
+            ["Inactive owner", "Conflicting owners"],
+        ),
+        ([declared(OWNER), declared(OWNER), declared(BACKUP)], ["Conflicting owners"]),
         ([declared(BACKUP)], ["No owner"]),
         ([declared(BACKUP, active=False)], ["No owner", "No backup"]),
     ],
@@ -128,6 +132,21 @@ def test_matrix_counts_each_kind_of_gap(world):
         "1 with an inactive owner",
         "2 without a backup",
     ]
+
+
+def test_a_second_owner_is_flagged_as_a_conflict_to_resolve(supervisor_client, world):
+    # Wi-Fi has Lee as owner; declaring Dana owner too used to pass without a flag.
+    response = supervisor_client.post(
+        DECLARE, declare_data(world, service=world["wifi"].pk), follow=True
+    )
+    assert response.status_code == 200
+    assert Purview.objects.current().filter(service=world["wifi"], role="owner").count() == 2
+    rows = {r["service"].name: r for r in response.context["rows"]}
+    assert rows["Wi-Fi"]["gaps"] == ["Conflicting owners", "No backup"]
+    html = response.content.decode()
+    assert '<span class="badge gap">Conflicting owners</span>' in html
+    assert "1 with more than one owner" in html
+    assert "Wi-Fi now has 2 owners (Dana Whitfield, Lee Marsh)" in html
 
 
 def test_an_ended_declaration_leaves_the_matrix(agent_client, world):

@@ -39,6 +39,7 @@ def escalate(ticket, by, admin=None, **kwargs):
         "tag": "network",
         "reason": "Switch configuration is outside our access.",
         "message": "Hi {admin}, ticket {ticket} is yours now. What can we do next time?",
+        "meta_confirmed": True,
     }
     return services.escalate(ticket, **{**values, **kwargs})
 
@@ -447,3 +448,113 @@ def test_a_tier_change_from_a_stale_page_does_not_undo_an_escalation(agent):
         stale.set_tier(Tier.COLLABORATE, by=agent)
     ticket.refresh_from_db()
     assert ticket.tier == Tier.ESCALATE
+
+
+def test_moving_back_to_handle_withdraws_the_request_for_input_on_the_timeline(agent):
+    from escalations import silence
+
+    ticket = TicketFactory(agent=agent)
+    [engagement] = services.collaborate(
+        ticket, admins=[AdministratorFactory(name="Ana")], by=agent, message="A question."
+    )
+    ticket.refresh_from_db()
+
+    ticket.set_tier(Tier.HANDLE, by=agent, reason="Found the answer in the knowledge base.")
+
+    engagement.refresh_from_db()
+    assert engagement.state == EngagementState.WITHDRAWN
+    event = ticket.events.get(kind=EventKind.WITHDRAWN)
+    assert (event.after, event.by) == ("Ana", agent)
+    assert event.note == (
+        "Collaborate request withdrawn: the ticket moved from Collaborate to Handle "
+        "(Found the answer in the knowledge base.)."
+    )
+    # The scan, long after the answer was due, finds no silence to log against it.
+    report = silence.run(now=timezone.now() + timedelta(days=30))
+    assert report.silences == 0
+    assert not engagement.responses.exists()
+
+
+def test_deescalating_to_handle_withdraws_every_open_request(agent):
+    ticket = TicketFactory(agent=agent)
+    [asked] = services.collaborate(
+        ticket, admins=[AdministratorFactory(name="Ana")], by=agent, message="A question."
+    )
+    complete_checklist(ticket, agent)
+    escalate(ticket, agent)
+
+    services.deescalate(ticket, by=agent, reason="We can do it ourselves.", tier=Tier.HANDLE)
+
+    asked.refresh_from_db()
+    assert asked.state == EngagementState.WITHDRAWN
+    assert not ticket.engagements.open().exists()
+    assert list(ticket.events.filter(kind=EventKind.WITHDRAWN).values_list("after", flat=True)) == [
+        "Ana"
+    ]
+
+
+def test_deescalating_to_collaborate_keeps_the_request_for_input(agent):
+    ticket = TicketFactory(agent=agent)
+    [asked] = services.collaborate(
+        ticket, admins=[AdministratorFactory(name="Ana")], by=agent, message="A question."
+    )
+    complete_checklist(ticket, agent)
+    escalate(ticket, agent)
+
+    services.deescalate(ticket, by=agent, reason="Input is enough.", tier=Tier.COLLABORATE)
+
+    asked.refresh_from_db()
+    assert asked.state == EngagementState.OPEN
+    assert not ticket.events.filter(kind=EventKind.WITHDRAWN).exists()
+
+
+def test_resolving_puts_each_withdrawn_request_on_the_timeline(agent):
+    engagement = EngagementFactory()
+    engagement.ticket.resolve(by=agent)
+    event = engagement.ticket.events.get(kind=EventKind.WITHDRAWN)
+    assert (event.after, event.by) == (engagement.admin.name, agent)
+    assert event.note.endswith("request withdrawn: Ticket resolved.")
+
+
+def test_escalate_message_must_ask_the_meta_protocol_question(agent):
+    ticket = TicketFactory(agent=agent)
+    complete_checklist(ticket, agent)
+    with pytest.raises(ValidationError) as refused:
+        escalate(ticket, agent, message="Hi {admin}, this is yours now.", meta_confirmed=False)
+    error = refused.value.message_dict["message"][0]
+    assert "must end with the meta-protocol question" in error
+    assert services.META_QUESTION in error
+    assert not Engagement.objects.exists()
+
+
+def test_the_templates_question_passes_and_a_rephrasing_needs_confirming(agent):
+    from escalations.guide.models import Scenario
+
+    Scenario.objects.create(
+        scenario="Escalating",
+        tier=Tier.ESCALATE,
+        wording="Hi {admin}. Which steps could we follow for {service} next time?",
+    )
+    ticket = TicketFactory(agent=agent, service=ServiceFactory(name="VPN"))
+    complete_checklist(ticket, agent)
+    # The built-in question, and a scenario's question with its placeholder filled, pass.
+    first = escalate(
+        ticket, agent, meta_confirmed=False, message=f"Hi. {services.META_QUESTION.upper()}"
+    )
+    second = escalate(
+        ticket,
+        agent,
+        admin=AdministratorFactory(name="Lee"),
+        meta_confirmed=False,
+        message="Hi. Which steps could we follow for VPN next time?",
+    )
+    assert first.pk and second.pk
+    rephrased = "Hi {admin}. Could you say how we might do this ourselves in future?"
+    with pytest.raises(ValidationError, match="meta-protocol"):
+        escalate(
+            ticket, agent, admin=AdministratorFactory(), message=rephrased, meta_confirmed=False
+        )
+    third = escalate(
+        ticket, agent, admin=AdministratorFactory(), message=rephrased, meta_confirmed=True
+    )
+    assert third.message.startswith("Hi ")

@@ -44,7 +44,8 @@ def escalate_data(admin, **overrides) -> dict:
         "esc-admin": admin.pk,
         "esc-tag": "identity",
         "esc-reason": "Needs a change in the identity provider.",
-        "esc-message": "Hi {admin}, what can we do next time?",
+        "esc-message": "Hi {admin}, what process can the support center follow the next time a "
+        "ticket like this comes in?",
     }
     data.update(overrides)
     return data
@@ -316,3 +317,28 @@ def test_edit_form_cannot_set_the_owner_or_waiting_on_admin(agent_client):
     edit_form = edit_form[: edit_form.index("</form>")]
     assert 'name="admin"' not in edit_form
     assert 'value="waiting_admin"' not in edit_form
+
+
+def test_escalate_without_the_meta_protocol_question_says_why_beside_the_message(agent_client):
+    ticket = TicketFactory()
+    agent_client.post(url("checklist", ticket), checklist_data())
+    admin = AdministratorFactory()
+    response = agent_client.post(
+        url("escalate", ticket), escalate_data(admin, **{"esc-message": "Hi, over to you."})
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    wrap = html.split('id="id_esc-message_wrap"')[1].split("</div>")[0]
+    assert "must end with the meta-protocol question" in wrap
+    assert "tick the box below to confirm" in wrap
+    assert 'name="esc-meta_confirmed"' in html
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.HANDLE and not ticket.engagements.exists()
+
+    confirmed = escalate_data(
+        admin, **{"esc-message": "Hi, over to you. How could we do it ourselves?"}
+    )
+    confirmed["esc-meta_confirmed"] = "on"
+    assert agent_client.post(url("escalate", ticket), confirmed).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.ESCALATE

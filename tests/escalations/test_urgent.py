@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,6 +29,28 @@ def file(ticket=None, *, by, **kwargs) -> UrgentRequest:
         "reason": "Payroll is due on Friday; the SLA answers next week.",
     }
     return urgent.file_urgent(ticket or TicketFactory(), by=by, **{**values, **kwargs})
+
+
+SKIPPED = "Not needed for this test."
+
+
+def taken(request, *, by) -> UrgentRequest:
+    """The request as a coordinator works it: taken by ``by`` if nobody has taken it."""
+    if request.coordinator_id is None:
+        urgent.take_urgent(request, by=by)
+    return request
+
+
+def step_done(request, *, step, by, note: str = ""):
+    return urgent.record_step(taken(request, by=by), step=step, by=by, note=note)
+
+
+def close(request, *, by, outcome: str):
+    """Close as a coordinator does: every step not recorded is skipped with a reason."""
+    if request.is_open:
+        taken(request, by=by)
+    skips = {step.value: SKIPPED for step in urgent.missing_steps(request)}
+    return urgent.close_urgent(request, by=by, outcome=outcome, skips=skips)
 
 
 def urgent_events(ticket):
@@ -93,7 +116,7 @@ def test_file_urgent_refuses_a_second_open_request_until_the_first_is_closed(man
     assert UrgentRequest.objects.count() == 1
     assert len(urgent_events(ticket)) == 1
 
-    urgent.close_urgent(first, by=supervisor, outcome="Resolved by the owner.")
+    close(first, by=supervisor, outcome="Resolved by the owner.")
     assert file(ticket, by=manager).is_open
 
 
@@ -148,43 +171,43 @@ def test_take_urgent_is_for_supervisors_only(manager, agent):
 def test_record_step_records_each_step_once(manager, supervisor):
     request = file(by=manager)
 
-    record = urgent.record_step(
+    record = step_done(
         request, step=UrgentStep.USER_CONTACTED, by=supervisor, note=" Phoned the user. "
     )
     with pytest.raises(ValidationError) as refused:
-        urgent.record_step(request, step=UrgentStep.USER_CONTACTED, by=supervisor)
+        step_done(request, step=UrgentStep.USER_CONTACTED, by=supervisor)
 
     assert (record.done_by, record.note) == (supervisor, "Phoned the user.")
     assert "already recorded" in refused.value.message_dict["step"][0]
     assert UrgentStepRecord.objects.count() == 1
-    step_events = urgent_events(request.ticket)[1:]
+    step_events = urgent_events(request.ticket)[2:]  # after filing and taking it
     assert len(step_events) == 1
     assert "User contacted" in step_events[0].note and "Phoned the user." in step_events[0].note
 
 
 def test_a_closed_request_takes_no_more_changes(manager, supervisor):
     request = file(by=manager)
-    urgent.close_urgent(request, by=supervisor, outcome="Fixed by the service owner.")
+    close(request, by=supervisor, outcome="Fixed by the service owner.")
     events = len(urgent_events(request.ticket))
 
     for change in (
-        lambda: urgent.record_step(request, step=UrgentStep.HISTORY_REVIEWED, by=supervisor),
+        lambda: step_done(request, step=UrgentStep.HISTORY_REVIEWED, by=supervisor),
         lambda: urgent.take_urgent(request, by=supervisor),
         lambda: urgent.set_estimate(
             request, by=supervisor, estimated_resolution=timezone.now() + timedelta(hours=2)
         ),
-        lambda: urgent.close_urgent(request, by=supervisor, outcome="Again"),
+        lambda: close(request, by=supervisor, outcome="Again"),
     ):
         with pytest.raises(ValidationError, match="was closed on"):
             change()
 
     request.refresh_from_db()
     assert (request.coordinator, request.estimated_resolution, request.outcome) == (
-        None,
+        supervisor,
         None,
         "Fixed by the service owner.",
     )
-    assert not request.steps.exists()
+    assert request.steps.filter(skipped=True).count() == len(UrgentStep)
     assert len(urgent_events(request.ticket)) == events
 
 
@@ -232,13 +255,13 @@ def test_close_urgent_needs_an_outcome_and_tells_the_filer(
     request = file(by=manager)
 
     with pytest.raises(ValidationError) as refused:
-        urgent.close_urgent(request, by=supervisor, outcome="   ")
+        close(request, by=supervisor, outcome="   ")
     assert "outcome" in refused.value.message_dict
     request.refresh_from_db()
     assert request.is_open
 
     with django_capture_on_commit_callbacks(execute=True):
-        urgent.close_urgent(request, by=supervisor, outcome="The owner restored payroll access.")
+        close(request, by=supervisor, outcome="The owner restored payroll access.")
 
     request.refresh_from_db()
     assert (request.closed_by, request.outcome) == (
@@ -259,20 +282,23 @@ def test_the_filer_is_not_told_of_their_own_changes(
         urgent.set_estimate(
             request, by=supervisor, estimated_resolution=timezone.now() + timedelta(hours=1)
         )
-        urgent.close_urgent(request, by=supervisor, outcome="Done.")
+        close(request, by=supervisor, outcome="Done.")
     assert mailoutbox == []
 
 
 def test_history_holds_only_this_requests_entries(manager, supervisor):
     ticket = TicketFactory()
     first = file(ticket, by=manager)
-    urgent.record_step(first, step=UrgentStep.HISTORY_REVIEWED, by=supervisor)
-    urgent.close_urgent(first, by=supervisor, outcome="First one done.")
+    step_done(first, step=UrgentStep.HISTORY_REVIEWED, by=supervisor)
+    close(first, by=supervisor, outcome="First one done.")
     second = file(ticket, by=manager, business_impact="Second impact")
 
-    assert [e.note.splitlines()[0] for e in urgent.history(first)] == [
-        "Urgent request closed.",
+    notes = [e.note.splitlines()[0] for e in urgent.history(first)]
+    assert notes[0] == "Urgent request closed."
+    assert sum(n.startswith("Urgent request step skipped:") for n in notes) == 4
+    assert notes[-3:] == [
         "Urgent request step done: Ticket history reviewed.",
+        "Coordinating the urgent request.",
         "Urgent request filed.",
     ]
     assert [e.note for e in urgent.history(second)] == [urgent_events(ticket)[-1].note]
@@ -411,6 +437,7 @@ def test_supervisor_takes_a_request_with_htmx(supervisor_client, supervisor, ope
 
 
 def test_record_a_step_through_the_page(supervisor_client, supervisor, open_request):
+    urgent.take_urgent(open_request, by=supervisor)
     response = supervisor_client.post(
         url("step", open_request), {"step": "history_reviewed", "note": "Read it all."}
     )
@@ -468,8 +495,10 @@ def test_close_needs_an_outcome(supervisor_client, supervisor, open_request):
     open_request.refresh_from_db()
     assert open_request.is_open
 
+    urgent.take_urgent(open_request, by=supervisor)
+    skips = {f"skip_{step.value}": "Not needed." for step in UrgentStep}
     done = supervisor_client.post(
-        url("close", open_request), {"outcome": "Owner fixed it."}, follow=True
+        url("close", open_request), {"outcome": "Owner fixed it.", **skips}, follow=True
     )
     html = done.content.decode()
     assert "Urgent request closed." in html and "has been told" in html
@@ -480,22 +509,23 @@ def test_close_needs_an_outcome(supervisor_client, supervisor, open_request):
 
 def test_posting_to_a_request_closed_meanwhile_explains_why(supervisor_client, supervisor):
     request = file(by=supervisor)
-    urgent.close_urgent(request, by=supervisor, outcome="Done.")
+    close(request, by=supervisor, outcome="Done.")
     response = supervisor_client.post(url("step", request), {"step": "user_contacted"}, follow=True)
     assert "was closed on" in response.content.decode()
-    assert not request.steps.exists()
+    assert not request.steps.filter(step="user_contacted", skipped=False).exists()
 
 
 def test_the_ticket_timeline_shows_the_urgent_entries(agent_client, manager, supervisor):
     ticket = TicketFactory(external_id="700500")
     request = file(ticket, by=manager)
     urgent.take_urgent(request, by=supervisor)
-    urgent.record_step(request, step=UrgentStep.OWNER_CONTACTED, by=supervisor)
-    urgent.close_urgent(request, by=supervisor, outcome="Owner restored the service.")
+    step_done(request, step=UrgentStep.OWNER_CONTACTED, by=supervisor)
+    close(request, by=supervisor, outcome="Owner restored the service.")
 
     html = agent_client.get(ticket.get_absolute_url()).content.decode()
 
-    assert html.count("Urgent request</strong>") == 4
+    # Filed, taken, one step, four steps skipped, closed.
+    assert html.count("Urgent request</strong>") == 8
     for text in ("Urgent request filed.", "Service owner contacted", "Owner restored the service."):
         assert text in html
 
@@ -505,7 +535,7 @@ def _requests_with_steps(count: int, by, supervisor) -> None:
         request = file(by=by)
         urgent.take_urgent(request, by=supervisor)
         for step in list(UrgentStep)[:3]:
-            urgent.record_step(request, step=step, by=supervisor, note="Done")
+            step_done(request, step=step, by=supervisor, note="Done")
 
 
 def _queries(client, target: str) -> int:
@@ -519,12 +549,12 @@ def test_list_queries_do_not_grow_with_requests(
 ):
     _requests_with_steps(1, manager, supervisor)
     closed = file(by=manager)
-    urgent.close_urgent(closed, by=supervisor, outcome="Closed.")
+    close(closed, by=supervisor, outcome="Closed.")
     few = _queries(supervisor_client, url("list"))
 
     _requests_with_steps(6, manager, supervisor)
     for _ in range(3):
-        urgent.close_urgent(file(by=manager), by=supervisor, outcome="Closed.")
+        close(file(by=manager), by=supervisor, outcome="Closed.")
     with django_assert_max_num_queries(few):
         html = supervisor_client.get(url("list")).content.decode()
     assert html.count("3/5") == 7
@@ -540,7 +570,7 @@ def test_detail_queries_do_not_grow_with_steps(
 
     urgent.take_urgent(request, by=supervisor)
     for step in UrgentStep:
-        urgent.record_step(request, step=step, by=supervisor, note="Noted")
+        step_done(request, step=step, by=supervisor, note="Noted")
     urgent.set_estimate(
         request, by=supervisor, estimated_resolution=timezone.now() + timedelta(days=1)
     )
@@ -554,7 +584,7 @@ def test_dashboard_panel_lists_open_requests_in_constant_queries(
     manager, supervisor, django_assert_num_queries
 ):
     _requests_with_steps(3, manager, supervisor)
-    urgent.close_urgent(file(by=manager), by=supervisor, outcome="Closed.")
+    close(file(by=manager), by=supervisor, outcome="Closed.")
     waiting = file(by=manager, business_impact="Nobody in the clinic can print labels.")
 
     with django_assert_num_queries(2):
@@ -583,3 +613,87 @@ def test_unknown_ticket_number_offers_a_supervisor_the_link_to_log_it(supervisor
 
     assert f'href="{reverse("tickets:new")}?external_id=999-77"' in html
     assert "Ask the user to submit a ticket" not in html
+
+
+# The coordinator's steps before closing -----------------------------------------------------
+
+
+def test_a_step_needs_someone_to_have_taken_the_request(manager, supervisor):
+    request = file(by=manager)
+    with pytest.raises(ValidationError) as refused:
+        urgent.record_step(request, step=UrgentStep.USER_CONTACTED, by=supervisor)
+    assert "Nobody coordinates this request yet" in refused.value.message_dict["step"][0]
+    assert not request.steps.exists()
+    assert len(urgent_events(request.ticket)) == 1
+
+
+def test_the_page_offers_no_step_before_the_request_is_taken(
+    supervisor_client, supervisor, open_request
+):
+    html = supervisor_client.get(url("detail", open_request)).content.decode()
+    assert 'name="step"' not in html
+    assert "Steps are recorded by the request's coordinator: take the request first." in html
+    refused = supervisor_client.post(url("step", open_request), {"step": "user_contacted"})
+    assert refused.status_code == 400
+    assert not open_request.steps.exists()
+
+
+def test_closing_asks_for_each_missing_step_or_a_reason_to_skip_it(manager, supervisor):
+    request = taken(file(by=manager), by=supervisor)
+    urgent.record_step(request, step=UrgentStep.HISTORY_REVIEWED, by=supervisor)
+
+    with pytest.raises(ValidationError) as refused:
+        urgent.close_urgent(
+            request,
+            by=supervisor,
+            outcome="Fixed.",
+            skips={UrgentStep.USER_CONTACTED: "The user was on the call."},
+        )
+    errors = refused.value.message_dict
+    assert sorted(errors) == [
+        "skip_follow_up_documented",
+        "skip_owner_contacted",
+        "skip_status_communicated",
+    ]
+    assert "record it, or say why it is skipped" in errors["skip_owner_contacted"][0]
+    request.refresh_from_db()
+    assert request.is_open and request.steps.count() == 1
+
+    reasons = {step.value: f"Why not {step.value}" for step in urgent.missing_steps(request)}
+    urgent.close_urgent(request, by=supervisor, outcome="Fixed.", skips=reasons)
+
+    request.refresh_from_db()
+    assert not request.is_open
+    skipped = {r.step: r.note for r in request.steps.filter(skipped=True)}
+    assert skipped == reasons
+    assert "Urgent request step skipped: Service owner contacted.\nWhy not owner_contacted" in [
+        e.note for e in urgent_events(request.ticket)
+    ]
+    assert urgent.with_progress(UrgentRequest.objects.filter(pk=request.pk)).get().steps_done == 1
+
+
+def test_closing_a_request_nobody_took_is_refused(manager, supervisor):
+    request = file(by=manager)
+    skips = {step.value: "n/a" for step in UrgentStep}
+    with pytest.raises(ValidationError, match="Nobody coordinates this request yet"):
+        urgent.close_urgent(request, by=supervisor, outcome="Fixed.", skips=skips)
+
+
+def test_the_close_form_shows_each_missing_step_beside_its_reason(
+    supervisor_client, supervisor, open_request
+):
+    urgent.take_urgent(open_request, by=supervisor)
+    urgent.record_step(open_request, step=UrgentStep.HISTORY_REVIEWED, by=supervisor)
+    response = supervisor_client.post(url("close", open_request), {"outcome": "Fixed."})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "4 steps not recorded yet" in html
+    assert 'name="skip_history_reviewed"' not in html
+    assert re.search(
+        r'for="id_skip_user_contacted">Why “User contacted” is skipped.*?'
+        r"“User contacted” is not recorded: record it, or say why it is skipped.",
+        html,
+        re.S,
+    )
+    open_request.refresh_from_db()
+    assert open_request.is_open

@@ -288,7 +288,13 @@ def escalated_ticket(agent, when: datetime) -> tuple[Ticket, Engagement]:
             answers={i.pk: (True, "") for i in ChecklistItem.objects.asked()},
         )
         engagement = escalate(
-            ticket, admin=owner, by=agent, tag="vpn", reason="Needs the owner", message="Hi {admin}"
+            ticket,
+            admin=owner,
+            by=agent,
+            tag="vpn",
+            reason="Needs the owner",
+            message="Hi {admin}",
+            meta_confirmed=True,
         )
     return Ticket.objects.get(pk=ticket.pk), engagement
 
