@@ -43,7 +43,13 @@ function editedFields(form) {
     } else if (el.type === "checkbox" || el.type === "radio") {
       if (el.checked !== el.defaultChecked) edited.push({ name: el.name, value: el.value, checked: el.checked });
     } else if (el.tagName === "SELECT") {
-      if ([...el.options].some((o) => o.selected !== o.defaultSelected)) edited.push({ name: el.name, value: el.value });
+      // With no option marked selected, a single select shows its first one.
+      const options = [...el.options];
+      const shown = options.find((o) => o.defaultSelected) || (el.multiple ? null : options[0]);
+      const changed = el.multiple
+        ? options.some((o) => o.selected !== o.defaultSelected)
+        : el.selectedOptions[0] !== shown;
+      if (changed) edited.push({ name: el.name, value: el.value });
     } else if (el.value !== el.defaultValue) {
       edited.push({ name: el.name, value: el.value });
     }
