@@ -22,7 +22,8 @@ document.addEventListener("click", async (event) => {
 
 // The ticket page swaps #ticket-main after every action. Two things a person would otherwise
 // lose in that swap: what they typed in the other cards' forms, and sight of the result.
-const typedState = new WeakMap();
+// Set before a swap of #ticket-main, used once it has settled.
+let pending = null;
 
 function formFor(root, path) {
   if (!root || !path) return null;
@@ -77,7 +78,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     if (fields.length) kept.push({ action: form.getAttribute("action"), fields });
   }
   const card = sent && sent.closest("[aria-labelledby]");
-  typedState.set(document, { path, kept, card: card && card.getAttribute("aria-labelledby") });
+  pending = { path, kept, card: card && card.getAttribute("aria-labelledby") };
 });
 
 function restoreTyped(main, kept) {
@@ -101,6 +102,7 @@ function restoreTyped(main, kept) {
 
 function showResult(main, state) {
   const feedback = main.querySelector("#messages");
+  if (!feedback) return;
   const form = formFor(main, state.path);
   if (form) {
     const details = form.closest("details");
@@ -116,7 +118,7 @@ function showResult(main, state) {
       return;
     }
   }
-  if (!feedback || !feedback.textContent.trim()) return;
+  if (!feedback.textContent.trim()) return;
   let anchor = form && form.closest("details:not([open])") ? form.closest("details") : form;
   if (!anchor && state.card) {
     // The form has gone (resolving swaps Resolve for Reopen): show it at the top of its card.
@@ -129,10 +131,10 @@ function showResult(main, state) {
 }
 
 document.addEventListener("htmx:afterSettle", () => {
-  const state = typedState.get(document);
+  const state = pending;
   const main = document.getElementById("ticket-main");
   if (!state || !main) return;
-  typedState.delete(document);
+  pending = null;
   restoreTyped(main, state.kept);
   showResult(main, state);
 });

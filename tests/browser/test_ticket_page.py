@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from admins.models import PurviewRole
 from admins.services import declare_purview
+from escalations.handoffs.models import Engagement
 from tests.factories import (
     PASSWORD,
     AdministratorFactory,
@@ -19,6 +20,10 @@ from tests.factories import (
 from tickets import services
 from tickets.models import Ticket
 
+MESSAGE = (
+    "Ticket 66001 needs your team. Could you also tell us what process the support center can "
+    "follow the next time a ticket like this comes in?"
+)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 IN_VIEW_AND_FOCUSED = """el => {
@@ -61,22 +66,31 @@ def test_saving_the_checklist_keeps_what_was_typed_in_the_escalate_form(live_ser
     escalate = page.locator("form[action$='/escalate/']")
     escalate.get_by_label("Tag").fill("vpn-core")
     escalate.get_by_label("Reason").fill("The concentrator needs an admin.")
-    escalate.get_by_label("Message to the admin").fill("What can we try first next time?")
+    escalate.get_by_label("Message to the admin").fill(MESSAGE)
 
     checklist = page.locator("#checklist form").first
-    checklist.locator("input[type=checkbox]").first.check()
+    for box in checklist.locator("input[type=checkbox]").all()[:5]:
+        box.check()
     checklist.get_by_role("button", name="Save checklist").click()
-    expect(page.locator("#messages")).to_contain_text("Checklist saved")
+    expect(page.locator("#messages")).to_contain_text("Every required item is done")
 
     escalate = page.locator("form[action$='/escalate/']")
     expect(escalate).to_be_visible()
     expect(escalate.get_by_label("Tag")).to_have_value("vpn-core")
     expect(escalate.get_by_label("Reason")).to_have_value("The concentrator needs an admin.")
-    expect(escalate.get_by_label("Message to the admin")).to_have_value(
-        "What can we try first next time?"
-    )
+    expect(escalate.get_by_label("Message to the admin")).to_have_value(MESSAGE)
     # The saved checklist itself shows what the server stored.
-    expect(page.locator("#checklist .checklist-status")).to_contain_text("4 of 5")
+    expect(page.locator("#checklist .checklist-status")).to_contain_text("Every required item")
+
+    # Escalating now sends what was typed before the checklist was saved.
+    escalate.get_by_role("button", name="Escalate").click()
+    expect(page.locator("#messages")).to_contain_text("Escalated to Dana Owner")
+    engagement = Engagement.objects.get(ticket=ticket)
+    assert (engagement.tag, engagement.reason, engagement.message) == (
+        "vpn-core",
+        "The concentrator needs an admin.",
+        MESSAGE,
+    )
 
 
 def test_each_result_is_in_view_and_focused(live_server, page, login):
