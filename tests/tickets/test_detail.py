@@ -343,3 +343,14 @@ def test_htmx_result_is_rendered_inside_the_swapped_part_for_its_form(agent_clie
     assert feedback.group(1) == url
     assert "Tier changed to Collaborate" in feedback.group(2)
     assert "hx-swap-oob" not in html
+
+
+def test_timeline_names_a_category_change_as_the_pages_do(agent_client):
+    from tickets.models import Category
+
+    ticket = TicketFactory(category=Category.objects.get(number=1))
+    other = Category.objects.exclude(number=1).filter(active=True).first()
+    data = {**shown_form(agent_client, ticket), "category": str(other.pk)}
+    agent_client.post(reverse("tickets:edit", args=[ticket.external_id]), data)
+    event = ticket.events.get(field="category")
+    assert (event.before, event.after) == ("Break/fix", other.name)
