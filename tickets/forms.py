@@ -106,7 +106,7 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
             (s.value, s.label) for s in OPEN_STATUSES if s != Status.WAITING_ON_ADMIN
         ]
         self.fields["status"].required = False
-        self.fields["status"].help_text = "Waiting on admin follows an escalation."
+        self.fields["status"].help_text = "Leave as New unless the ticket is already being worked."
         self.fields["agent"] = UserChoiceField(
             staff_users(),
             label="Agent",

@@ -134,6 +134,8 @@ def test_opened_is_left_empty_as_its_help_says(agent_client):
 
 def test_status_and_agent_can_be_set_when_logging(agent_client):
     colleague = AgentFactory(first_name="Noel", last_name="Brooks")
+    html = agent_client.get(URL).content.decode()
+    assert '<select name="status"' in html and ">Noel Brooks</option>" in html
     response = agent_client.post(URL, valid(status="in_progress", agent=colleague.pk))
     assert response.status_code == 302
     ticket = Ticket.objects.get(external_id="24817")
