@@ -229,9 +229,13 @@ def test_actions_need_post(agent_client):
 
 def shown_form(client, ticket: Ticket) -> dict:
     """What the ticket page's edit form posts when nothing is touched."""
-    form = client.get(ticket.get_absolute_url()).context["edit_form"]
-    hidden = {n: form[n].value() for n in ("version", "seen_event", "seen_values", "conflicts")}
-    return {**form.raw_values(), **{k: "" if v is None else v for k, v in hidden.items()}}
+    data = {}
+    for field in client.get(ticket.get_absolute_url()).context["edit_form"]:
+        value = field.field.widget.format_value(field.value())
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        data[field.html_name] = "" if value is None else value
+    return data
 
 
 def test_resave_after_a_conflict_keeps_the_other_persons_change(client, agent, supervisor):
