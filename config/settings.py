@@ -50,6 +50,9 @@ CONFIDENTIALITY_BANNER = os.environ.get(
 )
 # Where the site is reached, for the links in emails (which have no request to build them from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Where a ticket lives in the ticketing system, "{id}" standing for its id, e.g.
+# https://tdx.example.edu/TDNext/Apps/40/Tickets/TicketDet?TicketID={id}. Empty: no link.
+TICKET_URL_TEMPLATE = os.environ.get("TICKET_URL_TEMPLATE", "")
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):

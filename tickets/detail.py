@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -29,6 +32,13 @@ def load_ticket(external_id: str) -> Ticket:
     )
 
 
+def ticket_system_url(ticket: Ticket) -> str:
+    """The ticket in the ticketing system, when ``TICKET_URL_TEMPLATE`` says where: its
+    ``{id}`` becomes the ticket's id."""
+    template = settings.TICKET_URL_TEMPLATE
+    return template.replace("{id}", quote(ticket.external_id, safe="")) if template else ""
+
+
 def render_detail(
     request: HttpRequest,
     ticket: Ticket,
@@ -46,6 +56,7 @@ def render_detail(
         "conflict": conflict,
         "open_form": next(iter(bound), ""),
         "now": timezone.now(),
+        "ticket_system_url": ticket_system_url(ticket),
     }
     context.update(page_context.collect(request, ticket, bound))
     if request.user.has_perm("tickets.change_ticket"):

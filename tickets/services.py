@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import audit
 from core.roles import display_name
-from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.models import Category, EventKind, Priority, Ticket, TicketEvent
 from tickets.sla import clock as sla
 
 # The fields an edit may change; status moves through resolve/close/reopen, tier through
@@ -63,6 +63,9 @@ def display_value(ticket: Ticket, field: str) -> str:
             return ""
         if hasattr(related, "get_full_name"):
             return display_name(related)
+        if isinstance(related, (Category, Priority)):
+            # Named as every page names them; the number is only their order.
+            return related.name
         return str(related)
     if model_field.choices:
         return getattr(ticket, f"get_{field}_display")()

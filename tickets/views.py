@@ -209,13 +209,14 @@ def ticket_edit(request: HttpRequest, external_id: str) -> HttpResponse:
             seen_event=form.cleaned_data["seen_event"],
         )
     except services.EditConflict as conflict:
-        # Keep what this editor typed, but let a second save be a deliberate choice made with
-        # the other changes in view.
-        data = request.POST.copy()
-        data["version"] = conflict.ticket.version
-        data["seen_event"] = conflict.changes[-1].pk if conflict.changes else data["seen_event"]
-        form = TicketEditForm(data, instance=load_ticket(external_id))
-        form.is_valid()
+        # Keep what this editor typed, show what the other person saved in the fields only
+        # they changed, and ask about the fields both changed: the second save then applies
+        # only this editor's changes.
+        others = {e.field for e in conflict.changes if e.field}
+        seen_event = (
+            conflict.changes[-1].pk if conflict.changes else form.cleaned_data["seen_event"]
+        )
+        form = form.after_conflict(conflict.ticket, others, seen_event)
         return render_detail(
             request, conflict.ticket, conflict=conflict, status=409, edit_form=form
         )

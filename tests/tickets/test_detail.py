@@ -225,3 +225,136 @@ def test_actions_need_post(agent_client):
     for name in ["edit", "tier", "resolve", "close", "reopen"]:
         url = reverse(f"tickets:{name}", args=[ticket.external_id])
         assert agent_client.get(url).status_code == 405
+
+
+def shown_form(client, ticket: Ticket) -> dict:
+    """What the ticket page's edit form posts when nothing is touched."""
+    data = {}
+    for field in client.get(ticket.get_absolute_url()).context["edit_form"]:
+        value = field.field.widget.format_value(field.value())
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        data[field.html_name] = "" if value is None else value
+    return data
+
+
+def test_resave_after_a_conflict_keeps_the_other_persons_change(client, agent, supervisor):
+    ticket = TicketFactory(title="VPN drops", department="Finance")
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    client.force_login(agent)
+    seen = shown_form(client, ticket)
+    client.force_login(supervisor)
+    client.post(url, {**shown_form(client, ticket), "department": "Facilities"})
+
+    client.force_login(agent)
+    response = client.post(url, {**seen, "title": "VPN drops hourly"})
+    assert response.status_code == 409
+    kept = response.context["edit_form"]
+    # The form shows the supervisor's department and keeps the agent's title.
+    assert kept["department"].value() == "Facilities"
+    assert kept["title"].value() == "VPN drops hourly"
+    response = client.post(url, kept.data)
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.department) == ("VPN drops hourly", "Facilities")
+    assert [e.field for e in ticket.events.filter(field="department")] == ["department"]
+
+
+def test_a_field_both_changed_is_a_side_by_side_choice(client, agent, supervisor):
+    ticket = TicketFactory(department="Finance")
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    client.force_login(agent)
+    seen = shown_form(client, ticket)
+    client.force_login(supervisor)
+    client.post(url, {**shown_form(client, ticket), "department": "Facilities"})
+
+    client.force_login(agent)
+    response = client.post(url, {**seen, "department": "Payroll"})
+    html = response.content.decode()
+    assert "Department: you both changed it" in html
+    assert "“Payroll”" in html and "“Facilities”" in html
+    data = response.context["edit_form"].data.copy()
+    # Saving without a choice is refused beside the choice, and changes nothing.
+    response = client.post(url, data)
+    assert "choose which value stays" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.department == "Facilities"
+    response = client.post(url, {**data.dict(), "keep_department": "mine"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.department == "Payroll"
+
+
+def test_keeping_their_value_of_a_shared_field_writes_nothing_there(client, agent, supervisor):
+    ticket = TicketFactory(title="Old", department="Finance")
+    url = reverse("tickets:edit", args=[ticket.external_id])
+    client.force_login(agent)
+    seen = shown_form(client, ticket)
+    client.force_login(supervisor)
+    client.post(url, {**shown_form(client, ticket), "department": "Facilities"})
+    client.force_login(agent)
+    response = client.post(url, {**seen, "department": "Payroll", "title": "New"})
+    data = {**response.context["edit_form"].data.dict(), "keep_department": "theirs"}
+    client.post(url, data)
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.department) == ("New", "Facilities")
+
+
+def test_a_save_writes_only_the_fields_the_editor_changed(agent_client):
+    ticket = TicketFactory(title="Before", department="Finance")
+    data = {**shown_form(agent_client, ticket), "title": "After"}
+    agent_client.post(reverse("tickets:edit", args=[ticket.external_id]), data)
+    assert list(ticket.events.filter(kind=EventKind.CHANGED).values_list("field", flat=True)) == [
+        "title"
+    ]
+
+
+def test_edit_form_names_categories_as_every_other_page_does(agent_client):
+    ticket = TicketFactory()
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    select = re.search(r'<select name="category".*?</select>', html, re.S).group(0)
+    assert ">Break/fix</option>" in select
+    assert "1 – Break/fix" not in select
+
+
+def test_ticket_page_links_to_the_ticketing_system_when_configured(agent_client, settings):
+    ticket = TicketFactory(external_id="T-24817")
+    assert "Open #T-24817 in" not in agent_client.get(ticket.get_absolute_url()).content.decode()
+    settings.TICKET_URL_TEMPLATE = "https://tdx.example.edu/Tickets/TicketDet?TicketID={id}"
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert 'href="https://tdx.example.edu/Tickets/TicketDet?TicketID=T-24817"' in html
+    assert "Open #T-24817 in the ticketing system" in html
+
+
+def test_ticket_page_shows_each_detail_once_and_links_to_the_timeline(agent_client):
+    ticket = TicketFactory(department="Finance Department")
+    html = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert html.count("<dd>Finance Department</dd>") == 1
+    assert html.count("<dt>Department</dt>") == 1
+    assert html.count("Ticket #" + ticket.external_id) == 2  # the heading and the page title
+    assert '<details class="action edit">' in html
+    assert 'href="#timeline-heading"' in html
+    # What to do next comes before the details.
+    assert html.index('id="tier-heading"') < html.index('id="details-heading"')
+
+
+def test_htmx_result_is_rendered_inside_the_swapped_part_for_its_form(agent_client):
+    ticket = TicketFactory()
+    url = reverse("tickets:tier", args=[ticket.external_id])
+    response = agent_client.post(url, {"tier": "collaborate"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="ticket-main"')
+    feedback = re.search(r'<div id="messages"[^>]*data-for="([^"]+)"[^>]*>(.*?)</div>', html, re.S)
+    assert feedback.group(1) == url
+    assert "Tier changed to Collaborate" in feedback.group(2)
+    assert "hx-swap-oob" not in html
+
+
+def test_timeline_names_a_category_change_as_the_pages_do(agent_client):
+    from tickets.models import Category
+
+    ticket = TicketFactory(category=Category.objects.get(number=1))
+    other = Category.objects.exclude(number=1).filter(active=True).first()
+    data = {**shown_form(agent_client, ticket), "category": str(other.pk)}
+    agent_client.post(reverse("tickets:edit", args=[ticket.external_id]), data)
+    event = ticket.events.get(field="category")
+    assert (event.before, event.after) == ("Break/fix", other.name)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import TicketFactory
+from tests.factories import AgentFactory, TicketFactory
 from tickets.models import Category, EventKind, Priority, Ticket, Tier
 
 URL = reverse("tickets:new")
@@ -122,3 +123,32 @@ def test_htmx_log_with_errors_rerenders_the_form_with_200(agent_client):
     assert "HX-Trigger" not in response
     assert "This field is required." in response.content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_opened_is_left_empty_as_its_help_says(agent_client):
+    html = agent_client.get(URL).content.decode()
+    field = re.search(r'<input[^>]*name="opened_at"[^>]*>', html).group(0)
+    assert "value=" not in field
+    assert "Leave empty for now" in html
+
+
+def test_status_and_agent_can_be_set_when_logging(agent_client):
+    colleague = AgentFactory(first_name="Noel", last_name="Brooks")
+    html = agent_client.get(URL).content.decode()
+    assert '<select name="status"' in html and ">Noel Brooks</option>" in html
+    response = agent_client.post(URL, valid(status="in_progress", agent=colleague.pk))
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(external_id="24817")
+    assert (ticket.status, ticket.agent) == ("in_progress", colleague)
+
+
+def test_status_and_agent_default_to_new_and_the_person_logging(agent_client, agent):
+    agent_client.post(URL, valid())
+    ticket = Ticket.objects.get(external_id="24817")
+    assert (ticket.status, ticket.agent) == ("new", agent)
+
+
+def test_waiting_on_admin_cannot_be_chosen_when_logging(agent_client):
+    response = agent_client.post(URL, valid(status="waiting_admin"))
+    assert response.status_code == 400
+    assert not Ticket.objects.filter(external_id="24817").exists()
