@@ -53,6 +53,12 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Where a ticket lives in the ticketing system, "{id}" standing for its id, e.g.
 # https://tdx.example.edu/TDNext/Apps/40/Tickets/TicketDet?TicketID={id}. Empty: no link.
 TICKET_URL_TEMPLATE = os.environ.get("TICKET_URL_TEMPLATE", "")
+# An administrator's personal response link stays valid this many days (it is revoked sooner
+# when the request is withdrawn or passed on).
+RESPONSE_LINK_MAX_AGE_DAYS = int(os.environ.get("RESPONSE_LINK_MAX_AGE_DAYS", "14"))
+# Replies to a request go to this address, plus-addressed with the request's token
+# (escalations+<token>@example.org); empty: requests carry no reply address.
+REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):
