@@ -4,7 +4,8 @@ request, its retries and the reminder."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from escalations.handoffs.models import (
 )
 from tests.escalations.smtp_server import SMTPServer, free_port
 from tests.factories import AdministratorFactory, ServiceFactory, TicketFactory
+from tickets.models import Ticket
 from tickets.sla.models import BusinessCalendar
 
 pytestmark = pytest.mark.django_db
@@ -352,3 +354,16 @@ def test_the_ticket_page_says_what_happened_and_offers_the_message_to_copy(
     assert "Pre-escalation checklist:\n☑ " in copied
     assert "Reminder due" in page
     assert "<script" not in page.split("</head>")[1]  # no inline script: CSP stays strict
+
+
+def test_a_calendar_change_moves_a_reminder_not_yet_sent(agent, ticket, berlin):
+    (engagement,) = collaborate(ticket, agent, AdministratorFactory())
+    before = Delivery.objects.get(kind=DeliveryKind.REMINDER).due_at
+    shorter = replace(services.sla.load_calendar(), closes=time(12, 0))
+
+    services.recompute_answer_deadlines(Ticket.objects.filter(pk=ticket.pk), cal=shorter)
+
+    engagement.refresh_from_db()
+    moved = Delivery.objects.get(kind=DeliveryKind.REMINDER).due_at
+    assert moved != before
+    assert moved == delivery.reminder_at(engagement, shorter)
