@@ -59,6 +59,9 @@ RESPONSE_LINK_MAX_AGE_DAYS = int(os.environ.get("RESPONSE_LINK_MAX_AGE_DAYS", "1
 # Replies to a request go to this address, plus-addressed with the request's token
 # (escalations+<token>@example.org); empty: requests carry no reply address.
 REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")
+# An administrator is reminded of an unanswered request once, after this share of the business
+# time between the request and its answer deadline (0.5: half way); 0 turns reminders off.
+REQUEST_REMINDER_SHARE = float(os.environ.get("REQUEST_REMINDER_SHARE", "0.5"))
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):
@@ -231,6 +234,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Request emails are sent while the agent waits for the page: a mail server that hangs must
+# fail within seconds (the scan retries), not hold the request.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "escalations@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.roles import SUPERVISOR, members
-from escalations.handoffs import services
+from escalations.handoffs import delivery, services
 from escalations.handoffs.models import Engagement, EngagementState
 from escalations.notifications import notify
 from tickets.models import Ticket
@@ -32,12 +32,15 @@ class CheckReport:
     rerouted: int = 0
     warned: int = 0
     breached: int = 0
+    emailed: int = 0
+    not_delivered: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.silences} unanswered request(s) logged as no response, "
             f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
-            f"{self.breached} breach notice(s)."
+            f"{self.breached} breach notice(s), {self.emailed} request email(s) and "
+            f"reminder(s) sent, {self.not_delivered} not delivered."
         )
 
 
@@ -45,6 +48,8 @@ def run(now: datetime | None = None) -> CheckReport:
     now = now or timezone.now()
     report = CheckReport()
     _overdue_engagements(now, report)
+    # After the silences: a request that has just gone unanswered gets no reminder.
+    report.emailed, report.not_delivered = delivery.send_due(now)
     # Warned once only the calendar's share of the target is left (due_soon_at), so a
     # two-hour categorisation deadline does not warn the minute the ticket is logged.
     _notify_tickets(

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from core.roles import display_name
 from escalations.guide.models import Scenario
+from escalations.handoffs import delivery
 from escalations.handoffs.forms import (
     AdminOptions,
     ChecklistForm,
@@ -20,6 +21,7 @@ from escalations.handoffs.forms import (
 from escalations.handoffs.models import (
     AdminResponse,
     ChecklistItem,
+    DeliveryKind,
     Engagement,
     EngagementKind,
     Outcome,
@@ -62,11 +64,20 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
                 AdminResponse.objects.select_related("redirect_admin", "logged_by").annotate(
                     procedure_count=Count("procedures")
                 ),
-            )
+            ),
+            "deliveries",
         )
     )
     items = list(ChecklistItem.objects.asked())
     answers = {a.item_id: a for a in ticket.checklist_answers.select_related("answered_by")}
+    checklist = delivery.checklist_lines(answers.values())
+    for engagement in engagements:
+        sent = {d.kind: d for d in engagement.deliveries.all()}
+        engagement.request_delivery = sent.get(DeliveryKind.REQUEST)
+        engagement.reminder_delivery = sent.get(DeliveryKind.REMINDER)
+        engagement.copy_text = delivery.copy_text(
+            engagement, checklist if engagement.kind == EngagementKind.ESCALATE else []
+        )
     active_ids = {item.pk for item in items}
     missing = [i for i in items if i.required and not (i.pk in answers and answers[i.pk].checked)]
     result = {

@@ -501,3 +501,44 @@ class AdminResponse(models.Model):
     @property
     def is_answer(self) -> bool:
         return self.outcome != Outcome.NO_RESPONSE
+
+
+class DeliveryKind(models.TextChoices):
+    REQUEST = "request", "Request"
+    REMINDER = "reminder", "Reminder"
+
+
+class Delivery(models.Model):
+    """One email to the administrator a request asks: the request itself, or its reminder.
+
+    A row is written with the request, in the same transaction, so a send that fails or never
+    happens is still on record and the ``check_sla`` scan sends it when ``due_at`` comes.
+    ``due_at`` is also the claim: a sender moves it forward with a conditional update before
+    sending, so two scans never send the same email twice."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=10, choices=DeliveryKind)
+    to = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the next attempt is due; None once sent.
+    due_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One request email and one reminder per request: the reminder is sent once.
+            models.UniqueConstraint(fields=["engagement", "kind"], name="delivery_once_per_kind")
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(sent_at=None), name="delivery_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.engagement_id} to {self.to or '?'}"
+
+    @property
+    def failed(self) -> bool:
+        return self.sent_at is None and bool(self.error)

@@ -19,6 +19,7 @@ from core import audit
 from core.models import AuditAction
 from core.roles import display_name
 from escalations.guide.models import Scenario, fill_placeholders
+from escalations.handoffs import delivery
 from escalations.handoffs.models import (
     AdminResponse,
     ChecklistAnswer,
@@ -165,6 +166,7 @@ def collaborate(
             )
             for engagement in engagements
         )
+        delivery.schedule(engagements)
     return engagements
 
 
@@ -283,6 +285,7 @@ def escalate(
             at=now,
             silent={"admin"},
         )
+        delivery.schedule([engagement])
     return engagement
 
 
@@ -381,6 +384,7 @@ def recompute_answer_deadlines(tickets: QuerySet[Ticket], *, cal) -> int:
             default_hours=default_hours,
         )
         Engagement.objects.filter(pk=engagement.pk).update(answer_due_at=engagement.answer_due_at)
+        delivery.move_reminder(engagement, cal)
         count += 1
     return count
 
@@ -541,6 +545,7 @@ def pass_on(engagement: Engagement, *, to: Administrator, by) -> Engagement:
             change_fields(ticket, by=by, changes={"admin": to}, at=now, silent={"admin"})
         elif ticket.tier == Tier.HANDLE:
             change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
+        delivery.schedule([new])
     return new
 
 

@@ -6,6 +6,8 @@ document.addEventListener("click", async (event) => {
   if (!button) return;
   const source = document.querySelector(button.dataset.copy);
   if (!source) return;
+  const label = button.dataset.label || button.textContent;
+  button.dataset.label = label;
   try {
     await navigator.clipboard.writeText(source.innerText.trim());
     button.textContent = "Copied";
@@ -17,7 +19,7 @@ document.addEventListener("click", async (event) => {
     selection.addRange(range);
     button.textContent = "Selected: press Ctrl+C";
   }
-  setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  setTimeout(() => { button.textContent = label; }, 2000);
 });
 
 // The ticket page swaps #ticket-main after every action. Two things a person would otherwise
