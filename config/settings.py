@@ -59,6 +59,13 @@ RESPONSE_LINK_MAX_AGE_DAYS = int(os.environ.get("RESPONSE_LINK_MAX_AGE_DAYS", "1
 # Replies to a request go to this address, plus-addressed with the request's token
 # (escalations+<token>@example.org); empty: requests carry no reply address.
 REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")
+# The weekly digests (managers: their staff's open requests and figures; administrators: their
+# own open requests) go out with the first check_sla scan from this ISO weekday (1 = Monday)
+# and hour, organisation time.
+DIGEST_WEEKDAY = int(os.environ.get("DIGEST_WEEKDAY", "1"))
+DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
+if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
+    raise ImproperlyConfigured("DIGEST_WEEKDAY is 1 (Monday) to 7, DIGEST_HOUR 0 to 23.")
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):
