@@ -61,7 +61,8 @@ RESPONSE_LINK_MAX_AGE_DAYS = int(os.environ.get("RESPONSE_LINK_MAX_AGE_DAYS", "1
 REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")
 # The weekly digests (managers: their staff's open requests and figures; administrators: their
 # own open requests) go out with the first check_sla scan from this ISO weekday (1 = Monday)
-# and hour, organisation time.
+# and hour, organisation time. WEEKLY_DIGESTS=0 turns them off.
+WEEKLY_DIGESTS = os.environ.get("WEEKLY_DIGESTS", "1") == "1"
 DIGEST_WEEKDAY = int(os.environ.get("DIGEST_WEEKDAY", "1"))
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
 if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):

@@ -62,6 +62,8 @@ def _open_requests(**filters) -> dict[int, list[Engagement]]:
 
 def send_due_digests(now: datetime | None = None) -> int:
     """Send this week's digests that are due and not yet sent; returns how many."""
+    if not settings.WEEKLY_DIGESTS:
+        return 0
     now = now or timezone.now()
     week = due_week(now)
     if week is None:

@@ -24,6 +24,11 @@ MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=LA)  # ISO week 2026-W50
 BOSS = "lee.boss@example.org"
 
 
+@pytest.fixture(autouse=True)
+def _digests_on(settings):
+    settings.WEEKLY_DIGESTS = True
+
+
 @pytest.fixture
 def monday(db):
     with time_machine.travel(MONDAY_9, tick=False):
@@ -100,6 +105,13 @@ def test_the_manager_digest_lists_open_requests_and_figures_per_staff_member(
     assert "Core switch &lt;down&gt;" in html and "<td>Dana Owner</td>" in html
     notice = SentNotice.objects.get(kind=NoticeKind.MANAGER_DIGEST, recipient=BOSS)
     assert notice.week == "2026-W50" and notice.sent_at is not None
+
+
+def test_digests_can_be_turned_off(monday, settings, mailoutbox):
+    ask(staff("Dana Owner"), "Core switch")
+    settings.WEEKLY_DIGESTS = False
+    assert digest.send_due_digests() == 0
+    assert not SentNotice.objects.exists()
 
 
 def test_a_manager_whose_staff_had_nothing_gets_no_digest(
