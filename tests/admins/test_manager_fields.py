@@ -46,7 +46,7 @@ def test_the_edit_form_saves_the_manager_and_the_page_shows_them(supervisor_clie
     )
     page = response.content.decode()
     assert 'Lee Boss (<a href="mailto:lee.boss@example.org">' in page
-    assert "Sent: their open requests each week" in page
+    assert "On: a list of their open requests each week" in page
     # Who changed the manager is on record, like every other change to an administrator.
     entry = AuditEntry.objects.filter(target_type="admins.administrator").latest("at")
     assert "manager_email" in entry.changes
