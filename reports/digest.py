@@ -68,7 +68,8 @@ def send_due_digests(now: datetime | None = None) -> int:
     week = due_week(now)
     if week is None:
         return 0
-    return _manager_digests(week, now) + _admin_digests(week, now)
+    with timezone.override(organisation_zone()):  # times as the organisation reads them
+        return _manager_digests(week, now) + _admin_digests(week, now)
 
 
 def scan_provider(*, now: datetime) -> dict[str, int]:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from escalations.notifications.models import NoticeKind, SentNotice
 from escalations.notifications.notices import render, send_once
+from tickets.sla.clock import organisation_zone
 
 
 def _tell_manager(
@@ -20,11 +23,12 @@ def _tell_manager(
     if not admin.manager_email:
         return None
     ticket = engagement.ticket
-    rendered = render(
-        template,
-        {"engagement": engagement, "admin": admin, "ticket": ticket, **context},
-        url=ticket.get_absolute_url(),
-    )
+    with timezone.override(organisation_zone()):  # times as the organisation reads them
+        rendered = render(
+            template,
+            {"engagement": engagement, "admin": admin, "ticket": ticket, **context},
+            url=ticket.get_absolute_url(),
+        )
     return send_once(
         kind, to=admin.manager_email, rendered=rendered, admin=admin, engagement=engagement
     )

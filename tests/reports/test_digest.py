@@ -16,6 +16,7 @@ from escalations.handoffs.tokens import Purpose, read_token
 from escalations.notifications.models import NoticeKind, SentNotice
 from reports import digest
 from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory
+from tickets.sla.models import BusinessCalendar
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +207,18 @@ def test_an_administrator_who_opted_out_gets_no_digest_but_their_manager_does(
         assert digest.send_due_digests() == 1
     assert sent(mailoutbox, "dana@example.org") == []
     assert len(sent(mailoutbox, BOSS)) == 1
+
+
+def test_digest_times_are_in_the_organisations_zone(
+    monday, mailoutbox, django_capture_on_commit_callbacks
+):
+    calendar = BusinessCalendar.current()
+    calendar.time_zone = "Europe/Berlin"
+    calendar.save()
+    # Monday 09:00 in Los Angeles is 18:00 in Berlin: the digest is due there as well.
+    engagement = ask(AdministratorFactory(email="dana@example.org"), "Core switch")
+    with django_capture_on_commit_callbacks(execute=True):
+        digest.send_due_digests()
+    [mail] = mailoutbox
+    due = engagement.answer_due_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"answer due {due:%a} {due.day} {due:%b, %H:%M} CET" in mail.body
