@@ -16,8 +16,20 @@ class AdminChoiceField(forms.ModelChoiceField):
 class AdministratorForm(forms.ModelForm):
     class Meta:
         model = Administrator
-        fields = ["name", "email", "team", "backup", "active"]
-        labels = {"active": "Active: can be engaged and named as a backup"}
+        fields = [
+            "name",
+            "email",
+            "team",
+            "backup",
+            "manager_name",
+            "manager_email",
+            "weekly_digest",
+            "active",
+        ]
+        labels = {
+            "active": "Active: can be engaged and named as a backup",
+            "weekly_digest": "Weekly digest: email them a list of their open requests",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,6 +51,11 @@ class AdministratorForm(forms.ModelForm):
         )
         self.fields["email"].widget.attrs["autocomplete"] = "off"
         self.fields["team"].help_text = "For example Infrastructure or Identity and access."
+        self.fields["manager_name"].help_text = "Their ITS manager or area lead."
+        self.fields["manager_email"].widget.attrs["autocomplete"] = "off"
+        self.fields["manager_email"].error_messages["invalid"] = (
+            "Enter the manager's address like name@example.org."
+        )
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -53,6 +70,26 @@ class AdministratorForm(forms.ModelForm):
         if holder := self._email_holder(email):
             raise forms.ValidationError(f"{holder.name} already has this email address.")
         return email
+
+    def clean_manager_name(self) -> str:
+        return " ".join(self.cleaned_data["manager_name"].split())
+
+    def clean_manager_email(self) -> str:
+        return self.cleaned_data["manager_email"].strip()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        name, address = data.get("manager_name"), data.get("manager_email")
+        if name and not address and "manager_email" not in self.errors:
+            self.add_error(
+                "manager_email", f"Give {name}'s email address, or they cannot be told anything."
+            )
+        email = data.get("email")
+        if address and email and address.lower() == email.lower():
+            self.add_error(
+                "manager_email", "This is the administrator's own address: give their manager's."
+            )
+        return data
 
     def save_unless_taken(self) -> Administrator | None:
         """Save the administrator; or, when another request took the email address between
@@ -72,7 +109,15 @@ class AdministratorForm(forms.ModelForm):
 class AdministratorEditForm(AdministratorForm):
     # Activation has its own confirmed action, which shows what depends on the admin.
     class Meta(AdministratorForm.Meta):
-        fields = ["name", "email", "team", "backup"]
+        fields = [
+            "name",
+            "email",
+            "team",
+            "backup",
+            "manager_name",
+            "manager_email",
+            "weekly_digest",
+        ]
 
 
 class ServiceForm(forms.ModelForm):

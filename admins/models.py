@@ -28,6 +28,21 @@ class Administrator(models.Model):
         related_name="backup_for",
         help_text="Who takes over when this administrator does not answer.",
     )
+    # Seed 002: the ITS manager (or area lead) hears when their staff are escalated to. A
+    # manager is a name and an address, not necessarily someone with a log-in here.
+    manager_name = models.CharField("manager", max_length=120, blank=True)
+    manager_email = models.EmailField(
+        "manager's email",
+        max_length=254,
+        blank=True,
+        help_text="Gets a notice when this administrator is escalated to or does not answer, "
+        "and a weekly digest of their staff's open requests.",
+    )
+    weekly_digest = models.BooleanField(
+        "weekly digest",
+        default=True,
+        help_text="Email this administrator a weekly list of their open requests.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AdministratorQuerySet.as_manager()

@@ -62,6 +62,14 @@ REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")
 # An administrator is reminded of an unanswered request once, after this share of the business
 # time between the request and its answer deadline (0.5: half way); 0 turns reminders off.
 REQUEST_REMINDER_SHARE = float(os.environ.get("REQUEST_REMINDER_SHARE", "0.5"))
+# The weekly digests (managers: their staff's open requests and figures; administrators: their
+# own open requests) go out with the first check_sla scan from this ISO weekday (1 = Monday)
+# and hour, organisation time. WEEKLY_DIGESTS=0 turns them off.
+WEEKLY_DIGESTS = os.environ.get("WEEKLY_DIGESTS", "1") == "1"
+DIGEST_WEEKDAY = int(os.environ.get("DIGEST_WEEKDAY", "1"))
+DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
+if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
+    raise ImproperlyConfigured("DIGEST_WEEKDAY is 1 (Monday) to 7, DIGEST_HOUR 0 to 23.")
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):

@@ -6,6 +6,9 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Off, so a scan in any test does not mail digests depending on the weekday the suite runs;
+# tests/reports/test_digest.py turns them on.
+WEEKLY_DIGESTS = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -15,15 +15,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.hooks import ContextHooks
 from core.roles import SUPERVISOR, members
 from escalations.handoffs import delivery, services
-from escalations.handoffs.models import Engagement, EngagementState
-from escalations.notifications import notify
+from escalations.handoffs.models import Engagement, EngagementKind, EngagementState
+from escalations.notifications import managers, notify
 from tickets.models import Ticket
 from tickets.sla.clock import due_kind
 
 BATCH = 500
 logger = logging.getLogger(__name__)
+
+# What a higher layer does on every scan (reports sends the weekly digests): each provider is
+# called with ``now`` and returns counts to add to the report, e.g. {"digests": 2}.
+after_scan = ContextHooks("check_sla")
 
 
 @dataclass
@@ -34,13 +39,15 @@ class CheckReport:
     breached: int = 0
     emailed: int = 0
     not_delivered: int = 0
+    digests: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.silences} unanswered request(s) logged as no response, "
             f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
             f"{self.breached} breach notice(s), {self.emailed} request email(s) and "
-            f"reminder(s) sent, {self.not_delivered} not delivered."
+            f"reminder(s) sent, {self.not_delivered} not delivered, "
+            f"{self.digests} weekly digest(s)."
         )
 
 
@@ -66,6 +73,11 @@ def run(now: datetime | None = None) -> CheckReport:
         report_field="breached",
         report=report,
     )
+    try:
+        report.digests = after_scan.collect(now=now).get("digests", 0)
+    except Exception:
+        # The digests must not stop the scan's own work from being reported, nor the next run.
+        logger.exception("check_sla could not send the weekly digests")
     return report
 
 
@@ -104,6 +116,9 @@ def _silence(engagement: Engagement, now: datetime, people: list) -> tuple[bool,
         people, template="no_response", context=context, url=url, ticket=engagement.ticket
     )
     notify.email_admin(previous_admin, template="no_response_admin", context=context, url=url)
+    managers.staff_silent(engagement, backup=new.admin if new else None)
+    if new is not None and new.kind == EngagementKind.ESCALATE:
+        managers.staff_escalated(new)
     if new is not None:
         notify.email_admin(
             new.admin,

@@ -5,3 +5,10 @@ from django.apps import AppConfig
 
 class ReportsConfig(AppConfig):
     name = "reports"
+
+    def ready(self) -> None:
+        from escalations.silence import after_scan
+        from reports.digest import scan_provider
+
+        # The escalations scan sends the weekly digests (core.hooks explains why this way).
+        after_scan.register(scan_provider)

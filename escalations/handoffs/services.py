@@ -30,6 +30,7 @@ from escalations.handoffs.models import (
     Outcome,
     Procedure,
 )
+from escalations.notifications import managers
 from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.services import change_fields
 from tickets.sla import clock as sla
@@ -265,6 +266,7 @@ def escalate(
             reason=reason.strip(),
             message=_fill(message, ticket=ticket, admin=admin, by=by),
         )
+        managers.staff_escalated(engagement)  # recorded now, emailed once this commits
         # The first escalation of the ticket: stamped once, never moved by later ones.
         if Ticket.objects.filter(pk=ticket.pk, escalated_at=None).update(escalated_at=now):
             audit.changed(ticket, {"escalated_at": (None, now)})
@@ -543,6 +545,7 @@ def pass_on(engagement: Engagement, *, to: Administrator, by) -> Engagement:
         )
         if escalating:
             change_fields(ticket, by=by, changes={"admin": to}, at=now, silent={"admin"})
+            managers.staff_escalated(new)  # recorded now, emailed once this commits
         elif ticket.tier == Tier.HANDLE:
             change_fields(ticket, by=by, changes={"tier": Tier.COLLABORATE}, at=now)
         delivery.schedule([new])
