@@ -47,7 +47,7 @@ class Choice(models.TextChoices):
     ACCEPT = "accept", "Accept: I take ownership of the ticket"
     INPUT = "input", "Give input: here is what the support center needs"
     REDIRECT = "redirect", "Redirect: not mine, but I know who or what can handle it"
-    DECLINE = "decline", "Decline without redirect: not mine, and I cannot say whose"
+    DECLINE = "decline", "Decline without redirect: it is not mine, and I cannot say whose it is"
 
 
 OUTCOMES = {
@@ -64,7 +64,7 @@ class RedirectTo(models.TextChoices):
 
 
 class ResponsePageForm(forms.Form):
-    choice = forms.ChoiceField(label="Your answer", widget=forms.RadioSelect)
+    choice = forms.ChoiceField(label="What do you do with this request?", widget=forms.RadioSelect)
     note = forms.CharField(
         label="Your message",
         required=False,
@@ -195,8 +195,8 @@ def _masked_path(token: str) -> str:
 
 def _throttled(ip: str | None, token: str) -> tuple[bool, bool]:
     """(over the limit, just went over): counts this attempt per address and per link."""
-    limit = getattr(settings, "RESPONSE_PAGE_RATE_LIMIT", 20)
-    window = getattr(settings, "RESPONSE_PAGE_RATE_WINDOW_SECONDS", 600)
+    limit = settings.RESPONSE_PAGE_RATE_LIMIT
+    window = settings.RESPONSE_PAGE_RATE_WINDOW_SECONDS
     digest = hashlib.sha256(token.encode()).hexdigest()
     counts = []
     for key in (f"respond:ip:{ip or 'unknown'}", f"respond:token:{digest}"):
