@@ -43,6 +43,14 @@ def test_an_admin_declines_with_a_procedure_from_the_link_and_the_agent_sees_it(
     # A browser with no session at all, sized like a phone.
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     admin_page = phone.new_page()
+    problems: list[str] = []
+    admin_page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.type}: {m.text}") if m.type in {"error", "warning"} else None
+        ),
+    )
+    admin_page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
     admin_page.goto(live_server.url + response_path(engagement))
     expect(admin_page.get_by_role("heading", level=1)).to_contain_text(
         "#66200 VPN refuses new certificates"
@@ -72,6 +80,9 @@ def test_an_admin_declines_with_a_procedure_from_the_link_and_the_agent_sees_it(
     expect(admin_page.locator("#recorded")).to_contain_text("this link is now closed")
     if SHOTS:
         admin_page.screenshot(path=f"{SHOTS}/respond-recorded-390.png", full_page=True)
+    # Nothing from another host, nothing the Content Security Policy refuses.
+    admin_page.wait_for_load_state("networkidle")
+    assert problems == []
     phone.close()
 
     answer = engagement.responses.get()

@@ -338,6 +338,43 @@ def test_attempts_are_limited_per_address_and_per_link(client, escalation):
     assert [e.changes["reason"] for e in refused] == ["rate limited"]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"choice": "ownership"},
+        {"choice": "redirect", "redirect_to": "admin", "redirect_admin": "not-a-number"},
+        {"choice": "redirect", "redirect_to": "elsewhere"},
+        {"choice": "input", "note": "x" * 5001},
+        {"choice": "input", "note": "null\x00byte"},
+        {"choice": "decline", "note": "   "},
+    ],
+)
+def test_bad_input_is_refused_beside_the_field_and_saves_nothing(client, escalation, data):
+    response = post(client, link(escalation), **data)
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+    assert not escalation.responses.exists()
+    assert not escalation.ticket.events.filter(kind=EventKind.RESPONSE).exists()
+
+
+def test_redirecting_to_the_admin_asked_is_refused(client, escalation):
+    response = post(
+        client,
+        link(escalation),
+        choice="redirect",
+        redirect_to="admin",
+        redirect_admin=escalation.admin_id,
+    )
+    assert response.status_code == 400
+    assert not escalation.responses.exists()
+
+
+def test_user_text_is_escaped(client, escalation):
+    post(client, link(escalation), choice="input", note="<script>alert(1)</script>")
+    page = client.get(link(escalation)).content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
 def test_csrf_stays_on(escalation):
     from django.test import Client
 
