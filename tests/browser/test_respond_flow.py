@@ -83,6 +83,15 @@ def test_an_admin_declines_with_a_procedure_from_the_link_and_the_agent_sees_it(
     # Nothing from another host, nothing the Content Security Policy refuses.
     admin_page.wait_for_load_state("networkidle")
     assert problems == []
+    # The redirect closed the link: opening it again says so and offers no form.
+    again = admin_page.goto(live_server.url + response_path(engagement))
+    assert again.status == 410
+    expect(admin_page.get_by_role("heading", level=1)).to_have_text(
+        "This link does not open a request"
+    )
+    expect(admin_page.locator("form")).to_have_count(0)
+    if SHOTS:
+        admin_page.screenshot(path=f"{SHOTS}/respond-refused-390.png", full_page=True)
     phone.close()
 
     answer = engagement.responses.get()

@@ -107,6 +107,10 @@ def test_accepting_records_the_answer_with_its_channel_address_and_time(client, 
     event = escalation.ticket.events.get(kind=EventKind.RESPONSE)
     assert "accepted by response page" in event.note and "Restart the agent" in event.note
     assert audit_actions() == [AuditAction.LINK_ANSWERED]
+    # The response, the request's change and the answer are all logged, none with the link.
+    signature = make_token(escalation, Purpose.RESPONSE_PAGE).rsplit(".", 1)[1]
+    entries = AuditEntry.objects.filter(ip_address=IP)
+    assert entries.count() >= 3 and not entries.filter(path__contains=signature).exists()
 
 
 def test_giving_input_needs_the_input(client):
