@@ -56,6 +56,9 @@ TICKET_URL_TEMPLATE = os.environ.get("TICKET_URL_TEMPLATE", "")
 # An administrator's personal response link stays valid this many days (it is revoked sooner
 # when the request is withdrawn or passed on).
 RESPONSE_LINK_MAX_AGE_DAYS = int(os.environ.get("RESPONSE_LINK_MAX_AGE_DAYS", "14"))
+# Attempts on the response page allowed per address and per link in the window (seconds).
+RESPONSE_PAGE_RATE_LIMIT = int(os.environ.get("RESPONSE_PAGE_RATE_LIMIT", "20"))
+RESPONSE_PAGE_RATE_WINDOW_SECONDS = int(os.environ.get("RESPONSE_PAGE_RATE_WINDOW_SECONDS", "600"))
 # Replies to a request go to this address, plus-addressed with the request's token
 # (escalations+<token>@example.org); empty: requests carry no reply address.
 REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from admins import urls as admin_urls
 from core import accounts, audit_views
 from escalations.guide import urls as guide_urls
+from escalations.handoffs import respond
 from escalations.handoffs import urls as handoff_urls
 from escalations.notifications import views as notification_views
 from reports import dashboard
@@ -46,6 +47,9 @@ urlpatterns = [
         "guide/",
         include((handoff_urls.checklist_urlpatterns + guide_urls.urlpatterns, "escalations")),
     ),
+    # An administrator's personal link: the one page open without a log-in (the token is the
+    # key; see escalations/handoffs/respond.py).
+    path("respond/<str:token>/", respond.respond, name="respond"),
     path("urgent/", include("escalations.urgent.urls")),
     path("sla/", include("tickets.sla.urls")),
     path("reports/", include("reports.urls")),

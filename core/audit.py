@@ -87,8 +87,16 @@ def record(
         target=label[:200],
         changes=changes or {},
         ip_address=client_ip(request),
-        path=(request.path if request is not None else "")[:300],
+        path=_path(request)[:300],
     )
+
+
+def _path(request: HttpRequest | None) -> str:
+    # A view whose address carries a secret (a response link's token) sets ``audit_path`` to
+    # the address without it, so the log never holds a working link.
+    if request is None:
+        return ""
+    return getattr(request, "audit_path", None) or request.path
 
 
 def changed(target: models.Model, changes: dict[str, tuple[Any, Any]]) -> AuditEntry | None:

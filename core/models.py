@@ -15,6 +15,10 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Logged out"
     LOGIN_FAILED = "login_failed", "Failed log-in"
     DENIED = "denied", "Access refused"
+    # An administrator's response link (no log-in): opened, answered, or refused.
+    LINK_OPENED = "link_opened", "Response link opened"
+    LINK_ANSWERED = "link_answered", "Answered by response link"
+    LINK_REFUSED = "link_refused", "Response link refused"
 
 
 class AuditEntryQuerySet(models.QuerySet):

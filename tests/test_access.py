@@ -101,6 +101,8 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
 }
 # Pages anyone may open: logging in and out.
 PUBLIC = {"login", "logout"}
+# Pages opened by a signed link instead of a log-in: the link's token is the key.
+TOKEN_PAGES = {"respond"}
 # Query strings some views need to answer at all.
 QUERY = {"tickets:message": "?prefix=esc"}
 
@@ -121,7 +123,7 @@ def url_names() -> dict[str, URLPattern]:
 
 
 def test_every_url_is_in_the_matrix():
-    assert set(url_names()) - PUBLIC == set(ACCESS), (
+    assert set(url_names()) - PUBLIC - TOKEN_PAGES == set(ACCESS), (
         "Add each new view to ACCESS with the roles that may use it."
     )
 
@@ -255,6 +257,31 @@ def test_access(name, objects, as_role):
             assert allowed(posted.status_code), (name, role, "POST", posted.status_code)
         else:
             assert posted.status_code == 403, (name, role, "POST", posted.status_code)
+
+
+def test_no_other_page_skips_the_log_in():
+    """Only the log-in page and the signed-link pages are exempt from LoginRequiredMiddleware
+    (the favicon redirect has no name and serves nothing of the app's)."""
+    exempt = {
+        name
+        for name, pattern in url_names().items()
+        if not getattr(pattern.callback, "login_required", True)
+    }
+    assert TOKEN_PAGES <= exempt <= PUBLIC | TOKEN_PAGES
+
+
+@pytest.mark.django_db
+def test_the_response_page_opens_with_its_link_only(as_role):
+    from escalations.handoffs.tokens import response_path
+
+    engagement = EngagementFactory()
+    anonymous = as_role(None)
+    assert anonymous.get(response_path(engagement)).status_code == 200
+    assert anonymous.get(reverse("respond", args=["1.1.x.forged"])).status_code == 404
+    # The link opens that one request's page, not the rest of the site.
+    for url in (reverse("tickets:detail", args=[engagement.ticket.external_id]), "/"):
+        refused = anonymous.get(url)
+        assert refused.status_code == 302 and refused.url.startswith(reverse("login"))
 
 
 @pytest.mark.django_db

@@ -42,7 +42,7 @@ MOVED = {
 CHANGED_COLUMNS = {
     "tickets_ticket": ({"due_soon_at"}, set()),
     "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
-    "admins_adminresponse": ({"given_up_early"}, set()),
+    "admins_adminresponse": ({"given_up_early", "source_ip"}, set()),
     "escalations_urgentsteprecord": ({"skipped"}, set()),
     "admins_administrator": ({"manager_name", "manager_email", "weekly_digest"}, set()),
 }

@@ -169,6 +169,6 @@ def _next_step(engagement: Engagement, options: AdminOptions, bound: dict) -> di
 def service_procedures(service) -> dict:
     """The procedures captured for a service, for its page under /admins/."""
     procedures = service.procedures.filter(active=True).select_related(
-        "created_by", "source__engagement__ticket"
+        "created_by", "source__engagement__ticket", "source__engagement__admin"
     )
     return {"procedures": procedures}

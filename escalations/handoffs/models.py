@@ -234,10 +234,12 @@ class Engagement(models.Model):
         note: str = "",
         redirect_admin=None,
         redirect_detail: str = "",
+        source_ip: str | None = None,
     ):
         """Log what the administrator did, or that they did not answer, on the ticket's
         timeline. The earliest answer sets the time to first response; a "no response" never
-        does. Raises ValidationError for a time before the request or in the future."""
+        does. ``source_ip`` is the address an answer given on the response page came from.
+        Raises ValidationError for a time before the request or in the future."""
         from core import audit
         from escalations.handoffs.models import AdminResponse, Outcome
         from tickets.models import EventKind
@@ -290,6 +292,7 @@ class Engagement(models.Model):
                 note=note.strip(),
                 given_up_early=early,
                 logged_by=by,
+                source_ip=source_ip,
             )
             mine = Engagement.objects.filter(pk=self.pk)
             if response.is_answer:
@@ -350,8 +353,9 @@ class Procedure(models.Model):
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Empty when the administrator wrote it themselves on the response page (see ``source``).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = ProcedureQuerySet.as_manager()
@@ -390,6 +394,8 @@ class Channel(models.TextChoices):
     DIRECT_MESSAGE = "direct_message", "Direct message"
     EMAIL = "email", "Email"
     IN_PERSON = "in_person", "In person"
+    # The administrator answered on their own response page (a link, no log-in).
+    RESPONSE_PAGE = "response_page", "Response page"
 
 
 # Contact that bypasses the ticket and the shared channel leaves no record others can see.
@@ -434,6 +440,12 @@ class AdminResponse(models.Model):
     logged_at = models.DateTimeField(auto_now_add=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_ip = models.GenericIPAddressField(
+        "from address",
+        null=True,
+        blank=True,
+        help_text="Where an answer given on the response page came from.",
     )
 
     class Meta:
