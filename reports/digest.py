@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from admins.models import Administrator
@@ -111,13 +110,6 @@ def _manager_digests(week: IsoWeek, now: datetime) -> int:
     return sent
 
 
-def _link(engagement: Engagement) -> str:
-    try:
-        return response_url(engagement)
-    except NoReverseMatch:  # no response page on this site: the digest lists without links
-        return ""
-
-
 def _admin_digests(week: IsoWeek, now: datetime) -> int:
     done = already_sent(NoticeKind.ADMIN_DIGEST, str(week))
     open_by_admin = _open_requests(admin__active=True, admin__weekly_digest=True)
@@ -130,7 +122,7 @@ def _admin_digests(week: IsoWeek, now: datetime) -> int:
             "digest_admin",
             {
                 "admin": admin,
-                "requests": [(engagement, _link(engagement)) for engagement in requests],
+                "requests": [(engagement, response_url(engagement)) for engagement in requests],
                 "week": week,
             },
         )

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
-from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from escalations.handoffs import tokens
@@ -186,15 +185,6 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def response_link(engagement: Engagement) -> str:
-    """The administrator's personal response link, or "" while the site has no response
-    page to open it."""
-    try:
-        return tokens.response_url(engagement)
-    except NoReverseMatch:
-        return ""
-
-
 def checklist_summary(engagement: Engagement) -> list[str]:
     """The ticket's pre-escalation checklist as an escalation's message promises it: one
     line per answered item, with its note."""
@@ -226,7 +216,7 @@ def request_context(engagement: Engagement, *, reminder: bool = False) -> dict:
         "reminder": reminder,
         "ticket_system_url": ticket_system_url(ticket),
         "checklist": checklist_summary(engagement),
-        "response_link": response_link(engagement),
+        "response_link": tokens.response_url(engagement),
         "reply_address": tokens.reply_address(engagement),
     }
 

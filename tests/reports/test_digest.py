@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import override_settings
 
 from escalations import silence
 from escalations.handoffs.models import Channel, Outcome
@@ -162,7 +161,6 @@ def test_a_scan_that_read_before_another_scans_claim_still_sends_nothing_twice(
     assert SentNotice.objects.count() == 2
 
 
-@override_settings(ROOT_URLCONF="tests.reports.digest_urls")
 def test_the_admin_digest_lists_their_open_requests_with_their_response_links(
     monday, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -185,18 +183,6 @@ def test_the_admin_digest_lists_their_open_requests_with_their_response_links(
     token = links[0].removeprefix("http://127.0.0.1:8000/respond/").rstrip("/")
     assert read_token(token, Purpose.RESPONSE_PAGE).engagement == mine
     assert links[0] in mail.alternatives[0][0]
-
-
-def test_the_admin_digest_without_a_response_page_lists_the_requests_without_links(
-    monday, mailoutbox, django_capture_on_commit_callbacks
-):
-    dana = AdministratorFactory(name="Dana Owner", email="dana@example.org")
-    ask(dana, "Core switch")
-    with django_capture_on_commit_callbacks(execute=True):
-        digest.send_due_digests()
-    [mail] = sent(mailoutbox, "dana@example.org")
-    assert "Core switch" in mail.body
-    assert "Answer:" not in mail.body
 
 
 def test_an_administrator_who_opted_out_gets_no_digest_but_their_manager_does(
