@@ -59,6 +59,10 @@ RESPONSE_LINK_MAX_AGE_DAYS = int(os.environ.get("RESPONSE_LINK_MAX_AGE_DAYS", "1
 # Replies to a request go to this address, plus-addressed with the request's token
 # (escalations+<token>@example.org); empty: requests carry no reply address.
 REPLY_TO_ADDRESS = os.environ.get("REPLY_TO_ADDRESS", "")
+# Mail handed over by the mail server (receive_mail) or a gateway on another host (POST
+# /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
+INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")
+INBOUND_MAIL_MAX_BYTES = int(os.environ.get("INBOUND_MAIL_MAX_BYTES", str(10 * 1024 * 1024)))
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):

@@ -52,6 +52,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "tickets:respond": (POST_ONLY, STAFF),
     "tickets:pass_on": (POST_ONLY, STAFF),
     "tickets:procedure_new": (POST_ONLY, STAFF),
+    "tickets:classify": (POST_ONLY, STAFF),
     "admins:list": (ALL, None),
     "admins:new": ({S}, {S}),
     "admins:detail": (ALL, None),
@@ -101,6 +102,8 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
 }
 # Pages anyone may open: logging in and out.
 PUBLIC = {"login", "logout"}
+# Reachable without a log-in but guarded otherwise: the mail gateway (a shared secret).
+LOGIN_EXEMPT = {"mail_inbound"}
 # Query strings some views need to answer at all.
 QUERY = {"tickets:message": "?prefix=esc"}
 
@@ -121,7 +124,7 @@ def url_names() -> dict[str, URLPattern]:
 
 
 def test_every_url_is_in_the_matrix():
-    assert set(url_names()) - PUBLIC == set(ACCESS), (
+    assert set(url_names()) - PUBLIC - LOGIN_EXEMPT == set(ACCESS), (
         "Add each new view to ACCESS with the roles that may use it."
     )
 
@@ -255,6 +258,31 @@ def test_access(name, objects, as_role):
             assert allowed(posted.status_code), (name, role, "POST", posted.status_code)
         else:
             assert posted.status_code == 403, (name, role, "POST", posted.status_code)
+
+
+def test_only_the_listed_views_are_exempt_from_the_log_in():
+    exempt = set()
+
+    def walk(resolver: URLResolver) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":
+                    walk(pattern)
+            elif getattr(pattern.callback, "login_required", True) is False:
+                exempt.add(pattern.name or str(pattern.pattern))
+
+    walk(get_resolver())
+    # Logging out needs a session; the favicon is a redirect to a static file.
+    assert exempt == {"login", "favicon.ico"} | LOGIN_EXEMPT
+
+
+@pytest.mark.django_db
+def test_the_mail_gateway_answers_404_while_it_has_no_secret(client, settings):
+    settings.INBOUND_MAIL_SECRET = ""
+    assert (
+        client.post(reverse("mail_inbound"), b"x", content_type="message/rfc822").status_code == 404
+    )
+    assert client.get(reverse("mail_inbound")).status_code in (404, 405)
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from escalations.guide.models import Scenario
 from escalations.handoffs.forms import (
     AdminOptions,
     ChecklistForm,
+    ClassifyForm,
     CollaborateForm,
     DeescalateForm,
     EscalateForm,
@@ -22,6 +23,7 @@ from escalations.handoffs.models import (
     ChecklistItem,
     Engagement,
     EngagementKind,
+    InboundMail,
     Outcome,
 )
 from escalations.handoffs.services import backup_for
@@ -62,7 +64,8 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
                 AdminResponse.objects.select_related("redirect_admin", "logged_by").annotate(
                     procedure_count=Count("procedures")
                 ),
-            )
+            ),
+            Prefetch("inbound_mail", InboundMail.objects.shown_on_request(), to_attr="mail_notes"),
         )
     )
     items = list(ChecklistItem.objects.asked())
@@ -104,6 +107,12 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             engagement.next_step = _next_step(engagement, options, bound)
     if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
         result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
+    result["replies_to_classify"] = [
+        (r, bound.get(f"classify_form_{r.pk}") or ClassifyForm(response=r))
+        for e in engagements
+        for r in e.responses.all()
+        if r.awaiting_classification
+    ]
     if user.has_perm("escalations.add_adminresponse") and engagements:
         result["response_form"] = bound.get("response_form") or ResponseForm(
             engagements=engagements, options=result.get("admin_options") or AdminOptions(None)
