@@ -399,7 +399,7 @@ def test_manage_py_receive_mail_reads_a_piped_message(engagement, settings):
         "REPLY_TO_ADDRESS": settings.REPLY_TO_ADDRESS,
         "SECRET_KEY": settings.SECRET_KEY,
     }
-    run = subprocess.run(
+    run = subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, str(BASE / "manage.py"), "receive_mail"],
         input=message(engagement, "Piped in." + OUTLOOK_QUOTE).as_bytes(),
         capture_output=True,
@@ -410,7 +410,7 @@ def test_manage_py_receive_mail_reads_a_piped_message(engagement, settings):
     assert run.stdout.decode().startswith("recorded:")
     assert only_response(engagement).note == "Piped in."
 
-    refused = subprocess.run(
+    refused = subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, str(BASE / "manage.py"), "receive_mail"],
         input=b"garbage",
         capture_output=True,
