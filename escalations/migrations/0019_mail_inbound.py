@@ -4,6 +4,8 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+from core.roles import sync_role_permissions
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -77,4 +79,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # Supervisors read the inbound mail log.
+        migrations.RunPython(sync_role_permissions, migrations.RunPython.noop),
     ]

@@ -418,3 +418,13 @@ def test_manage_py_receive_mail_reads_a_piped_message(engagement, settings):
         timeout=120,
     )
     assert refused.returncode == 0 and refused.stdout.decode().startswith("refused:")
+
+
+def test_supervisors_read_refusals_in_the_inbound_mail_log(engagement, client):
+    from tests.factories import SupervisorFactory
+
+    receive(message(engagement, To="escalations@example.org").as_bytes())
+    client.force_login(SupervisorFactory(is_staff=True))
+    page = client.get("/django-admin/escalations/inboundmail/")
+    assert page.status_code == 200
+    assert "no request token in the recipient address" in page.content.decode()
