@@ -298,5 +298,5 @@ class ClassifyForm(forms.Form):
     def __init__(self, *args, response: AdminResponse, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.response = response
-        self.fields["outcome"].choices = outcome_choices(response.engagement)
+        self.fields["outcome"].choices = [("", "Choose…"), *outcome_choices(response.engagement)]
         self.auto_id = f"classify-{response.pk}-%s"

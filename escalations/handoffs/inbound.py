@@ -239,8 +239,12 @@ def _reply_text(message: EmailMessage) -> str:
     if part.get_content_subtype() == "html":
         body = _html_text(body)
     body = body.replace("\r\n", "\n")
-    text = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=body)
-    return (text or "").strip()[:MAX_TEXT]
+    replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=body).replies
+    # A first part that opens with a reply header ("On … wrote:") is the quoted original:
+    # the administrator wrote nothing above it.
+    if not replies or replies[0].headers:
+        return ""
+    return (replies[0].body or "").strip()[:MAX_TEXT]
 
 
 def _html_text(body: str) -> str:

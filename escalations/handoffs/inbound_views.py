@@ -4,6 +4,7 @@ agent's classification of a reply recorded as "gave input"."""
 from __future__ import annotations
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required, permission_required
@@ -17,6 +18,8 @@ from escalations.handoffs.forms import ClassifyForm
 from escalations.handoffs.models import AdminResponse, Outcome
 from escalations.handoffs.views import _perform
 from tickets.detail import load_ticket
+
+logger = logging.getLogger(__name__)
 
 
 def _authorized(request: HttpRequest, secret: str) -> bool:
@@ -37,6 +40,7 @@ def mail_inbound(request: HttpRequest) -> HttpResponse:
     if not secret:
         raise Http404("Inbound mail over HTTP is not enabled.")
     if not _authorized(request, secret):
+        logger.warning("inbound mail refused: bad or missing bearer token")
         response = JsonResponse({"error": "A valid bearer token is required."}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="inbound-mail"'
         return response

@@ -428,3 +428,28 @@ def test_supervisors_read_refusals_in_the_inbound_mail_log(engagement, client):
     page = client.get("/django-admin/escalations/inboundmail/")
     assert page.status_code == 200
     assert "no request token in the recipient address" in page.content.decode()
+
+
+def test_an_expired_token_is_refused(engagement, settings):
+    import time_machine
+
+    raw = message(engagement).as_bytes()
+    days = settings.RESPONSE_LINK_MAX_AGE_DAYS + 1
+    with time_machine.travel(timezone.now() + timedelta(days=days)):
+        assert_refused(raw, "expired token")
+
+
+def test_a_reply_that_only_quotes_the_request_is_refused(engagement):
+    assert_refused(message(engagement, GMAIL_QUOTE.strip()).as_bytes(), "no text of its own")
+
+
+@override_settings(INBOUND_MAIL_SECRET="s3cret-gateway", INBOUND_MAIL_MAX_BYTES=2000)
+def test_the_http_gateway_refuses_a_message_over_the_limit(engagement, client):
+    response = client.post(
+        reverse("mail_inbound"),
+        message(engagement, "x" * 5000).as_bytes(),
+        content_type="message/rfc822",
+        headers={"Authorization": "Bearer s3cret-gateway"},
+    )
+    assert response.json()["status"] == "refused" and "too large" in response.json()["result"]
+    assert not engagement.responses.exists()
