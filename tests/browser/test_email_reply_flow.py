@@ -42,16 +42,30 @@ def test_an_email_reply_waits_on_the_ticket_page_until_the_agent_classifies_it(
         "On Tue, 1 Dec 2026 at 09:05, IT Support <support@example.org> wrote:\n> Can you look?\n"
     )
     call_command("receive_mail", stdin=BytesIO(msg.as_bytes()), stdout=StringIO())
+    away = EmailMessage()
+    for name in ("From", "To", "Date"):
+        away[name] = msg[name]
+    away["Subject"], away["Auto-Submitted"] = "Out of office", "auto-replied"
+    away.set_content("I am away until Monday.")
+    call_command("receive_mail", stdin=BytesIO(away.as_bytes()), stdout=StringIO())
+    del away["From"], away["Auto-Submitted"], away["Subject"]
+    away["From"], away["Subject"] = "deputy@example.org", "Re: ticket 66200"
+    away.set_content("I can look at it instead.")
+    call_command("receive_mail", stdin=BytesIO(away.as_bytes()), stdout=StringIO())
 
     login(agent, PASSWORD)
     page.goto(f"{live_server.url}/tickets/66200/")
     card = page.get_by_role("group", name="Email replies to classify (1)")
     expect(card).to_contain_text("I'll take it: the certificate expired.")
     expect(card).not_to_contain_text("Can you look?")
+    engagements = page.locator("section", has=page.locator("#engagements-heading"))
+    expect(engagements).to_contain_text("Auto-reply")
+    expect(engagements).to_contain_text("Reply from another address")
+    expect(engagements).to_contain_text("deputy@example.org")
     for width, height in ((1366, 900), (390, 844)):
         if SHOTS:
             page.set_viewport_size({"width": width, "height": height})
-            card.screenshot(path=f"{SHOTS}/email-reply-{width}.png")
+            engagements.screenshot(path=f"{SHOTS}/email-reply-{width}.png")
     card.get_by_label("The reply was").select_option(label="Accepted")
     card.get_by_role("button", name="Classify reply").click()
     expect(page.locator("#messages")).to_contain_text("email reply: accepted")

@@ -8,6 +8,7 @@ tries again later.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,13 +28,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recipient",
             default="",
-            help="The envelope recipient the mail server delivered to (Postfix: ${recipient}).",
+            help="The envelope recipient the mail server delivered to (Postfix: ${recipient}); "
+            "by default Postfix's ORIGINAL_RECIPIENT or RECIPIENT environment variable.",
         )
 
     def handle(self, *args, recipient: str = "", **options) -> None:
         stream = options.get("stdin") or sys.stdin.buffer
         # One byte over the limit is enough to refuse it; the rest is never held in memory.
         raw = stream.read(inbound.max_bytes() + 1)
+        # Postfix's local delivery to a pipe alias names the recipient in the environment.
+        recipient = (
+            recipient or os.environ.get("ORIGINAL_RECIPIENT") or os.environ.get("RECIPIENT", "")
+        )
         try:
             received = inbound.receive(raw, recipient=recipient)
         except DatabaseError as error:
