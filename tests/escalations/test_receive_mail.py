@@ -390,9 +390,11 @@ def test_the_http_gateway_is_off_without_a_secret(engagement, client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_manage_py_receive_mail_reads_a_piped_message(engagement, settings):
+def test_manage_py_receive_mail_reads_a_piped_message(migration_data, settings):
     """The pipe alias for real: a separate process, the message on its standard input."""
     from django.db import connection
+
+    engagement = EngagementFactory(ticket__external_id="INC-77")
 
     env = {
         **os.environ,
