@@ -73,6 +73,10 @@ DIGEST_WEEKDAY = int(os.environ.get("DIGEST_WEEKDAY", "1"))
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
 if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
     raise ImproperlyConfigured("DIGEST_WEEKDAY is 1 (Monday) to 7, DIGEST_HOUR 0 to 23.")
+# Mail handed over by the mail server (receive_mail) or a gateway on another host (POST
+# /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
+INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")
+INBOUND_MAIL_MAX_BYTES = int(os.environ.get("INBOUND_MAIL_MAX_BYTES", str(10 * 1024 * 1024)))
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from admins import urls as admin_urls
 from core import accounts, audit_views
 from escalations.guide import urls as guide_urls
-from escalations.handoffs import respond
+from escalations.handoffs import inbound_views, respond
 from escalations.handoffs import urls as handoff_urls
 from escalations.notifications import views as notification_views
 from reports import dashboard
@@ -53,6 +53,7 @@ urlpatterns = [
     path("urgent/", include("escalations.urgent.urls")),
     path("sla/", include("tickets.sla.urls")),
     path("reports/", include("reports.urls")),
+    path("mail/inbound/", inbound_views.mail_inbound, name="mail_inbound"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

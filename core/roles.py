@@ -41,7 +41,8 @@ _SUPERVISOR_EXTRA = {
     + ["add_service", "change_service", "add_purview", "change_purview"],
     "escalations": ["change_guidesection", "add_scenario", "change_scenario"]
     + ["add_checklistitem", "change_checklistitem", "change_procedure"]
-    + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"],
+    + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"]
+    + ["view_inboundmail"],
     "reports": ["view_reportdownload"],
     "axes": ["view_accessattempt", "delete_accessattempt"],
 }

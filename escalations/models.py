@@ -7,6 +7,7 @@ from escalations.handoffs.models import (
     ChecklistAnswer,
     ChecklistItem,
     Engagement,
+    InboundMail,
     Procedure,
 )
 from escalations.notifications.models import Notification
@@ -19,6 +20,7 @@ __all__ = [
     "Engagement",
     "GuideRevision",
     "GuideSection",
+    "InboundMail",
     "Notification",
     "Procedure",
     "Scenario",

@@ -12,6 +12,7 @@ from escalations.handoffs import delivery
 from escalations.handoffs.forms import (
     AdminOptions,
     ChecklistForm,
+    ClassifyForm,
     CollaborateForm,
     DeescalateForm,
     EscalateForm,
@@ -24,6 +25,7 @@ from escalations.handoffs.models import (
     DeliveryKind,
     Engagement,
     EngagementKind,
+    InboundMail,
     Outcome,
 )
 from escalations.handoffs.services import backup_for
@@ -66,6 +68,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
                 ),
             ),
             "deliveries",
+            Prefetch("inbound_mail", InboundMail.objects.shown_on_request(), to_attr="mail_notes"),
         )
     )
     items = list(ChecklistItem.objects.asked())
@@ -115,6 +118,12 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             engagement.next_step = _next_step(engagement, options, bound)
     if user.has_perm("escalations.change_engagement") and ticket.tier == Tier.ESCALATE:
         result["deescalate_form"] = bound.get("deescalate_form") or DeescalateForm()
+    result["replies_to_classify"] = [
+        (r, bound.get(f"classify_form_{r.pk}") or ClassifyForm(response=r))
+        for e in engagements
+        for r in e.responses.all()
+        if r.awaiting_classification
+    ]
     if user.has_perm("escalations.add_adminresponse") and engagements:
         result["response_form"] = bound.get("response_form") or ResponseForm(
             engagements=engagements, options=result.get("admin_options") or AdminOptions(None)

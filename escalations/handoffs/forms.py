@@ -6,6 +6,7 @@ from django.utils import timezone
 from admins.models import Administrator, Purview, PurviewRole, Service
 from core.forms import BoundedDateTimeField
 from escalations.guide.models import Scenario
+from escalations.handoffs.inbound import outcome_choices
 from escalations.handoffs.models import (
     AdminResponse,
     Channel,
@@ -286,3 +287,16 @@ class ChecklistItemForm(forms.ModelForm):
         model = ChecklistItem
         fields = ["text", "help", "required", "order", "active"]
         widgets = {"help": forms.Textarea(attrs={"rows": 2})}
+
+
+class ClassifyForm(forms.Form):
+    outcome = forms.ChoiceField(label="The reply was", choices=())
+    redirect_detail = forms.CharField(
+        label="Redirected to", max_length=300, required=False, help_text="Only for a redirect."
+    )
+
+    def __init__(self, *args, response: AdminResponse, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.response = response
+        self.fields["outcome"].choices = [("", "Choose…"), *outcome_choices(response.engagement)]
+        self.auto_id = f"classify-{response.pk}-%s"

@@ -437,6 +437,10 @@ class AdminResponse(models.Model):
         default=False,
         help_text="A “no response” logged before the answer was due, with the reason in the note.",
     )
+    awaiting_classification = models.BooleanField(
+        default=False,
+        help_text="An email reply recorded as “gave input” until an agent says what it was.",
+    )
     logged_at = models.DateTimeField(auto_now_add=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -554,3 +558,51 @@ class Delivery(models.Model):
     @property
     def failed(self) -> bool:
         return self.sent_at is None and bool(self.error)
+
+
+class InboundStatus(models.TextChoices):
+    RECORDED = "recorded", "Recorded as a response"
+    AUTO_REPLY = "auto_reply", "Auto-reply"
+    OTHER_SENDER = "other_sender", "Reply from another address"
+    REFUSED = "refused", "Refused"
+
+
+class InboundMailQuerySet(models.QuerySet):
+    def shown_on_request(self) -> InboundMailQuerySet:
+        """The mail an agent sees on a request without it being an answer: auto-replies and
+        replies from an address that is not the administrator's."""
+        return self.filter(status__in=[InboundStatus.AUTO_REPLY, InboundStatus.OTHER_SENDER])
+
+
+class InboundMail(models.Model):
+    """One message the mail gateway handed over, and what became of it. Refused mail keeps
+    only its envelope and the reason, never its text."""
+
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=InboundStatus)
+    reason = models.CharField(max_length=300, blank=True)
+    engagement = models.ForeignKey(
+        Engagement, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_mail"
+    )
+    response = models.OneToOneField(
+        AdminResponse, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound"
+    )
+    sender = models.CharField(max_length=320, blank=True)
+    recipient = models.CharField(max_length=400, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    # The reply's own words, kept only for a reply from another address, for agents to read.
+    text = models.TextField(blank=True)
+
+    objects = InboundMailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["engagement", "received_at"], name="inbound_engagement"),
+            models.Index(fields=["message_id"], name="inbound_message_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} from {self.sender or 'unknown'} at {self.received_at}"
