@@ -490,6 +490,9 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
         )
         if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
             change_fields(ticket, by=None, changes={"admin": backup}, at=now, silent={"admin"})
+        # The backup gets the request itself, tracked like any other: their own response link,
+        # the reminder, and a retry if the send fails.
+        delivery.schedule([new])
     return True, new
 
 

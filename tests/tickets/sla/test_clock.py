@@ -329,13 +329,18 @@ def test_silence_is_logged_and_the_request_goes_to_the_backup_once(
     recipients = sorted(address for m in mailoutbox for address in m.to)
     assert "sup@example.org" in recipients
     # The owner: the request the escalation never got to send, its reminder, then the
-    # silence notice; each once. The backup: told of the re-routing once.
+    # silence notice; each once. The backup: told once why it came to them, and sent the
+    # request itself once, with their own response link, tracked like any other.
     to_owner = [m.subject for m in mailoutbox if m.to == [engagement.admin.email]]
     assert len(to_owner) == 3
     assert sum("escalated to you" in s for s in to_owner) == 1
     assert sum(s.startswith("Reminder:") for s in to_owner) == 1
     assert sum("your answer is overdue" in s for s in to_owner) == 1
-    assert recipients.count(new.admin.email) == 1
+    to_backup = [m for m in mailoutbox if m.to == [new.admin.email]]
+    assert sorted("passed to you as backup" in m.subject for m in to_backup) == [False, True]
+    [request] = [m for m in to_backup if "passed to you" not in m.subject]
+    assert "/respond/" in request.body
+    assert new.deliveries.get(kind="request").sent_at is not None
 
 
 def test_due_soon_and_breach_are_each_sent_once(
