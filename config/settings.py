@@ -273,9 +273,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"response_links": {"()": "config.log_filters.MaskResponseLinks"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["response_links"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Both log request paths, and a response link's path is its key.
+        "django.request": {"filters": ["response_links"]},
+        "django.server": {"filters": ["response_links"]},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint reports each layout step at INFO; a PDF would write a dozen lines.
         "weasyprint.progress": {"level": "WARNING"},

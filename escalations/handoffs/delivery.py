@@ -146,14 +146,6 @@ def attempt(delivery: Delivery, *, now: datetime | None = None) -> bool | None:
     return True
 
 
-def send_request_email(engagement: Engagement) -> bool | None:
-    """Send the request email of ``engagement`` now, through its delivery record."""
-    delivery, _ = Delivery.objects.get_or_create(
-        engagement=engagement, kind=DeliveryKind.REQUEST, defaults={"due_at": timezone.now()}
-    )
-    return attempt(delivery)
-
-
 def retry_delay(attempts: int) -> timedelta:
     """Five minutes after the first failure, doubling, at most an hour."""
     return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX)

@@ -96,7 +96,7 @@ def receive(raw: bytes, *, recipient: str = "", now: datetime | None = None) -> 
     """Record one message handed over by the mail server, or refuse it with a logged reason.
     Never raises for bad mail: the mail server must not bounce a reply back and forth."""
     now = now or timezone.now()
-    mail = InboundMail(received_at=now, size=len(raw), recipient=recipient[:400])
+    mail = InboundMail(received_at=now, size=len(raw), recipient=_masked(recipient)[:400])
     try:
         with transaction.atomic():
             _receive(raw, mail, recipient=recipient, now=now)
@@ -124,7 +124,7 @@ def _receive(raw: bytes, mail: InboundMail, *, recipient: str, now: datetime) ->
     token, address = _token(message, recipient)
     if token is None:
         raise Refused("no request token in the recipient address")
-    mail.recipient = address[:400]
+    mail.recipient = _masked(address)[:400]
     try:
         opened = read_token(token, Purpose.EMAIL_REPLY)
     except TokenRefused as refused:
@@ -182,7 +182,7 @@ def _parse(raw: bytes) -> EmailMessage:
 def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name, "")
-    except (email_errors.HeaderParseError, ValueError, IndexError):
+    except (email_errors.HeaderParseError, ValueError, IndexError, AttributeError, TypeError):
         raise Refused(f"malformed message: unreadable {name} header") from None
     return str(value).strip()
 
@@ -192,8 +192,12 @@ def _token(message: EmailMessage, recipient: str) -> tuple[str | None, str]:
     reply address (``REPLY_TO_ADDRESS`` plus a token)."""
     addresses = [recipient] if recipient else []
     for name in RECIPIENT_HEADERS:
-        values = message.get_all(name) or []
-        addresses += [a for _, a in getaddresses([str(v) for v in values])]
+        try:
+            values = message.get_all(name) or []
+            addresses += [a for _, a in getaddresses([str(v) for v in values])]
+        except (email_errors.HeaderParseError, ValueError, IndexError, AttributeError, TypeError):
+            # One unreadable header (a broken Cc) must not lose a reply another one names.
+            continue
     base = getattr(settings, "REPLY_TO_ADDRESS", "").casefold()
     base_local, _, base_domain = base.rpartition("@")
     for address in addresses:
@@ -207,6 +211,13 @@ def _token(message: EmailMessage, recipient: str) -> tuple[str | None, str]:
         if token:
             return token, address
     return None, ""
+
+
+def _masked(address: str) -> str:
+    """The address with its token's signature cut, so the log never holds a working token."""
+    local, at, domain = address.rpartition("@")
+    base, plus, token = local.partition("+")
+    return f"{base}{plus}{token.rpartition('.')[0]}.…{at}{domain}" if plus and token else address
 
 
 def _auto_reply(message: EmailMessage) -> str:
@@ -266,10 +277,6 @@ def _responded_at(message: EmailMessage, engagement: Engagement, now: datetime) 
     if sent is None or timezone.is_naive(sent):
         return now
     return max(min(sent, now), engagement.requested_at)
-
-
-def awaiting(responses) -> list[AdminResponse]:
-    return [r for r in responses if r.awaiting_classification]
 
 
 def outcome_choices(engagement: Engagement) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from escalations.handoffs.models import Engagement, EngagementState, Outcome
+from escalations.handoffs.models import Engagement, EngagementKind, EngagementState, Outcome
 
 SEPARATOR = "."
 SIGNATURE_LENGTH = 22
@@ -45,7 +45,10 @@ REFUSAL_MESSAGES = {
     Refusal.FORGED: "This link is not one we sent: it may have been cut short or changed.",
     Refusal.EXPIRED: "This link has expired. Ask the support center for a new one.",
     Refusal.UNKNOWN: "The request this link was for no longer exists.",
-    Refusal.REVOKED: "This request no longer waits on you: it was withdrawn or passed on.",
+    Refusal.REVOKED: (
+        "This request no longer waits on you: it was withdrawn, passed on, or the ticket is "
+        "resolved."
+    ),
 }
 
 
@@ -89,9 +92,21 @@ def make_token(engagement: Engagement, purpose: Purpose) -> str:
 
 
 def revoked(engagement: Engagement, admin_id: int) -> bool:
-    """True once the request no longer waits on this administrator: withdrawn, handed to
-    someone else, or answered by re-routing."""
+    """True once the request no longer waits on this administrator: withdrawn, the ticket
+    resolved or closed, an escalation whose ownership has since moved to someone else (passed
+    on, or re-routed to the backup after a silence), or answered by re-routing."""
+    ticket = engagement.ticket
     if engagement.state == EngagementState.WITHDRAWN or engagement.admin_id != admin_id:
+        return True
+    if not ticket.is_open:
+        return True
+    if engagement.kind == EngagementKind.ESCALATE and (
+        Engagement.objects.filter(
+            ticket=ticket, kind=EngagementKind.ESCALATE, requested_at__gt=engagement.requested_at
+        )
+        .exclude(admin_id=engagement.admin_id)
+        .exists()
+    ):
         return True
     return engagement.responses.filter(outcome=Outcome.REDIRECTED).exists()
 

@@ -30,7 +30,7 @@ from escalations.handoffs.models import (
     InboundStatus,
     Outcome,
 )
-from escalations.handoffs.tokens import Purpose, make_token, reply_address
+from escalations.handoffs.tokens import Purpose, TokenRefused, make_token, reply_address
 from tests.factories import AgentFactory, EngagementFactory
 from tickets.models import EventKind
 
@@ -460,3 +460,40 @@ def test_the_http_gateway_refuses_a_message_over_the_limit(engagement, client):
     )
     assert response.json()["status"] == "refused" and "too large" in response.json()["result"]
     assert not engagement.responses.exists()
+
+
+def raw_with(engagement, **headers) -> bytes:
+    """A reply whose named headers are written raw, as a broken mail client might."""
+    raw = message(engagement).as_bytes()
+    for name, value in headers.items():
+        raw = raw.replace(b"\nSubject:", f"\n{name}: {value}\nSubject:".encode(), 1)
+    return raw
+
+
+def test_a_broken_cc_does_not_lose_a_reply_the_to_header_names(engagement):
+    line = receive(raw_with(engagement, Cc='"a"@'))
+    assert line.startswith("recorded"), line
+    assert only_response(engagement).channel == Channel.EMAIL
+
+
+def test_an_unreadable_sender_is_refused_with_a_logged_reason(engagement):
+    raw = (
+        message(engagement)
+        .as_bytes()
+        .replace(f"From: Admin <{engagement.admin.email}>".encode(), b"From: a:b;c", 1)
+    )
+    line = receive(raw)
+    assert line.startswith("refused:"), line
+    mail = InboundMail.objects.get()
+    assert mail.status == InboundStatus.REFUSED and "From" in mail.reason
+    assert not engagement.responses.exists()
+
+
+def test_the_log_keeps_no_working_reply_token(engagement):
+    from escalations.handoffs.tokens import read_token, token_from_address
+
+    receive(message(engagement).as_bytes(), "--recipient", reply_address(engagement))
+    stored = InboundMail.objects.get().recipient
+    assert stored.startswith("escalations+") and stored.endswith("@example.org")
+    with pytest.raises(TokenRefused):
+        read_token(token_from_address(stored), Purpose.EMAIL_REPLY)

@@ -385,3 +385,13 @@ def test_csrf_stays_on(escalation):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(link(escalation), {"choice": "accept"}).status_code == 403
     assert not escalation.responses.exists()
+
+
+def test_a_refused_answer_leaves_no_working_link_in_the_server_log(client, escalation, caplog):
+    url = link(escalation)
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert post(client, url, choice="decline").status_code == 400
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "/respond/" in logged
+    assert url not in logged
+    assert url.rstrip("/").rpartition(".")[2] not in logged  # the signature

@@ -110,3 +110,58 @@ def test_the_reply_address_carries_a_reply_token():
 def test_no_reply_address_without_the_setting():
     assert reply_address(EngagementFactory()) is None
     assert token_from_address("escalations@example.org") is None
+
+
+def test_passing_an_escalation_on_revokes_the_first_admins_link(agent):
+    from escalations.handoffs import services
+    from tests.factories import TicketFactory
+    from tickets.models import Tier
+
+    ticket = TicketFactory(agent=agent)
+    first = EngagementFactory(ticket=ticket, kind="escalate", reason="Theirs.", requested_by=agent)
+    ticket.tier, ticket.admin = Tier.ESCALATE, first.admin
+    ticket.save(update_fields=["tier", "admin"])
+    token = make_token(first, Purpose.RESPONSE_PAGE)
+    first.record_response(
+        outcome=Outcome.DECLINED, channel="email", responded_at=timezone.now(), by=agent
+    )
+    assert read_token(token, Purpose.RESPONSE_PAGE).engagement == first  # a follow-up is fine
+
+    services.pass_on(first, to=AdministratorFactory(), by=agent)
+
+    assert refusal(token) == Refusal.REVOKED
+
+
+def test_the_silence_scan_re_routing_an_escalation_revokes_the_silent_admins_link(agent):
+    from escalations.handoffs import services
+    from tests.factories import TicketFactory
+    from tickets.models import Tier
+
+    backup = AdministratorFactory()
+    owner = AdministratorFactory(backup=backup)
+    ticket = TicketFactory(agent=agent, tier=Tier.ESCALATE, admin=owner)
+    silent = EngagementFactory(
+        ticket=ticket,
+        admin=owner,
+        kind="escalate",
+        reason="Theirs.",
+        requested_by=agent,
+        answer_due_at=timezone.now() - timedelta(minutes=1),
+    )
+    token = make_token(silent, Purpose.EMAIL_REPLY)
+    logged, new = services.record_silence(silent, now=timezone.now())
+    assert logged and new.admin == backup
+    assert refusal(token, Purpose.EMAIL_REPLY) == Refusal.REVOKED
+    assert read_token(make_token(new, Purpose.EMAIL_REPLY), Purpose.EMAIL_REPLY).engagement == new
+
+
+def test_resolving_the_ticket_revokes_an_answered_requests_link(agent):
+    engagement = EngagementFactory()
+    token = make_token(engagement, Purpose.RESPONSE_PAGE)
+    engagement.record_response(
+        outcome=Outcome.GAVE_INPUT, channel="email", responded_at=timezone.now(), by=agent
+    )
+    ticket = engagement.ticket
+    ticket.status = "resolved"
+    ticket.save(update_fields=["status"])
+    assert refusal(token) == Refusal.REVOKED
