@@ -396,13 +396,21 @@ def test_manage_py_receive_mail_reads_a_piped_message(migration_data, settings):
 
     engagement = EngagementFactory(ticket__external_id="INC-77")
 
+    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "SQLITE_PATH": connection.settings_dict["NAME"],
         "REPLY_TO_ADDRESS": settings.REPLY_TO_ADDRESS,
         "SECRET_KEY": settings.SECRET_KEY,
     }
+    # The process must open the test database, on whichever server the suite runs.
+    if connection.vendor == "sqlite":
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = db["NAME"]
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
     run = subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, str(BASE / "manage.py"), "receive_mail"],
         # Postfix's pipe alias names the recipient in the environment, not always in To.
