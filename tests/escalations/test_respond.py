@@ -395,3 +395,12 @@ def test_a_refused_answer_leaves_no_working_link_in_the_server_log(client, escal
     assert "/respond/" in logged
     assert url not in logged
     assert url.rstrip("/").rpartition(".")[2] not in logged  # the signature
+
+
+def test_the_page_names_the_priority_as_every_other_page_does(client, escalation):
+    from tickets.models import Priority
+
+    escalation.ticket.priority = Priority.objects.create(number=91, name="Emergency-ish")
+    escalation.ticket.save(update_fields=["priority"])
+    text = client.get(link(escalation), REMOTE_ADDR=IP).content.decode()
+    assert "<dd>Emergency-ish</dd>" in text and "91 –" not in text
