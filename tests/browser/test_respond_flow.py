@@ -58,10 +58,13 @@ def test_an_admin_declines_with_a_procedure_from_the_link_and_the_agent_sees_it(
     expect(admin_page.locator(".asked")).to_contain_text("take ownership")
     expect(admin_page.get_by_role("navigation")).to_have_count(0)
     form = admin_page.locator("form.respond-form")
-    # Only the chosen answer's fields show.
+    # Only the chosen answer's fields show: nothing of a redirect before it is chosen.
+    expect(form.get_by_text("Where to redirect")).to_be_hidden()
     form.get_by_label("Accept: I take ownership").check()
     expect(form.get_by_label("Procedure title")).to_be_hidden()
     form.get_by_label("Redirect: not mine").check()
+    expect(form.get_by_text("Where to redirect")).to_be_visible()
+    expect(form.get_by_label("Procedure title")).to_be_hidden()
     form.get_by_label("A documented procedure, which I write here").check()
     expect(form.get_by_label("Administrator", exact=True)).to_be_hidden()
     form.get_by_label("Procedure title").fill("Renew a VPN certificate")
