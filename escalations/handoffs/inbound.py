@@ -36,6 +36,7 @@ from escalations.handoffs.models import (
     InboundStatus,
     Outcome,
 )
+from escalations.handoffs.services import locked_ticket
 from escalations.handoffs.tokens import Purpose, TokenRefused, read_token, token_from_address
 from tickets.models import EventKind
 
@@ -126,6 +127,10 @@ def _receive(raw: bytes, mail: InboundMail, *, recipient: str, now: datetime) ->
         raise Refused("no request token in the recipient address")
     mail.recipient = _masked(address)[:400]
     try:
+        opened = read_token(token, Purpose.EMAIL_REPLY)
+        locked_ticket(opened.engagement.ticket)
+        # Read again behind the ticket's lock: a withdrawal or hand-over committed meanwhile
+        # wins, as on the response page.
         opened = read_token(token, Purpose.EMAIL_REPLY)
     except TokenRefused as refused:
         raise Refused(f"{refused.reason} token: {refused.message}", refused.engagement) from None

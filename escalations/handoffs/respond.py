@@ -38,7 +38,7 @@ from escalations.handoffs.models import (
     EngagementKind,
     Outcome,
 )
-from escalations.handoffs.services import META_QUESTION, save_procedure
+from escalations.handoffs.services import META_QUESTION, locked_ticket, save_procedure
 from tickets.detail import ticket_system_url
 from tickets.sla.clock import organisation_zone
 
@@ -152,8 +152,9 @@ def answer(
             # No service to keep it under: the steps stay with the answer itself.
             note = "\n\n".join(filter(None, [note, f"Procedure “{title}”:\n{steps}"]))
     with transaction.atomic():
-        # Read again inside the transaction: a withdrawal or a hand-over that landed since the
-        # page was opened wins, and this answer is not recorded.
+        # Read again inside the transaction, after the ticket's lock: a withdrawal or a
+        # hand-over that landed since the page was opened wins, and this answer is not recorded.
+        locked_ticket(engagement.ticket)
         current = Engagement.objects.select_related("ticket__service", "admin").get(
             pk=engagement.pk
         )

@@ -62,7 +62,7 @@ def save_checklist(
     changed: list[ChecklistAnswer] = []
     with transaction.atomic():
         # The lock orders this save against an escalation checking the same answers.
-        ticket = _locked(ticket)
+        ticket = locked_ticket(ticket)
         saved = {a.item_id: a for a in ticket.checklist_answers.filter(item__in=list(items))}
         for item_id, (checked, note) in answers.items():
             item, note = items[item_id], note.strip()
@@ -105,9 +105,10 @@ def stamp_first_escalation(tickets: QuerySet[Ticket]) -> int:
     return tickets.update(escalated_at=Subquery(first))
 
 
-def _locked(ticket: Ticket) -> Ticket:
-    # PostgreSQL serialises hand-offs on the ticket row; SQLite's immediate transactions
-    # already serialise every writer.
+def locked_ticket(ticket: Ticket) -> Ticket:
+    """The ticket, locked for the rest of the transaction: every hand-off and every answer
+    takes it first. PostgreSQL serialises them on the ticket row; SQLite's immediate
+    transactions already serialise every writer."""
     return (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("admin", "service", "priority")
@@ -127,7 +128,7 @@ def collaborate(
         raise ValidationError({"message": "Write the message the admin receives."})
     now = timezone.now()
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked_ticket(ticket)
         _require_open(ticket, "add an admin")
         waiting = set(
             ticket.engagements.open()
@@ -246,7 +247,7 @@ def escalate(
         raise ValidationError(errors)
     now = timezone.now()
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked_ticket(ticket)
         _require_open(ticket, "escalate")
         missing = missing_items(ticket)
         if missing:
@@ -301,7 +302,7 @@ def deescalate(ticket: Ticket, *, by, reason: str, tier: str = Tier.HANDLE) -> N
         raise ValidationError({"reason": "Say why the ticket comes back to the support center."})
     now = timezone.now()
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = locked_ticket(ticket)
         if ticket.tier != Tier.ESCALATE:
             raise ValidationError(f"Ticket #{ticket.external_id} is not escalated.")
         ticket.engagements.filter(kind=EngagementKind.ESCALATE).withdraw(reason.strip())
@@ -450,7 +451,7 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
     with transaction.atomic():
         # The ticket first, then the engagement: the same order as every other hand-off
         # (escalate, resolve, close), so PostgreSQL never sees two of them wait on each other.
-        ticket = _locked(engagement.ticket)
+        ticket = locked_ticket(engagement.ticket)
         claimed = Engagement.objects.filter(
             pk=engagement.pk, state=EngagementState.OPEN, answer_due_at__lte=now
         ).update(state=EngagementState.NO_RESPONSE)
@@ -512,7 +513,7 @@ def pass_on(engagement: Engagement, *, to: Administrator, by) -> Engagement:
         raise ValidationError({"admin": f"{to.name} is inactive; choose an active admin."})
     now = timezone.now()
     with transaction.atomic():
-        ticket = _locked(engagement.ticket)
+        ticket = locked_ticket(engagement.ticket)
         _require_open(ticket, "pass the request on")
         escalating = engagement.kind == EngagementKind.ESCALATE
         if escalating and ticket.admin_id != engagement.admin_id:
