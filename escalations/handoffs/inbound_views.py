@@ -1,5 +1,4 @@
-"""Email replies over HTTP: the gateway endpoint for a mail server on another host, and the
-agent's classification of a reply recorded as "gave input"."""
+"""Email replies over HTTP: the gateway endpoint for a mail server on another host."""
 
 from __future__ import annotations
 
@@ -7,17 +6,12 @@ import hmac
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from escalations.handoffs import inbound
-from escalations.handoffs.forms import ClassifyForm
-from escalations.handoffs.models import AdminResponse, Outcome
-from escalations.handoffs.views import _perform
-from tickets.detail import load_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -48,28 +42,3 @@ def mail_inbound(request: HttpRequest) -> HttpResponse:
     raw = request.read(inbound.max_bytes() + 1)
     received = inbound.receive(raw, recipient=request.GET.get("recipient", ""))
     return JsonResponse({"status": received.status, "result": received.line})
-
-
-@require_POST
-@permission_required("escalations.add_adminresponse", raise_exception=True)
-def classify(request: HttpRequest, external_id: str, response_id: int) -> HttpResponse:
-    ticket = load_ticket(external_id)
-    response = get_object_or_404(
-        AdminResponse.objects.select_related("engagement__admin"),
-        pk=response_id,
-        engagement__ticket=ticket,
-    )
-    response.engagement.ticket = ticket
-    form = ClassifyForm(request.POST, response=response)
-
-    def save(data: dict) -> tuple[str, str]:
-        inbound.classify(
-            response,
-            outcome=data["outcome"],
-            by=request.user,
-            redirect_detail=data["redirect_detail"],
-        )
-        label = Outcome(data["outcome"]).label.lower()
-        return f"{response.engagement.admin.name}'s email reply: {label}.", "responseLogged"
-
-    return _perform(request, ticket, form, f"classify_form_{response.pk}", save)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from escalations.handoffs import checklist_views, inbound_views, views
+from escalations.handoffs import checklist_views, views
 
 # The hand-off actions on one ticket: config/urls.py mounts them in the "tickets" namespace,
 # beside the ticket's own pages, so every ticket URL reads /tickets/<id>/<action>/.
@@ -21,7 +21,7 @@ ticket_urlpatterns = [
     path("<str:external_id>/responses/", views.respond, name="respond"),
     path(
         "<str:external_id>/responses/<int:response_id>/classify/",
-        inbound_views.classify,
+        views.classify,
         name="classify",
     ),
     path(

@@ -17,11 +17,12 @@ from core.forms import apply_errors
 from core.htmx import id_param
 from core.roles import display_name
 from escalations.guide.models import Scenario
-from escalations.handoffs import services
+from escalations.handoffs import inbound, services
 from escalations.handoffs.cards import COLLABORATE_PREFIX, ESCALATE_PREFIX, scenarios_for
 from escalations.handoffs.forms import (
     AdminOptions,
     ChecklistForm,
+    ClassifyForm,
     CollaborateForm,
     DeescalateForm,
     EscalateForm,
@@ -29,7 +30,13 @@ from escalations.handoffs.forms import (
     ProcedureForm,
     ResponseForm,
 )
-from escalations.handoffs.models import AdminResponse, ChecklistItem, Engagement, EngagementKind
+from escalations.handoffs.models import (
+    AdminResponse,
+    ChecklistItem,
+    Engagement,
+    EngagementKind,
+    Outcome,
+)
 from escalations.handoffs.services import save_procedure
 from tickets.detail import done, load_ticket, render_detail
 from tickets.models import Ticket, Tier
@@ -189,13 +196,7 @@ def pass_on(request: HttpRequest, external_id: str, engagement_id: int) -> HttpR
 @require_POST
 @permission_required("escalations.add_procedure", raise_exception=True)
 def procedure_new(request: HttpRequest, external_id: str, response_id: int) -> HttpResponse:
-    ticket = load_ticket(external_id)
-    response = get_object_or_404(
-        AdminResponse.objects.select_related("engagement__admin"),
-        pk=response_id,
-        engagement__ticket=ticket,
-    )
-    response.engagement.ticket = ticket
+    ticket, response = _ticket_response(external_id, response_id)
     form = ProcedureForm(request.POST)
     form.response_id = response.pk
 
@@ -252,3 +253,34 @@ def procedure_hint(request: HttpRequest) -> HttpResponse:
         "tickets/_procedure_hint.html",
         {"service": service, "procedures": procedures},
     )
+
+
+@require_POST
+@permission_required("escalations.add_adminresponse", raise_exception=True)
+def classify(request: HttpRequest, external_id: str, response_id: int) -> HttpResponse:
+    ticket, response = _ticket_response(external_id, response_id)
+    form = ClassifyForm(request.POST, response=response)
+
+    def save(data: dict) -> tuple[str, str]:
+        inbound.classify(
+            response,
+            outcome=data["outcome"],
+            by=request.user,
+            redirect_detail=data["redirect_detail"],
+        )
+        label = Outcome(data["outcome"]).label.lower()
+        return f"{response.engagement.admin.name}'s email reply: {label}.", "responseLogged"
+
+    return _perform(request, ticket, form, f"classify_form_{response.pk}", save)
+
+
+def _ticket_response(external_id: str, response_id: int) -> tuple[Ticket, AdminResponse]:
+    """The ticket and one of its admin responses, or 404."""
+    ticket = load_ticket(external_id)
+    response = get_object_or_404(
+        AdminResponse.objects.select_related("engagement__admin"),
+        pk=response_id,
+        engagement__ticket=ticket,
+    )
+    response.engagement.ticket = ticket
+    return ticket, response
