@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from admins.models import PurviewRole
 from admins.services import declare_purview
+from tests.browser.flows import log_and_escalate
 from tests.factories import (
     PASSWORD,
     AdministratorFactory,
@@ -43,28 +44,14 @@ def test_a_decline_shows_a_red_badge_and_the_backup_takes_the_ticket(live_server
         )
     login(agent, PASSWORD)
 
-    # Log the ticket.
-    page.goto(f"{live_server.url}/tickets/new/")
-    page.get_by_label("Ticket ID").fill("66100")
-    page.get_by_label("Title").fill("VPN refuses new certificates")
-    page.get_by_label("Service").select_option(label="VPN")
-    page.get_by_role("button", name="Log ticket").click()
-    page.wait_for_url(f"{live_server.url}/tickets/66100/")
-
-    # Complete the checklist and escalate to the declared owner.
-    checklist = page.locator("#checklist form").first
-    for box in checklist.locator("input[type=checkbox]").all():
-        box.check()
-    checklist.get_by_role("button", name="Save checklist").click()
-    expect(page.locator("#messages")).to_contain_text("Every required item is done")
-    escalate = page.locator("form[action$='/escalate/']")
-    expect(escalate.get_by_label("New owner")).to_have_value(str(dana.pk))
-    escalate.get_by_label("Tag").fill("vpn")
-    escalate.get_by_label("Reason").fill("The certificate authority is the VPN team's.")
-    escalate.get_by_label("Start from a scenario's wording").select_option(
-        label="Escalating with the meta-protocol question"
+    # Log the ticket, complete the checklist and escalate to the declared owner.
+    log_and_escalate(
+        page,
+        live_server.url,
+        external_id="66100",
+        title="VPN refuses new certificates",
+        service="VPN",
     )
-    escalate.get_by_role("button", name="Escalate").click()
     expect(page.locator("#messages")).to_contain_text("Escalated to Dana Owner")
 
     # Dana refuses without saying who should take it.

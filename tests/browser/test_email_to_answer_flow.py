@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from admins.models import PurviewRole
 from admins.services import declare_purview
 from escalations.handoffs.models import Channel, Outcome
+from tests.browser.flows import log_and_escalate
 from tests.factories import (
     PASSWORD,
     AdministratorFactory,
@@ -43,24 +44,13 @@ def test_the_admin_answers_from_the_emailed_link_and_the_agent_sees_it(
     login(agent, PASSWORD)
 
     # The agent logs the ticket, completes the checklist and escalates.
-    page.goto(f"{live_server.url}/tickets/new/")
-    page.get_by_label("Ticket ID").fill("66300")
-    page.get_by_label("Title").fill("VPN refuses new certificates")
-    page.get_by_label("Service").select_option(label="VPN")
-    page.get_by_role("button", name="Log ticket").click()
-    page.wait_for_url(f"{live_server.url}/tickets/66300/")
-    checklist = page.locator("#checklist form").first
-    for box in checklist.locator("input[type=checkbox]").all():
-        box.check()
-    checklist.get_by_role("button", name="Save checklist").click()
-    expect(page.locator("#messages")).to_contain_text("Every required item is done")
-    escalate = page.locator("form[action$='/escalate/']")
-    escalate.get_by_label("Tag").fill("vpn")
-    escalate.get_by_label("Reason").fill("The certificate authority is the VPN team's.")
-    escalate.get_by_label("Start from a scenario's wording").select_option(
-        label="Escalating with the meta-protocol question"
+    log_and_escalate(
+        page,
+        live_server.url,
+        external_id="66300",
+        title="VPN refuses new certificates",
+        service="VPN",
     )
-    escalate.get_by_role("button", name="Escalate").click()
     expect(page.locator("#messages")).to_contain_text("Escalated to Dana Owner")
 
     # The administrator's email holds their personal link.
