@@ -22,7 +22,7 @@ from email.utils import getaddresses
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mailparser_reply import EmailReplyParser
 
@@ -169,7 +169,12 @@ def _receive(raw: bytes, mail: InboundMail, *, recipient: str, now: datetime) ->
     AdminResponse.objects.filter(pk=response.pk).update(awaiting_classification=True)
     audit.changed(response, {"awaiting_classification": (False, True)})
     mail.status, mail.response = InboundStatus.RECORDED, response
-    mail.save()
+    try:
+        with transaction.atomic():  # a savepoint, so the refusal below can still be saved
+            mail.save()
+    except IntegrityError:
+        # The same message recorded by a delivery racing this one: the answer is undone.
+        raise Refused(f"already recorded (Message-ID {mail.message_id})", engagement) from None
 
 
 def _parse(raw: bytes) -> EmailMessage:

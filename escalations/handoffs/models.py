@@ -603,6 +603,14 @@ class InboundMail(models.Model):
             models.Index(fields=["engagement", "received_at"], name="inbound_engagement"),
             models.Index(fields=["message_id"], name="inbound_message_id"),
         ]
+        constraints = [
+            # One message is one answer, even when the mail server delivers it twice at once.
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=Q(status="recorded") & ~Q(message_id=""),
+                name="inbound_recorded_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} from {self.sender or 'unknown'} at {self.received_at}"

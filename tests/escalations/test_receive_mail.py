@@ -505,3 +505,19 @@ def test_the_log_keeps_no_working_reply_token(engagement):
     assert stored.startswith("escalations+") and stored.endswith("@example.org")
     with pytest.raises(TokenRefused):
         read_token(token_from_address(stored), Purpose.EMAIL_REPLY)
+
+
+def test_the_database_holds_one_recorded_answer_per_message(engagement):
+    from django.db import IntegrityError, transaction
+
+    first = InboundMail.objects.create(
+        status=InboundStatus.RECORDED, message_id="<m1@example.org>", engagement=engagement
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InboundMail.objects.create(
+            status=InboundStatus.RECORDED, message_id=first.message_id, engagement=engagement
+        )
+    # Refusals of the same message, and messages without an id, stay free to repeat.
+    for status, message_id in ((InboundStatus.REFUSED, first.message_id), ("recorded", "")):
+        InboundMail.objects.create(status=status, message_id=message_id)
+        InboundMail.objects.create(status=status, message_id=message_id)
