@@ -37,7 +37,13 @@ from escalations.handoffs.models import (
     Outcome,
 )
 from escalations.handoffs.services import locked_ticket
-from escalations.handoffs.tokens import Purpose, TokenRefused, read_token, token_from_address
+from escalations.handoffs.tokens import (
+    Purpose,
+    TokenRefused,
+    masked,
+    read_token,
+    token_from_address,
+)
 from tickets.models import EventKind
 
 logger = logging.getLogger(__name__)
@@ -227,7 +233,7 @@ def _masked(address: str) -> str:
     """The address with its token's signature cut, so the log never holds a working token."""
     local, at, domain = address.rpartition("@")
     base, plus, token = local.partition("+")
-    return f"{base}{plus}{token.rpartition('.')[0]}.…{at}{domain}" if plus and token else address
+    return f"{base}{plus}{masked(token)}{at}{domain}" if plus and token else address
 
 
 def _auto_reply(message: EmailMessage) -> str:

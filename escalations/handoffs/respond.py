@@ -187,13 +187,6 @@ REFUSAL_STATUS = {
 RATE_LIMITED = "Too many attempts from here or with this link. Wait a few minutes and try again."
 
 
-def _masked_path(token: str) -> str:
-    # The request and admin ids stay readable for the log; the signature that makes the
-    # link work is cut.
-    kept = token.rsplit(tokens.SEPARATOR, 1)[0] if tokens.SEPARATOR in token else ""
-    return f"/respond/{kept[:80]}{tokens.SEPARATOR if kept else ''}…/"
-
-
 def _throttled(ip: str | None, token: str) -> tuple[bool, bool]:
     """(over the limit, just went over): counts this attempt per address and per link."""
     limit = settings.RESPONSE_PAGE_RATE_LIMIT
@@ -241,7 +234,7 @@ def _refused(request: HttpRequest, refused: tokens.TokenRefused) -> HttpResponse
 def respond(request: HttpRequest, token: str) -> HttpResponse:
     """The administrator's page for one request: what is asked, what they answered so far,
     and the form for an answer (or a follow-up). Times are the organisation's."""
-    request.audit_path = _masked_path(token)
+    request.audit_path = f"/respond/{tokens.masked(token)}/"
     over, just_over = _throttled(audit.client_ip(request), token)
     if over:
         if just_over:  # once per window, so a flood does not flood the log as well

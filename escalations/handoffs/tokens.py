@@ -132,6 +132,13 @@ def read_token(token: str, purpose: Purpose) -> Opened:
     return Opened(engagement=engagement, admin_id=int(admin_id))
 
 
+def masked(token: str) -> str:
+    """The token with its signature cut, for logs and records: the request and administrator
+    ids stay readable, and what is left opens nothing."""
+    kept = token.rpartition(SEPARATOR)[0][:80]
+    return f"{kept}{SEPARATOR}…" if kept else "…"
+
+
 def response_path(engagement: Engagement) -> str:
     return reverse("respond", args=[make_token(engagement, Purpose.RESPONSE_PAGE)])
 
