@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from escalations.notifications.models import NoticeKind, SentNotice
-from escalations.notifications.notify import SUBJECT_MAX, Rendered, _message, render
+from escalations.notifications.notify import SUBJECT_MAX, Rendered, message_for, render
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def send_once(
 
 def _deliver(pk: int, rendered: Rendered, to: str) -> None:
     try:
-        _message(rendered, to).send(fail_silently=False)
+        message_for(rendered, to).send(fail_silently=False)
     except Exception as error:
         logger.exception("Could not send %r to %s", rendered.subject, to)
         SentNotice.objects.filter(pk=pk).update(error=f"not delivered: {error}"[:300])

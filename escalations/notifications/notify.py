@@ -79,7 +79,7 @@ def render(template: str, context: Mapping[str, Any], *, url: str = "") -> Rende
     )
 
 
-def _message(rendered: Rendered, to: str) -> EmailMultiAlternatives:
+def message_for(rendered: Rendered, to: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -136,7 +136,7 @@ def notify(
         )
         for user in recipients
     )
-    _send_on_commit([_message(rendered, user.email) for user in recipients if user.email])
+    _send_on_commit([message_for(rendered, user.email) for user in recipients if user.email])
     return notifications
 
 
@@ -148,4 +148,4 @@ def email_admin(
     if not admin.email:
         return
     rendered = render(template, {"admin": admin, **context}, url=url)
-    _send_on_commit([_message(rendered, admin.email)])
+    _send_on_commit([message_for(rendered, admin.email)])
