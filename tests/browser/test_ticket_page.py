@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from admins.models import PurviewRole
@@ -38,8 +41,18 @@ IN_VIEW_AND_FOCUSED = """el => {
 
 
 def assert_in_view_and_focused(locator) -> None:
+    # The page moves focus once htmx has settled the swap, a few milliseconds after the new
+    # text is in the page: wait for that, then say what was wrong if it never came.
     expect(locator).to_be_visible()
-    assert locator.evaluate(IN_VIEW_AND_FOCUSED) == {"inView": True, "focused": True}
+    handle = locator.element_handle()
+    expected = {"inView": True, "focused": True}
+    with contextlib.suppress(PlaywrightTimeout):
+        locator.page.wait_for_function(
+            f"el => {{ const s = ({IN_VIEW_AND_FOCUSED})(el); return s.inView && s.focused; }}",
+            arg=handle,
+            timeout=3000,
+        )
+    assert locator.evaluate(IN_VIEW_AND_FOCUSED) == expected
 
 
 def vpn_ticket(**fields) -> Ticket:
