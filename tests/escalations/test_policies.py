@@ -401,3 +401,22 @@ def test_the_ticket_page_shows_the_level_and_until_when(
     scan_when_due(moved, django_capture_on_commit_callbacks)
     html = agent_client.get(first.ticket.get_absolute_url()).content.decode()
     assert "Nobody answered at any level" in html
+
+
+def test_the_demo_has_a_three_level_policy_a_rotation_and_an_absence():
+    from admins.models import Service
+    from escalations.demo.people import ensure_administrators, ensure_services
+    from escalations.demo.policies import POLICY, ensure_policies
+
+    ensure_administrators()
+    ensure_services()
+    now = local(2026, 11, 25, 12, 0)
+    ensure_policies(now=now)
+    ensure_policies(now=now)  # a second run adds nothing
+    demo = EscalationPolicy.objects.get(name=POLICY)
+    assert [level.target for level in demo.levels.all()] == ["asked", "rotation", "admin"]
+    assert Service.objects.get(name="VPN").policy == demo
+    [shifts] = Rotation.objects.all()
+    assert on_call(shifts, now) is not None
+    [away] = Absence.objects.all()
+    assert away.starts_at <= now < away.ends_at and away.stand_in is not None
