@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from admins.models import Administrator, Service
@@ -104,6 +104,18 @@ class EngagementQuerySet(models.QuerySet):
 
     def for_list(self) -> EngagementQuerySet:
         return self.select_related("ticket", "admin", "requested_by")
+
+    def exhausted_unhandled(self) -> EngagementQuerySet:
+        """Requests that went through every level of their policy unanswered, on open
+        tickets, where nobody has acted since (no timeline entry by a person after it)."""
+        from tickets.models import OPEN_STATUSES, TicketEvent
+
+        acted = TicketEvent.objects.filter(
+            ticket_id=OuterRef("ticket_id"), at__gt=OuterRef("exhausted_at"), by__isnull=False
+        )
+        return self.filter(exhausted_at__isnull=False, ticket__status__in=OPEN_STATUSES).exclude(
+            Exists(acted)
+        )
 
 
 class Engagement(models.Model):

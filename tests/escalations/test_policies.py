@@ -420,3 +420,25 @@ def test_the_demo_has_a_three_level_policy_a_rotation_and_an_absence():
     assert on_call(shifts, now) is not None
     [away] = Absence.objects.all()
     assert away.starts_at <= now < away.ends_at and away.stand_in is not None
+
+
+def test_an_exhausted_request_stays_on_the_dashboard_until_someone_acts(
+    agent_client, agent, django_capture_on_commit_callbacks
+):
+    from escalations.handoffs import services
+
+    olga, bo = AdministratorFactory(name="Olga Owner"), AdministratorFactory(name="Bo Named")
+    two = policy((TargetKind.ASKED, {}), (TargetKind.ADMIN, {"admin": bo, "timeout_hours": 2}))
+    first = ask(agent, olga, service=ServiceFactory(policy=two))
+    second = scan_when_due(first, django_capture_on_commit_callbacks)
+    assert scan_when_due(second, django_capture_on_commit_callbacks) is None
+    html = agent_client.get("/").content.decode()
+    assert "Nobody answered at any level" in html
+    assert f"#{first.ticket.external_id}</a>" in html.split("Nobody answered at any level")[1]
+
+    silent_bo = Engagement.objects.get(admin=bo)
+    later = silent_bo.exhausted_at + timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        services.pass_on(silent_bo, to=AdministratorFactory(name="Cy Chosen"), by=agent)
+    html = agent_client.get("/").content.decode()
+    assert "Nobody answered at any level" not in html
