@@ -88,12 +88,13 @@ def _overdue_engagements(now: datetime, report: CheckReport) -> None:
         .order_by("answer_due_at", "id")
     )
     people = None
+    plans: dict = {}  # each service's policy, read once per scan
     for engagement in overdue[:BATCH]:
         try:
             # The silence and its notices commit together: never one without the other.
             with transaction.atomic():
                 people = people if people is not None else list(members(SUPERVISOR))
-                logged, new = _silence(engagement, now, people)
+                logged, new = _silence(engagement, now, people, plans)
         except Exception:
             # One bad request must not stop the scan for every other one.
             logger.exception("check_sla could not handle engagement %s", engagement.pk)
@@ -103,13 +104,15 @@ def _overdue_engagements(now: datetime, report: CheckReport) -> None:
             report.rerouted += new is not None
 
 
-def _silence(engagement: Engagement, now: datetime, people: list) -> tuple[bool, Engagement | None]:
+def _silence(
+    engagement: Engagement, now: datetime, people: list, plans: dict
+) -> tuple[bool, Engagement | None]:
     """Log one overdue request's silence, move it to its policy's next level, and tell the
     supervisors, the silent admin and whoever is asked next; when no level is left, tell the
     supervisors and the first owner's manager that nobody answered (once). Call inside a
     transaction: mail leaves only after it commits."""
     previous_admin = engagement.admin
-    result = services.move_on(engagement, now=now)
+    result = services.move_on(engagement, now=now, plans=plans)
     if not result.logged:
         return False, None
     new = result.new

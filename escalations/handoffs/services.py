@@ -460,13 +460,14 @@ class MoveResult:
     root: Engagement | None = None
 
 
-def move_on(engagement: Engagement, *, now: datetime) -> MoveResult:
+def move_on(engagement: Engagement, *, now: datetime, plans: dict | None = None) -> MoveResult:
     """Log "no response" on an overdue engagement and move the request to the next level of
     its service's escalation policy: a new engagement (level, round and target recorded as
     the policy stands now), or, when no level is left, the chain marked exhausted. Every
     level passed over (away, already silent, told) is a timeline entry, never a silence.
     Claims the engagement with a conditional update, so when two runs meet, exactly one
-    does the work."""
+    does the work. ``plans`` keeps the policies read in one scan (by service), so a scan
+    reads each policy once."""
     with transaction.atomic():
         # The ticket first, then the engagement: the same order as every other hand-off
         # (escalate, resolve, close), so PostgreSQL never sees two of them wait on each other.
@@ -485,7 +486,10 @@ def move_on(engagement: Engagement, *, now: datetime) -> MoveResult:
         result = MoveResult(logged=True, root=root)
         if not ticket.is_open:
             return result
-        plan = levels.plan_for(ticket.service)
+        plans = {} if plans is None else plans
+        if ticket.service_id not in plans:
+            plans[ticket.service_id] = levels.plan_for(ticket.service)
+        plan = plans[ticket.service_id]
         move = levels.next_move(engagement, root=root, plan=plan, now=now)
         total = len(plan.levels)
         for step in move.steps:
