@@ -442,3 +442,14 @@ def test_an_exhausted_request_stays_on_the_dashboard_until_someone_acts(
         services.pass_on(silent_bo, to=AdministratorFactory(name="Cy Chosen"), by=agent)
     html = agent_client.get("/").content.decode()
     assert "Nobody answered at any level" not in html
+
+
+def test_the_next_level_is_told_where_it_stands_in_the_policy(
+    agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    olga, bo = AdministratorFactory(name="Olga Owner"), AdministratorFactory(name="Bo Named")
+    two = policy((TargetKind.ASKED, {}), (TargetKind.ADMIN, {"admin": bo}))
+    first = ask(agent, olga, service=ServiceFactory(policy=two))
+    scan_when_due(first, django_capture_on_commit_callbacks)
+    [told] = [m for m in mailoutbox if m.to == [bo.email] and "passed to you" in m.subject]
+    assert "You are next in the escalation policy (level 2 of 2: Bo Named)" in told.body
