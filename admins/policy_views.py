@@ -174,6 +174,15 @@ def override_new(request: HttpRequest) -> HttpResponse:
     return redirect("admins:oncall")
 
 
+@require_POST
+@permission_required("admins.delete_rotationoverride", raise_exception=True)
+def override_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    cover = get_object_or_404(RotationOverride.objects.select_related("admin", "rotation"), pk=pk)
+    cover.delete()
+    messages.success(request, f"{cover.admin.name} no longer covers {cover.rotation.name}.")
+    return redirect("admins:oncall")
+
+
 def _rotation_edit(request: HttpRequest, rotation: Rotation | None) -> HttpResponse:
     instance = rotation or Rotation()
     if request.method == "POST":

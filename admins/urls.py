@@ -24,6 +24,11 @@ urlpatterns = [
     path("on-call/rotations/new/", policy_views.rotation_new, name="rotation_new"),
     path("on-call/rotations/<int:pk>/edit/", policy_views.rotation_edit, name="rotation_edit"),
     path("on-call/overrides/new/", policy_views.override_new, name="override_new"),
+    path(
+        "on-call/overrides/<int:pk>/delete/",
+        policy_views.override_delete,
+        name="override_delete",
+    ),
     path("on-call/absences/new/", policy_views.absence_new, name="absence_new"),
     path("on-call/absences/<int:pk>/delete/", policy_views.absence_delete, name="absence_delete"),
 ]

@@ -12,7 +12,7 @@ from axes.models import AccessAttempt
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from admins.models import Absence, EscalationPolicy, Rotation
+from admins.models import Absence, EscalationPolicy, Rotation, RotationOverride
 from escalations.guide.models import GuideSection, Scenario
 from escalations.handoffs.models import Channel, ChecklistItem, Outcome
 from escalations.urgent.models import UrgentRequest
@@ -73,6 +73,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "admins:rotation_new": ({S}, {S}),
     "admins:rotation_edit": ({S}, {S}),
     "admins:override_new": (POST_ONLY, {S}),
+    "admins:override_delete": (POST_ONLY, {S}),
     "admins:absence_new": (POST_ONLY, {S}),
     "admins:absence_delete": (POST_ONLY, {S}),
     "escalations:guide": (ALL, None),
@@ -176,6 +177,12 @@ def objects(db):
     return {
         "policy": EscalationPolicy.objects.get(is_default=True).pk,
         "rotation": rotation.pk,
+        "override": RotationOverride.objects.create(
+            rotation=rotation,
+            admin=absent,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timezone.timedelta(days=1),
+        ).pk,
         "absence": Absence.objects.create(
             admin=absent,
             starts_at=timezone.now(),
@@ -207,6 +214,7 @@ PK_MARKERS = [
     ("policies/", "policy"),
     ("rotations/", "rotation"),
     ("absences/", "absence"),
+    ("overrides/", "override"),
     ("purview/", "purview"),
     ("services/", "service"),
     ("checklist/", "checklist"),

@@ -222,3 +222,27 @@ def test_the_service_page_names_its_policy_and_who_is_on_call(supervisor_client)
     html = html.content.decode()
     assert "<strong>Escalation policy:</strong> Night policy" in html
     assert "<strong>On call (Nights):</strong> Ann Early" in html
+
+
+def test_a_cover_is_added_shown_and_removed(supervisor_client):
+    from admins.models import RotationOverride
+
+    ann, dee = AdministratorFactory(name="Ann Early"), AdministratorFactory(name="Dee Cover")
+    shifts = Rotation.objects.create(
+        name="Nights", shift_days=7, handover_time=time(9), starts_on=date(2026, 11, 23)
+    )
+    RotationMember.objects.create(rotation=shifts, admin=ann, position=1)
+    data = {
+        "rotation": shifts.pk,
+        "admin": dee.pk,
+        "starts_at": "2026-11-25T00:00",
+        "ends_at": "2026-11-26T00:00",
+    }
+    with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=LA), tick=False):
+        assert supervisor_client.post(reverse("admins:override_new"), data).status_code == 302
+        html = supervisor_client.get(reverse("admins:oncall")).content.decode()
+        assert "Dee Cover</a> · <strong>next:</strong> Ann Early" in html
+        cover = RotationOverride.objects.get()
+        url = reverse("admins:override_delete", args=[cover.pk])
+        assert supervisor_client.post(url).status_code == 302
+    assert not RotationOverride.objects.exists()
