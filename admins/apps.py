@@ -11,3 +11,6 @@ class AdminsConfig(AppConfig):
 
         for label in ("admins.Administrator", "admins.Service", "admins.Purview"):
             audit.track(label)
+        for model in ("PolicyLevel", "Rotation", "RotationMember", "RotationOverride", "Absence"):
+            audit.track(f"admins.{model}")
+        audit.track("admins.EscalationPolicy", ignore={"updated_at"})

@@ -65,6 +65,15 @@ class Service(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    policy = models.ForeignKey(
+        "admins.EscalationPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
+        verbose_name="escalation policy",
+        help_text="Empty: the default policy.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -126,3 +135,202 @@ class Purview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.admin} – {self.get_role_display().lower()} of {self.service}"
+
+
+class TargetKind(models.TextChoices):
+    ASKED = "asked", "The administrator asked first"
+    BACKUP = "backup", "The declared backup"
+    ADMIN = "admin", "A named administrator"
+    ROTATION = "rotation", "Whoever is on call in a rotation"
+    MANAGER = "manager", "The administrator's manager (told by email)"
+    SUPERVISORS = "supervisors", "The support center's supervisors (told)"
+
+
+# Targets that are told rather than asked: nobody there answers a request, so a level naming
+# them passes the request on at once.
+TOLD_TARGETS = (TargetKind.MANAGER, TargetKind.SUPERVISORS)
+
+
+class EscalationPolicy(models.Model):
+    """An ordered list of levels an unanswered request moves through (PagerDuty's escalation
+    policy, in business hours). A service names one; every other service uses the default."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(
+        "default policy",
+        default=False,
+        help_text="Used by every service that names no policy of its own.",
+    )
+    repeat_count = models.PositiveSmallIntegerField(
+        "repeat",
+        default=0,
+        help_text="How many times the levels start over after the last one (0: stop there).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name_plural = "escalation policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="policy_one_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyLevel(models.Model):
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
+    position = models.PositiveSmallIntegerField()
+    target = models.CharField(max_length=12, choices=TargetKind)
+    admin = models.ForeignKey(
+        Administrator,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For “a named administrator”.",
+    )
+    rotation = models.ForeignKey(
+        "admins.Rotation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For “whoever is on call”.",
+    )
+    timeout_hours = models.PositiveSmallIntegerField(
+        "timeout (business hours)",
+        null=True,
+        blank=True,
+        help_text="How long this level has to answer; empty: the priority's usual answer time.",
+    )
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "position"], name="policy_level_position"),
+            models.CheckConstraint(
+                condition=~models.Q(target="admin") | models.Q(admin__isnull=False),
+                name="policy_level_admin_named",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(target="rotation") | models.Q(rotation__isnull=False),
+                name="policy_level_rotation_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Level {self.position}: {self.describe()}"
+
+    def describe(self) -> str:
+        if self.target == TargetKind.ADMIN and self.admin_id:
+            return self.admin.name
+        if self.target == TargetKind.ROTATION and self.rotation_id:
+            return f"on call in {self.rotation.name}"
+        return self.get_target_display()
+
+
+class Rotation(models.Model):
+    """An on-call schedule: the members take turns of ``shift_days`` each, handing over at
+    ``handover_time`` (the organisation's local time), counted from ``starts_on``."""
+
+    name = models.CharField(max_length=120, unique=True)
+    shift_days = models.PositiveSmallIntegerField(
+        "rotation length (days)", default=7, help_text="How long each member is on call."
+    )
+    handover_time = models.TimeField("hand-over time", help_text="Local time of each hand-over.")
+    starts_on = models.DateField("first hand-over", help_text="The first member starts then.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(shift_days__gte=1), name="rotation_shift_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RotationMember(models.Model):
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="members")
+    admin = models.ForeignKey(Administrator, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["rotation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rotation", "position"], name="rotation_member_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rotation}: {self.position}. {self.admin}"
+
+
+class RotationOverride(models.Model):
+    """Someone else covers a rotation for a period (a swap, a holiday)."""
+
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="overrides")
+    admin = models.ForeignKey(
+        Administrator, on_delete=models.PROTECT, related_name="+", verbose_name="stand-in"
+    )
+    starts_at = models.DateTimeField("from")
+    ends_at = models.DateTimeField("until")
+
+    class Meta:
+        ordering = ["rotation", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="rotation_override_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admin} covers {self.rotation}"
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def at(self, when) -> AbsenceQuerySet:
+        return self.filter(starts_at__lte=when, ends_at__gt=when)
+
+
+class Absence(models.Model):
+    """An administrator away for a period: every escalation level skips them (or asks the
+    stand-in) while it lasts, and the skip is never counted as their silence."""
+
+    admin = models.ForeignKey(Administrator, on_delete=models.PROTECT, related_name="absences")
+    starts_at = models.DateTimeField("from")
+    ends_at = models.DateTimeField("until")
+    stand_in = models.ForeignKey(
+        Administrator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="absence_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(stand_in=models.F("admin")),
+                name="absence_stand_in_not_self",
+            ),
+        ]
+        indexes = [models.Index(fields=["admin", "ends_at"], name="absence_admin_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.admin} away"

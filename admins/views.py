@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from admins import services
+from admins import policy_views, services
 from admins.forms import (
     AdministratorEditForm,
     DeclarePurviewForm,
     EndPurviewForm,
     ServiceForm,
 )
-from admins.models import Administrator, Purview, PurviewRole, Service
+from admins.models import Administrator, PolicyLevel, Purview, PurviewRole, Rotation, Service
 from admins.purview import matrix as purview_matrix
 from core.forms import apply_errors
 from core.hooks import ContextHooks
@@ -174,6 +174,16 @@ def service_new(request: HttpRequest) -> HttpResponse:
     return _purview_done(request, f"Service “{service.name}” added.")
 
 
+def service_on_call(service: Service) -> list[dict]:
+    """Who is on call now and next in the rotations the service's policy asks."""
+    if service.policy_id:
+        levels = PolicyLevel.objects.filter(policy_id=service.policy_id)
+    else:
+        levels = PolicyLevel.objects.filter(policy__is_default=True)
+    used = levels.filter(rotation__isnull=False).values("rotation_id")
+    return policy_views.rotations_now(rotations=Rotation.objects.filter(pk__in=used))
+
+
 def render_service(
     request: HttpRequest, service: Service, *, form: ServiceForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -186,6 +196,7 @@ def render_service(
         "form": form or ServiceForm(instance=service),
         **service_context.collect(service),
     }
+    context["on_call"] = service_on_call(service)
     current = [p for p in context["history"] if p.ended_at is None]
     context["current"] = sorted(current, key=lambda p: p.role != PurviewRole.OWNER)
     return render(request, "admins/service_detail.html", context, status=status)

@@ -17,12 +17,24 @@ MANAGER = "Manager"
 ROLES = (AGENT, SUPERVISOR, MANAGER)
 ROLE_BY_SLUG = {role.lower(): role for role in ROLES}
 
+# Escalation policies, on-call rotations and absences: everyone on the support center may read
+# them; supervisors maintain them.
+ONCALL_MODELS = (
+    "escalationpolicy",
+    "policylevel",
+    "rotation",
+    "rotationmember",
+    "rotationoverride",
+    "absence",
+)
+ONCALL_VIEW = [f"view_{model}" for model in ONCALL_MODELS]
+
 # Agents run the day-to-day work; supervisors also maintain the reference data the work relies
 # on; managers read everything and change nothing except what they file themselves.
 _AGENT = {
     "tickets": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"]
     + ["view_servicetarget", "view_businesscalendar", "view_closure", "view_maintenancewindow"],
-    "admins": ["view_administrator", "view_service", "view_purview"],
+    "admins": ["view_administrator", "view_service", "view_purview"] + ONCALL_VIEW,
     "escalations": ["view_guidesection", "view_guiderevision", "view_scenario"]
     + ["view_checklistitem", "view_checklistanswer", "add_checklistanswer"]
     + ["change_checklistanswer", "view_engagement", "add_engagement", "change_engagement"]
@@ -38,7 +50,8 @@ _SUPERVISOR_EXTRA = {
     + ["add_closure", "change_closure", "delete_closure"]
     + ["add_maintenancewindow", "change_maintenancewindow", "delete_maintenancewindow"],
     "admins": ["add_administrator", "change_administrator"]
-    + ["add_service", "change_service", "add_purview", "change_purview"],
+    + ["add_service", "change_service", "add_purview", "change_purview"]
+    + [f"{verb}_{model}" for model in ONCALL_MODELS for verb in ("add", "change", "delete")],
     "escalations": ["change_guidesection", "add_scenario", "change_scenario"]
     + ["add_checklistitem", "change_checklistitem", "change_procedure"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"]

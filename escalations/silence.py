@@ -84,16 +84,17 @@ def run(now: datetime | None = None) -> CheckReport:
 def _overdue_engagements(now: datetime, report: CheckReport) -> None:
     overdue = (
         Engagement.objects.filter(state=EngagementState.OPEN, answer_due_at__lte=now)
-        .select_related("ticket__service", "admin__backup")
+        .select_related("ticket__service", "admin__backup", "chain__admin")
         .order_by("answer_due_at", "id")
     )
     people = None
+    plans: dict = {}  # each service's policy, read once per scan
     for engagement in overdue[:BATCH]:
         try:
             # The silence and its notices commit together: never one without the other.
             with transaction.atomic():
                 people = people if people is not None else list(members(SUPERVISOR))
-                logged, new = _silence(engagement, now, people)
+                logged, new = _silence(engagement, now, people, plans)
         except Exception:
             # One bad request must not stop the scan for every other one.
             logger.exception("check_sla could not handle engagement %s", engagement.pk)
@@ -103,13 +104,18 @@ def _overdue_engagements(now: datetime, report: CheckReport) -> None:
             report.rerouted += new is not None
 
 
-def _silence(engagement: Engagement, now: datetime, people: list) -> tuple[bool, Engagement | None]:
-    """Log one overdue request's silence, re-route it, and tell the supervisors, the silent
-    admin and the backup. Call inside a transaction: mail leaves only after it commits."""
+def _silence(
+    engagement: Engagement, now: datetime, people: list, plans: dict
+) -> tuple[bool, Engagement | None]:
+    """Log one overdue request's silence, move it to its policy's next level, and tell the
+    supervisors, the silent admin and whoever is asked next; when no level is left, tell the
+    supervisors and the first owner's manager that nobody answered (once). Call inside a
+    transaction: mail leaves only after it commits."""
     previous_admin = engagement.admin
-    logged, new = services.record_silence(engagement, now=now)
-    if not logged:
+    result = services.move_on(engagement, now=now, plans=plans)
+    if not result.logged:
         return False, None
+    new = result.new
     context = {"engagement": engagement, "backup": new.admin if new else None}
     url = engagement.ticket.get_absolute_url()
     notify.notify(
@@ -117,6 +123,15 @@ def _silence(engagement: Engagement, now: datetime, people: list) -> tuple[bool,
     )
     notify.email_admin(previous_admin, template="no_response_admin", context=context, url=url)
     managers.staff_silent(engagement, backup=new.admin if new else None)
+    if result.exhausted:
+        notify.notify(
+            people,
+            template="chain_exhausted",
+            context={"engagement": engagement, "root": result.root},
+            url=url,
+            ticket=engagement.ticket,
+        )
+        managers.chain_exhausted(result.root, last=engagement)
     if new is not None and new.kind == EngagementKind.ESCALATE:
         managers.staff_escalated(new)
     if new is not None:

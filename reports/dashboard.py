@@ -90,6 +90,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             :DASHBOARD_ROWS
         ],
         "open_escalation_count": strip["escalations"],
+        "exhausted": list(
+            Engagement.objects.exhausted_unhandled()
+            .select_related("ticket", "admin")
+            .order_by("exhausted_at", "id")[:DASHBOARD_ROWS]
+        ),
         "recent_tickets": Ticket.objects.for_list().order_by("-id")[:10],
         "form": TicketLogForm(),
         "now": now,

@@ -61,6 +61,7 @@ DATA_MIGRATIONS = (
     ("escalations", "0003_guide_content"),
     ("escalations", "0005_checklist_items"),
     ("escalations", "0008_service_targets"),
+    ("escalations", "0025_p17a_default_policy"),
 )
 
 

@@ -12,6 +12,7 @@ from axes.models import AccessAttempt
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from admins.models import Absence, EscalationPolicy, Rotation, RotationOverride
 from escalations.guide.models import GuideSection, Scenario
 from escalations.handoffs.models import Channel, ChecklistItem, Outcome
 from escalations.urgent.models import UrgentRequest
@@ -65,6 +66,16 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "admins:service_new": (POST_ONLY, {S}),
     "admins:service_detail": (ALL, None),
     "admins:service_edit": (POST_ONLY, {S}),
+    "admins:policies": (STAFF, None),
+    "admins:policy_new": ({S}, {S}),
+    "admins:policy_edit": ({S}, {S}),
+    "admins:oncall": (STAFF, None),
+    "admins:rotation_new": ({S}, {S}),
+    "admins:rotation_edit": ({S}, {S}),
+    "admins:override_new": (POST_ONLY, {S}),
+    "admins:override_delete": (POST_ONLY, {S}),
+    "admins:absence_new": (POST_ONLY, {S}),
+    "admins:absence_delete": (POST_ONLY, {S}),
     "escalations:guide": (ALL, None),
     "escalations:checklist": (ALL, None),
     "escalations:checklist_item_new": ({S}, {S}),
@@ -159,7 +170,24 @@ def objects(db):
         get_data="",
         post_data="",
     )
+    absent = engagement.admin
+    rotation = Rotation.objects.create(
+        name="Nights", shift_days=7, handover_time="09:00", starts_on=timezone.localdate()
+    )
     return {
+        "policy": EscalationPolicy.objects.get(is_default=True).pk,
+        "rotation": rotation.pk,
+        "override": RotationOverride.objects.create(
+            rotation=rotation,
+            admin=absent,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timezone.timedelta(days=1),
+        ).pk,
+        "absence": Absence.objects.create(
+            admin=absent,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timezone.timedelta(days=1),
+        ).pk,
         "week": "2026-W01",
         "lockout": lockout.pk,
         "external_id": engagement.ticket.external_id,
@@ -183,6 +211,10 @@ def objects(db):
 
 
 PK_MARKERS = [
+    ("policies/", "policy"),
+    ("rotations/", "rotation"),
+    ("absences/", "absence"),
+    ("overrides/", "override"),
     ("purview/", "purview"),
     ("services/", "service"),
     ("checklist/", "checklist"),

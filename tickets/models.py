@@ -476,6 +476,8 @@ class EventKind(models.TextChoices):
     RESPONSE = "response", "Admin response logged"
     PROCEDURE = "procedure", "Procedure saved"
     REROUTED = "rerouted", "Re-routed after no response"
+    LEVEL_SKIPPED = "level_skipped", "Escalation level skipped"
+    EXHAUSTED = "exhausted", "Escalation policy exhausted"
     WITHDRAWN = "withdrawn", "Request withdrawn"
     URGENT = "urgent", "Urgent request"
 

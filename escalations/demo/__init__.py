@@ -39,6 +39,7 @@ from escalations.demo.people import (
     ensure_services,
     personalities,
 )
+from escalations.demo.policies import ensure_policies
 from escalations.demo.urgent import urgent_requests
 from escalations.handoffs.models import (
     AdminResponse,
@@ -99,6 +100,7 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
 
     admins, former = ensure_administrators()
     services = ensure_services()
+    ensure_policies(now=now)
     purviews = declare_purview(
         services,
         {a.name: a for a in admins + former},

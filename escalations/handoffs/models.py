@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from admins.models import Administrator, Service
@@ -105,6 +105,18 @@ class EngagementQuerySet(models.QuerySet):
     def for_list(self) -> EngagementQuerySet:
         return self.select_related("ticket", "admin", "requested_by")
 
+    def exhausted_unhandled(self) -> EngagementQuerySet:
+        """Requests that went through every level of their policy unanswered, on open
+        tickets, where nobody has acted since (no timeline entry by a person after it)."""
+        from tickets.models import OPEN_STATUSES, TicketEvent
+
+        acted = TicketEvent.objects.filter(
+            ticket_id=OuterRef("ticket_id"), at__gt=OuterRef("exhausted_at"), by__isnull=False
+        )
+        return self.filter(exhausted_at__isnull=False, ticket__status__in=OPEN_STATUSES).exclude(
+            Exists(acted)
+        )
+
 
 class Engagement(models.Model):
     """One request to one administrator on one ticket: input (Collaborate) or ownership
@@ -131,6 +143,26 @@ class Engagement(models.Model):
     # When silence becomes "no response" (business time); check_sla acts on it.
     answer_due_at = models.DateTimeField(null=True, blank=True)
     closed_note = models.TextField(blank=True)
+    # Where the request stands in its escalation policy, as it was when it moved here: a later
+    # edit of the policy never rewrites these.
+    chain = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="moves",
+        help_text="The first request of the chain this one continues; empty on the first.",
+    )
+    level = models.PositiveSmallIntegerField(default=1)
+    levels = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many levels the policy had when it moved here."
+    )
+    round = models.PositiveSmallIntegerField(default=1)
+    level_target = models.CharField(
+        max_length=120, blank=True, help_text="What the level named, e.g. “the declared backup”."
+    )
+    # Set once, by the scan that finds no level left to move to (the claim of its notices).
+    exhausted_at = models.DateTimeField(null=True, blank=True)
 
     objects = EngagementQuerySet.as_manager()
 
@@ -187,6 +219,19 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.ticket.external_id} → {self.admin}"
+
+    @property
+    def chain_root_id(self) -> int:
+        return self.chain_id or self.pk
+
+    @property
+    def level_label(self) -> str:
+        """ "Level 2 of 3", as the policy stood when the request moved here ("" for a request
+        no policy has moved)."""
+        if not self.levels:
+            return ""
+        text = f"Level {self.level} of {self.levels}"
+        return text if self.round == 1 else f"{text} (round {self.round})"
 
     @property
     def is_open(self) -> bool:
@@ -248,6 +293,16 @@ class Engagement(models.Model):
         errors: dict[str, str] = {}
         if outcome == Outcome.NO_RESPONSE and self.first_response_at:
             errors["outcome"] = "This admin has already answered; a later silence is not logged."
+        elif outcome == Outcome.NO_RESPONSE and self.state == EngagementState.WITHDRAWN:
+            errors["outcome"] = (
+                "This request was withdrawn: nobody was waiting for an answer, so no silence "
+                "is logged."
+            )
+        elif outcome == Outcome.NO_RESPONSE and self.responses.filter(outcome=outcome).exists():
+            errors["outcome"] = (
+                f"“No response” is already on record for {self.admin.name} on this request; "
+                "a request has one silence at most."
+            )
         # Silence before the agreed time is the agent's call, not yet the admin's record: it
         # needs a reason and is shown for what it is.
         early = (
@@ -477,6 +532,12 @@ class AdminResponse(models.Model):
                 condition=models.Q(given_up_early=False)
                 | (models.Q(outcome="no_response") & ~models.Q(note="")),
                 name="response_early_silence_has_reason",
+            ),
+            # One silence per request: a second would count twice in "No responses".
+            models.UniqueConstraint(
+                fields=["engagement"],
+                condition=models.Q(outcome="no_response"),
+                name="response_one_silence_per_engagement",
             ),
         ]
         indexes = [

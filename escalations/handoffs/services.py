@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from core import audit
 from core.models import AuditAction
 from core.roles import display_name
 from escalations.guide.models import Scenario, fill_placeholders
-from escalations.handoffs import delivery
+from escalations.handoffs import delivery, levels
 from escalations.handoffs.models import (
     AdminResponse,
     ChecklistAnswer,
@@ -445,9 +446,28 @@ def backup_for(engagement: Engagement) -> Administrator | None:
 
 def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Engagement | None]:
     """Log "no response" on an engagement whose answer is overdue and hand the request to
-    the backup. Claims the engagement with a conditional update, so when two runs meet,
-    exactly one does the work. Returns whether this call logged the silence, and the new
-    engagement with the backup if there is one."""
+    the next level of its policy. Returns whether this call logged the silence, and the new
+    engagement if someone was asked; see ``move_on``."""
+    result = move_on(engagement, now=now)
+    return result.logged, result.new
+
+
+@dataclass
+class MoveResult:
+    logged: bool = False
+    new: Engagement | None = None
+    exhausted: bool = False  # this call found no level left: tell supervisors and the manager
+    root: Engagement | None = None
+
+
+def move_on(engagement: Engagement, *, now: datetime, plans: dict | None = None) -> MoveResult:
+    """Log "no response" on an overdue engagement and move the request to the next level of
+    its service's escalation policy: a new engagement (level, round and target recorded as
+    the policy stands now), or, when no level is left, the chain marked exhausted. Every
+    level passed over (away, already silent, told) is a timeline entry, never a silence.
+    Claims the engagement with a conditional update, so when two runs meet, exactly one
+    does the work. ``plans`` keeps the policies read in one scan (by service), so a scan
+    reads each policy once."""
     with transaction.atomic():
         # The ticket first, then the engagement: the same order as every other hand-off
         # (escalate, resolve, close), so PostgreSQL never sees two of them wait on each other.
@@ -456,45 +476,93 @@ def record_silence(engagement: Engagement, *, now: datetime) -> tuple[bool, Enga
             pk=engagement.pk, state=EngagementState.OPEN, answer_due_at__lte=now
         ).update(state=EngagementState.NO_RESPONSE)
         if not claimed:
-            return False, None
+            return MoveResult()
         audit.changed(engagement, {"state": (EngagementState.OPEN, EngagementState.NO_RESPONSE)})
         engagement.refresh_from_db()
         engagement.record_response(
             outcome=Outcome.NO_RESPONSE, channel="", responded_at=now, by=None
         )
-        backup = backup_for(engagement) if ticket.is_open else None
-        if backup is None:
-            return True, None
-        if ticket.engagements.open().filter(admin=backup, kind=engagement.kind).exists():
-            return True, None
-        new = Engagement.objects.create(
-            ticket=ticket,
-            admin=backup,
-            kind=engagement.kind,
-            requested_at=now,
-            answer_due_at=answer_due(ticket, now),
-            requested_by=engagement.requested_by,
-            tag=engagement.tag,
-            reason=engagement.reason
-            or f"No answer from {engagement.admin.name} in the agreed time.",
-            message=_renamed(engagement.message, engagement.admin.name, backup.name),
-        )
-        ticket.events.create(
-            by=None,
-            at=now,
-            kind=EventKind.REROUTED,
-            field="admin" if engagement.kind == EngagementKind.ESCALATE else "",
-            before=engagement.admin.name,
-            after=backup.name,
-            note=f"{engagement.admin.name} did not answer in time; the request went to "
-            f"{backup.name}.",
-        )
-        if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
-            change_fields(ticket, by=None, changes={"admin": backup}, at=now, silent={"admin"})
-        # The backup gets the request itself, tracked like any other: their own response link,
-        # the reminder, and a retry if the send fails.
-        delivery.schedule([new])
-    return True, new
+        root = engagement.chain if engagement.chain_id else engagement
+        result = MoveResult(logged=True, root=root)
+        if not ticket.is_open:
+            return result
+        plans = {} if plans is None else plans
+        if ticket.service_id not in plans:
+            plans[ticket.service_id] = levels.plan_for(ticket.service)
+        plan = plans[ticket.service_id]
+        move = levels.next_move(engagement, root=root, plan=plan, now=now)
+        total = len(plan.levels)
+        for step in move.steps:
+            ticket.events.create(
+                by=None,
+                at=now,
+                kind=EventKind.LEVEL_SKIPPED,
+                before=engagement.admin.name,
+                after=f"Level {step.level.position} of {total}",
+                note=f"Level {step.level.position} of {total} ({step.level.label}) "
+                f"{'was told' if step.told else 'was skipped'}: {step.note}.",
+            )
+        if move.exhausted:
+            claimed = Engagement.objects.filter(pk=engagement.pk, exhausted_at=None).update(
+                exhausted_at=now
+            )
+            engagement.exhausted_at = now
+            result.exhausted = bool(claimed)
+            ticket.events.create(
+                by=None,
+                at=now,
+                kind=EventKind.EXHAUSTED,
+                before=engagement.admin.name,
+                note=f"Nobody answered at any level of the {plan.name} policy after "
+                f"{engagement.admin.name}; the supervisors and the manager were told.",
+            )
+            return result
+        new = _move_to(engagement, ticket, move, plan=plan, root=root, now=now)
+        result.new = new
+    return result
+
+
+def _move_to(engagement, ticket, move, *, plan, root, now) -> Engagement:
+    target, level, total = move.admin, move.level, len(plan.levels)
+    if level.timeout_hours:
+        cal = sla.load_calendar(now)
+        due = sla.add_business_seconds(cal, now, level.timeout_hours * 3600)
+    else:
+        due = answer_due(ticket, now)
+    new = Engagement.objects.create(
+        ticket=ticket,
+        admin=target,
+        kind=engagement.kind,
+        requested_at=now,
+        answer_due_at=due,
+        requested_by=engagement.requested_by,
+        tag=engagement.tag,
+        reason=engagement.reason or f"No answer from {engagement.admin.name} in the agreed time.",
+        message=_renamed(engagement.message, engagement.admin.name, target.name),
+        chain=root,
+        level=level.position,
+        levels=total,
+        round=move.round,
+        level_target=level.label[:120],
+    )
+    how = f" ({move.note})" if move.note else ""
+    ticket.events.create(
+        by=None,
+        at=now,
+        kind=EventKind.REROUTED,
+        field="admin" if engagement.kind == EngagementKind.ESCALATE else "",
+        before=engagement.admin.name,
+        after=target.name,
+        note=f"{engagement.admin.name} did not answer in time; the request went to "
+        f"{target.name}{how}: level {level.position} of {total} of the {plan.name} policy, "
+        f"{level.label.lower()}.",
+    )
+    if engagement.kind == EngagementKind.ESCALATE and ticket.admin_id == engagement.admin_id:
+        change_fields(ticket, by=None, changes={"admin": target}, at=now, silent={"admin"})
+    # The new target gets the request itself, tracked like any other: their own response
+    # link, the reminder, and a retry if the send fails.
+    delivery.schedule([new])
+    return new
 
 
 def pass_on(engagement: Engagement, *, to: Administrator, by) -> Engagement:

@@ -44,3 +44,9 @@ def staff_silent(engagement: Any, *, backup: Any = None) -> SentNotice | None:
     """Tell the manager of ``engagement.admin`` that the request went unanswered (and who it
     went to instead, if anyone), when the current transaction commits, once per request."""
     return _tell_manager(engagement, NoticeKind.MANAGER_SILENCE, "manager_silence", backup=backup)
+
+
+def chain_exhausted(root: Any, *, last: Any) -> SentNotice | None:
+    """Tell the manager of the administrator first asked (``root.admin``) that the request
+    went through every level of its policy without an answer, once per chain."""
+    return _tell_manager(root, NoticeKind.MANAGER_EXHAUSTED, "manager_exhausted", last=last)

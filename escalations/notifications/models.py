@@ -40,6 +40,7 @@ class NoticeKind(models.TextChoices):
     MANAGER_ESCALATED = "manager_escalated", "Manager: staff member escalated to"
     MANAGER_SILENCE = "manager_silence", "Manager: staff member did not answer"
     MANAGER_DIGEST = "manager_digest", "Manager: weekly digest"
+    MANAGER_EXHAUSTED = "manager_exhausted", "Manager: nobody answered at any level"
     ADMIN_DIGEST = "admin_digest", "Administrator: weekly digest"
 
 
