@@ -64,6 +64,7 @@ ADDED_TABLES = {
     "escalations_sentnotice": "sentnotice",
     "escalations_inboundmail": "inboundmail",
     "tickets_tdxsyncstate": "tdxsyncstate",
+    "escalations_tdxfeedanswer": "tdxfeedanswer",
 }
 
 

@@ -53,6 +53,8 @@ class FakeTdx:
     # Answers to give before the real one, per path suffix: [(status, headers, body), ...].
     faults: dict[str, list[tuple[int, dict, str]]] = field(default_factory=dict)
     searches: list[dict] = field(default_factory=list)
+    feeds: dict[int, list[dict]] = field(default_factory=dict)
+    posted: list[tuple[int, dict]] = field(default_factory=list)
     # Seconds the search waits before answering (a hanging TDX).
     delay: float = 0
 
@@ -66,6 +68,10 @@ class FakeTdx:
         self.server.expect_request(
             re.compile(rf"/TDWebApi/api/{APP}/tickets/\d+$"), method="GET"
         ).respond_with_handler(self.ticket)
+
+        self.server.expect_request(
+            re.compile(rf"/TDWebApi/api/{APP}/tickets/\d+/feed$")
+        ).respond_with_handler(self.feed)
 
     @property
     def base_url(self) -> str:
@@ -125,5 +131,33 @@ class FakeTdx:
         )
         return Response(json.dumps(found[:limit]), content_type="application/json")
 
+    def feed(self, request: Request) -> Response:
+        self.calls.append((time.monotonic(), "feed", request.path))
+        if not self._authorised(request):
+            return Response("", status=401)
+        fault = self._fault("feed")
+        if fault:
+            return fault
+        ticket_id = int(request.path.rsplit("/", 2)[1])
+        if request.method == "POST":
+            entry = request.get_json(force=True)
+            self.posted.append((ticket_id, entry))
+            made = feed_entry(9000 + len(self.posted), "svc-uid", entry["Comments"])
+            return Response(json.dumps(made), content_type="application/json")
+        return Response(json.dumps(self.feeds.get(ticket_id, [])), content_type="application/json")
+
     def count(self, kind: str) -> int:
         return sum(1 for _, k, _ in self.calls if k == kind)
+
+
+def feed_entry(entry_id: int, uid: str, body: str, at: str = "2026-12-03T15:10:00Z") -> dict:
+    """A TeamDynamix.Api.Feed.ItemUpdate as the ticket feed returns it."""
+    return {
+        "ID": entry_id,
+        "CreatedUid": uid,
+        "CreatedFullName": "Some Admin",
+        "CreatedDate": at,
+        "Body": body,
+        "UpdateType": 1,
+        "IsPrivate": False,
+    }
