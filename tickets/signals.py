@@ -27,3 +27,8 @@ clocks_recomputed = Signal()
 # a run that reached TDX: the hand-offs read the feeds of tickets whose requests await an
 # answer. Receivers return a count of what they recorded.
 tdx_synced = Signal()
+
+# Sent by sync_tdx, inside its transaction, with ``ticket``, ``uid`` (TDX's ResponsibleUid) and
+# ``at`` when TDX names a new responsible person for the ticket: an administrator asked to take
+# the ticket over who became responsible has accepted.
+tdx_responsible_changed = Signal()

@@ -28,3 +28,10 @@ def read_tdx_feeds(sender, *, client, now, **kwargs) -> int:
     from escalations.handoffs import tdx_feed
 
     return tdx_feed.read_answers(client=client, now=now)
+
+
+@receiver(signals.tdx_responsible_changed, dispatch_uid="handoffs-tdx-responsible-accepts")
+def accept_when_responsible(sender, *, ticket, uid: str, at, **kwargs) -> None:
+    from escalations.handoffs import tdx_feed
+
+    tdx_feed.accept_responsible(ticket, uid=uid, at=at)

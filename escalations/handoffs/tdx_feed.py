@@ -23,6 +23,7 @@ from escalations.handoffs.models import (
     AdminResponse,
     Channel,
     Engagement,
+    EngagementKind,
     EngagementState,
     Outcome,
     TdxFeedAnswer,
@@ -111,3 +112,29 @@ def _record(entry: dict, engagements: list[Engagement], *, now: datetime) -> int
             return 0
         return 1
     return 0
+
+
+def accept_responsible(ticket, *, uid: str, at: datetime) -> int:
+    """TDX made ``uid`` responsible for ``ticket``: an open escalation to the administrator
+    with that TDX account is recorded as accepted, through the ticket, at ``at``. Runs in the
+    sync's transaction. Returns how many were recorded."""
+    recorded = 0
+    for engagement in (
+        Engagement.objects.open()
+        .filter(ticket=ticket, kind=EngagementKind.ESCALATE, admin__tdx_uid__iexact=uid)
+        .select_related("admin", "ticket")
+    ):
+        try:
+            with transaction.atomic():
+                engagement.record_response(
+                    outcome=Outcome.ACCEPTED,
+                    channel=Channel.TICKET,
+                    responded_at=max(min(at, timezone.now()), engagement.requested_at),
+                    by=None,
+                    note="Became the ticket's responsible person in TDX.",
+                )
+        except ValidationError as error:
+            log.error("TDX responsible change not recorded: %s", "; ".join(error.messages))
+            continue
+        recorded += 1
+    return recorded

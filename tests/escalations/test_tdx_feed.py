@@ -89,3 +89,28 @@ def test_sync_tdx_reads_the_feeds_after_the_changes(tdx, request_to_admin, capsy
     out = capsys.readouterr().out
     assert "1 answer(s) recorded" in out
     assert TdxFeedAnswer.objects.filter(entry_id=803).exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_admin_becoming_responsible_in_tdx_accepts_the_escalation(tdx):  # noqa: F811
+    from tests.tickets.tdx.server import tdx_ticket
+
+    admin = AdministratorFactory(tdx_uid="uid-morgan")
+    ticket = TicketFactory(external_id="7010")
+    escalation = EngagementFactory(
+        ticket=ticket,
+        admin=admin,
+        kind="escalate",
+        reason="Needs the firewall team",
+        requested_at=NOW - timedelta(hours=3),
+    )
+    tdx.tickets[7010] = tdx_ticket(
+        7010, ResponsibleUid="UID-MORGAN", ResponsibleFullName="Morgan Reyes"
+    )
+    call_command("sync_tdx")
+    response = AdminResponse.objects.get(engagement=escalation)
+    assert response.outcome == Outcome.ACCEPTED
+    assert response.channel == Channel.TICKET
+    assert response.responded_at == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    call_command("sync_tdx")  # nothing changed in TDX: nothing recorded again
+    assert AdminResponse.objects.filter(engagement=escalation).count() == 1

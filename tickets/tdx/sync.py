@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tickets import services
 from tickets.models import DONE_STATUSES, EventKind, Status, TdxSyncState, Ticket
-from tickets.signals import ticket_finished
+from tickets.signals import tdx_responsible_changed, ticket_finished
 from tickets.tdx.client import TdxClient, TdxError
 from tickets.tdx.mapping import parse_time, priority_of, status_of
 
@@ -158,6 +158,9 @@ def apply_changes(ticket: Ticket, row: dict, *, at: datetime) -> bool:
         diffs = services.change_fields(
             ticket, by=None, changes=changes, at=at, kind=EventKind.TDX_CHANGED
         )
+        uid = str(row.get("ResponsibleUid") or "").strip()
+        if "tdx_responsible" in changes and uid:
+            tdx_responsible_changed.send(Ticket, ticket=ticket, uid=uid, at=at)
         if "status" in changes and final in DONE_STATUSES:
             ticket_finished.send(Ticket, ticket=ticket, by=None, reason="Ticket finished in TDX.")
     return bool(diffs)
