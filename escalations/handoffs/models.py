@@ -522,6 +522,8 @@ class AdminResponse(models.Model):
 class DeliveryKind(models.TextChoices):
     REQUEST = "request", "Request"
     REMINDER = "reminder", "Reminder"
+    # The request posted to the TDX ticket's feed, notifying the administrator (TDX_WRITE_BACK).
+    TDX_FEED = "tdx_feed", "TDX ticket feed"
 
 
 class Delivery(models.Model):

@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, AgentFactory
-from tests.tickets.tdx.conftest import tdx  # noqa: F401  (the local TDX server)
 from tests.tickets.tdx.server import tdx_ticket
 from tickets.models import EventKind, Status, Ticket
 
@@ -16,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("TDX_SCREENSHOTS")  # a folder: save what the page looked like
 
 
-def test_type_a_tdx_number_the_form_fills_in_and_saves(live_server, page, login, tdx):  # noqa: F811
+def test_type_a_tdx_number_the_form_fills_in_and_saves(live_server, page, login, tdx):
     tdx.tickets[61234] = tdx_ticket(
         61234,
         Title="Badge reader offline at the library",
@@ -50,7 +49,7 @@ def test_type_a_tdx_number_the_form_fills_in_and_saves(live_server, page, login,
     assert ticket.events.filter(kind=EventKind.LOGGED).count() == 1
 
 
-def test_tdx_down_leaves_the_form_usable(live_server, page, login, tdx):  # noqa: F811
+def test_tdx_down_leaves_the_form_usable(live_server, page, login, tdx):
     tdx.faults["ticket"] = [(503, {}, "{}")]
     agent = AgentFactory(username="bo")
     login(agent, PASSWORD)

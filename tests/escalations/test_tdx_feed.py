@@ -11,7 +11,6 @@ from django.core.management import call_command
 from escalations.handoffs import tdx_feed
 from escalations.handoffs.models import AdminResponse, Channel, Outcome, TdxFeedAnswer
 from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory
-from tests.tickets.tdx.conftest import tdx  # noqa: F401  (the local TDX server)
 from tests.tickets.tdx.server import feed_entry
 from tickets.tdx.client import RateLimiter, TdxClient
 
@@ -34,7 +33,7 @@ def read():
 
 @time_machine.travel(NOW, tick=False)
 def test_the_admins_feed_entry_is_their_answer_awaiting_classification(
-    tdx,  # noqa: F811
+    tdx,
     request_to_admin,
     settings,
 ):
@@ -57,7 +56,7 @@ def test_the_admins_feed_entry_is_their_answer_awaiting_classification(
 
 
 @time_machine.travel(NOW, tick=False)
-def test_reading_the_feed_again_records_nothing_twice(tdx, request_to_admin):  # noqa: F811
+def test_reading_the_feed_again_records_nothing_twice(tdx, request_to_admin):
     tdx.feeds[7001] = [feed_entry(802, "5a1b-uid-admin", "Done")]
     assert read() == 1
     assert read() == 0
@@ -66,7 +65,7 @@ def test_reading_the_feed_again_records_nothing_twice(tdx, request_to_admin):  #
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_broken_feed_is_skipped_and_nothing_is_recorded(tdx, request_to_admin, caplog):  # noqa: F811
+def test_a_broken_feed_is_skipped_and_nothing_is_recorded(tdx, request_to_admin, caplog):
     tdx.faults["feed"] = [(200, {}, "not json")]
     assert read() == 0
     assert "feed of ticket 7001 skipped" in caplog.text
@@ -74,7 +73,7 @@ def test_a_broken_feed_is_skipped_and_nothing_is_recorded(tdx, request_to_admin,
 
 
 @time_machine.travel(NOW, tick=False)
-def test_admins_without_a_tdx_account_are_not_asked_about(tdx):  # noqa: F811
+def test_admins_without_a_tdx_account_are_not_asked_about(tdx):
     EngagementFactory(
         ticket=TicketFactory(external_id="7002"), requested_at=NOW - timedelta(hours=1)
     )
@@ -83,7 +82,7 @@ def test_admins_without_a_tdx_account_are_not_asked_about(tdx):  # noqa: F811
 
 
 @time_machine.travel(NOW, tick=False)
-def test_sync_tdx_reads_the_feeds_after_the_changes(tdx, request_to_admin, capsys):  # noqa: F811
+def test_sync_tdx_reads_the_feeds_after_the_changes(tdx, request_to_admin, capsys):
     tdx.feeds[7001] = [feed_entry(803, "5a1b-uid-admin", "Use the new gateway")]
     call_command("sync_tdx")
     out = capsys.readouterr().out
@@ -92,7 +91,7 @@ def test_sync_tdx_reads_the_feeds_after_the_changes(tdx, request_to_admin, capsy
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_admin_becoming_responsible_in_tdx_accepts_the_escalation(tdx):  # noqa: F811
+def test_the_admin_becoming_responsible_in_tdx_accepts_the_escalation(tdx):
     from tests.tickets.tdx.server import tdx_ticket
 
     admin = AdministratorFactory(tdx_uid="uid-morgan")
