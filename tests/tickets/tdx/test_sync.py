@@ -159,3 +159,18 @@ def test_ten_thousand_open_tickets_take_a_couple_of_calls_within_the_rate_limit(
     for kind in {"auth", "search", "ticket"}:
         times = [at for at, k in calls if k == kind]
         assert all(sum(1 for t in times if start <= t < start + 60) <= 60 for start in times), kind
+
+
+def test_a_half_configured_tdx_refuses_to_start_without_naming_the_secret():
+    from tests.test_settings import manage
+
+    result = manage(
+        "check",
+        TDX_BASE_URL="https://tdx.example.org/TDWebApi",
+        TDX_APP_ID="77",
+        TDX_BEID="beid-only-0000",
+    )
+    assert result.returncode != 0
+    assert "TDX_WEB_SERVICES_KEY" in result.stderr
+    assert "beid-only-0000" not in result.stderr
+    assert manage("sync_tdx").stdout.strip().endswith("nothing to do.")
