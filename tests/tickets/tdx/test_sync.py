@@ -174,3 +174,12 @@ def test_a_half_configured_tdx_refuses_to_start_without_naming_the_secret():
     assert "TDX_WEB_SERVICES_KEY" in result.stderr
     assert "beid-only-0000" not in result.stderr
     assert manage("sync_tdx").stdout.strip().endswith("nothing to do.")
+
+
+def test_the_ticket_page_shows_what_changed_in_tdx(tdx, agent_client):
+    TicketFactory(external_id="2010", status=Status.NEW)
+    tdx.tickets[2010] = tdx_ticket(2010, StatusName="In Process", StatusClass=2)
+    run()
+    page = agent_client.get("/tickets/2010/").content.decode()
+    assert "<strong>Changed in TDX</strong>: status" in page
+    assert "“New” → “In progress”" in page
