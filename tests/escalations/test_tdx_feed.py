@@ -113,3 +113,15 @@ def test_the_admin_becoming_responsible_in_tdx_accepts_the_escalation(tdx):
     assert response.responded_at == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
     call_command("sync_tdx")  # nothing changed in TDX: nothing recorded again
     assert AdminResponse.objects.filter(engagement=escalation).count() == 1
+
+
+def test_demo_administrators_have_a_stable_tdx_account():
+    from escalations.demo.people import ensure_administrators
+
+    first = {a.email: a.tdx_uid for a in ensure_administrators()[0]}
+    assert all(len(uid) == 36 for uid in first.values())
+    assert len(set(first.values())) == len(first)
+    from admins.models import Administrator
+
+    Administrator.objects.all().delete()
+    assert {a.email: a.tdx_uid for a in ensure_administrators()[0]} == first
