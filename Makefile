@@ -39,7 +39,8 @@ run: install ## Migrate, load demo data on an empty database, serve on HOST:PORT
 	@$(MANAGE) migrate --no-input -v 0
 	@$(MANAGE) bootstrap_demo --address $(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops); check_sla runs every minute beside it"
-	@( while sleep 60; do $(MANAGE) check_sla > /dev/null || true; done ) & \
+	@( while sleep 60; do $(MANAGE) check_sla > /dev/null || true; \
+		[ -z "$$TDX_BASE_URL" ] || $(MANAGE) sync_tdx > /dev/null || true; done ) & \
 		trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT)
 

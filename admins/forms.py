@@ -24,6 +24,7 @@ class AdministratorForm(forms.ModelForm):
             "manager_name",
             "manager_email",
             "weekly_digest",
+            "tdx_uid",
             "active",
         ]
         labels = {
@@ -117,6 +118,7 @@ class AdministratorEditForm(AdministratorForm):
             "manager_name",
             "manager_email",
             "weekly_digest",
+            "tdx_uid",
         ]
 
 

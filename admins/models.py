@@ -43,6 +43,13 @@ class Administrator(models.Model):
         default=True,
         help_text="Email this administrator a weekly list of their open requests.",
     )
+    tdx_uid = models.CharField(
+        "TDX account",
+        max_length=64,
+        blank=True,
+        help_text="The administrator's user id (UID) in TDX: their comments on a ticket's feed "
+        "count as answers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AdministratorQuerySet.as_manager()

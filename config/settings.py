@@ -77,6 +77,32 @@ if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
 # /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
 INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")
 INBOUND_MAIL_MAX_BYTES = int(os.environ.get("INBOUND_MAIL_MAX_BYTES", str(10 * 1024 * 1024)))
+# The TeamDynamix (TDX) Web API connector: off while TDX_BASE_URL is empty. The base URL is the
+# Web API root, e.g. https://example.teamdynamix.com/TDWebApi. Sign in with a BEID and web services
+# key (an admin service account) or a service account's username and password. The secrets stay
+# in the environment: never logged, shown or stored in the database.
+TDX_BASE_URL = os.environ.get("TDX_BASE_URL", "").rstrip("/")
+TDX_APP_ID = os.environ.get("TDX_APP_ID", "")
+TDX_BEID = os.environ.get("TDX_BEID", "")
+TDX_WEB_SERVICES_KEY = os.environ.get("TDX_WEB_SERVICES_KEY", "")
+TDX_USERNAME = os.environ.get("TDX_USERNAME", "")
+TDX_PASSWORD = os.environ.get("TDX_PASSWORD", "")
+# Post hand-off messages to the TDX ticket's feed (off: the connector only reads).
+TDX_WRITE_BACK = env_bool("TDX_WRITE_BACK", False)
+TDX_TIMEOUT_SECONDS = float(os.environ.get("TDX_TIMEOUT_SECONDS", "10"))
+# Tries per call when TDX answers 429, 5xx or times out, and the longest wait between two.
+TDX_MAX_ATTEMPTS = int(os.environ.get("TDX_MAX_ATTEMPTS", "4"))
+TDX_MAX_BACKOFF_SECONDS = float(os.environ.get("TDX_MAX_BACKOFF_SECONDS", "60"))
+# The documented limit: 60 calls per IP address every 60 seconds, per endpoint.
+TDX_RATE_LIMIT_CALLS = int(os.environ.get("TDX_RATE_LIMIT_CALLS", "60"))
+TDX_RATE_LIMIT_SECONDS = float(os.environ.get("TDX_RATE_LIMIT_SECONDS", "60"))
+if TDX_BASE_URL and not TDX_APP_ID:
+    raise ImproperlyConfigured("TDX_BASE_URL is set: TDX_APP_ID (the ticketing app's id) is too.")
+if TDX_BASE_URL and not ((TDX_BEID and TDX_WEB_SERVICES_KEY) or (TDX_USERNAME and TDX_PASSWORD)):
+    raise ImproperlyConfigured(
+        "TDX_BASE_URL is set: give TDX_BEID and TDX_WEB_SERVICES_KEY, or TDX_USERNAME and "
+        "TDX_PASSWORD."
+    )
 # Paper size of the weekly report's PDF.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 if REPORT_PAGE_SIZE not in ("A4", "Letter"):

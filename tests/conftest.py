@@ -61,7 +61,7 @@ DATA_MIGRATIONS = (
     ("escalations", "0003_guide_content"),
     ("escalations", "0005_checklist_items"),
     ("escalations", "0008_service_targets"),
-    ("escalations", "0025_p17a_default_policy"),
+    ("escalations", "0025_default_policy"),
 )
 
 
@@ -82,3 +82,23 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def tdx(httpserver, settings):
+    """The TDX connector configured against a local server speaking the documented Web API
+    (tests/tickets/tdx/server.py)."""
+    from tests.tickets.tdx.server import APP, BEID, KEY, FakeTdx
+    from tickets.tdx import client as tdx_client
+
+    fake = FakeTdx(httpserver)
+    fake.install()
+    settings.TDX_BASE_URL = fake.base_url
+    settings.TDX_APP_ID = APP
+    settings.TDX_BEID = BEID
+    settings.TDX_WEB_SERVICES_KEY = KEY
+    settings.TDX_TIMEOUT_SECONDS = 2
+    settings.TDX_MAX_BACKOFF_SECONDS = 0.05
+    tdx_client.forget_token()
+    yield fake
+    tdx_client.forget_token()

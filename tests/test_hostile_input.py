@@ -92,6 +92,7 @@ FILTERS = {
     "admins:detail": ["period", "page"],
     "audit_log": ["q", "user", "action", "target_type", "after", "before", "page"],
     "tickets:procedure_hint": ["service"],
+    "tickets:tdx_lookup": ["external_id", "title", "priority", "opened_at"],
     "notifications": ["page"],
 }
 # Bookkeeping tables a refused request may still write to.

@@ -55,11 +55,14 @@ GRANTED = (
 
 # Columns later migrations added or dropped on purpose; the rows' other columns must not move.
 CHANGED_COLUMNS = {
-    "tickets_ticket": ({"due_soon_at"}, set()),
+    "tickets_ticket": ({"due_soon_at", "tdx_responsible"}, set()),
     "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
     "admins_adminresponse": ({"given_up_early", "source_ip", "awaiting_classification"}, set()),
     "escalations_urgentsteprecord": ({"skipped"}, set()),
-    "admins_administrator": ({"manager_name", "manager_email", "weekly_digest"}, set()),
+    "admins_administrator": (
+        {"manager_name", "manager_email", "weekly_digest", "tdx_uid"},
+        set(),
+    ),
     "admins_service": ({"policy_id"}, set()),
     "escalations_engagement": (
         {"chain_id", "level", "levels", "round", "level_target", "exhausted_at"},
@@ -72,6 +75,8 @@ ADDED_TABLES = {
     "escalations_sentnotice": "sentnotice",
     "escalations_inboundmail": "inboundmail",
     **{f"admins_{model}": model for model in ONCALL},
+    "tickets_tdxsyncstate": "tdxsyncstate",
+    "escalations_tdxfeedanswer": "tdxfeedanswer",
 }
 # Added tables a data migration fills: the default escalation policy and its three levels.
 SEEDED = {"admins_escalationpolicy": 1, "admins_policylevel": 3}

@@ -92,14 +92,15 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
             "agent",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lookup: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.duplicate: Ticket | None = None
         self.setup_fields()
         self.fields["opened_at"].required = False
         self.fields["opened_at"].help_text += " Leave empty for now."
         # The model's default (now) would fill the field the help asks to leave empty.
-        self.initial["opened_at"] = None
+        if "opened_at" not in (kwargs.get("initial") or {}):
+            self.initial["opened_at"] = None
         # Seed 001's fields: a ticket may arrive already in progress or assigned to a colleague.
         # Left as they are, the ticket is New and the person logging it is its agent.
         self.fields["status"].choices = [
@@ -126,6 +127,18 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
             }
         )
         ext.help_text = "The number the ticketing system gave the ticket."
+        if lookup:
+            # Typing a TDX number fills the rest from TDX (tickets.tdx); the fields stay editable.
+            ext.widget.attrs.update(
+                {
+                    "hx-get": reverse_lazy("tickets:tdx_lookup"),
+                    "hx-trigger": "change",
+                    "hx-include": "closest form",
+                    "hx-target": "#log-fields",
+                    "hx-swap": "outerHTML",
+                }
+            )
+            ext.help_text += " The details fill in from TDX when it knows the number."
         self.fields["tier"].choices = SC_TIERS
         # Procedures saved for the service show up as soon as it is chosen.
         self.fields["service"].widget.attrs.update(

@@ -232,6 +232,8 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Who TDX says is responsible (its ResponsibleFullName), as the last sync saw it.
+    tdx_responsible = models.CharField("responsible in TDX", max_length=120, blank=True)
     # Incremented on every save; an edit only lands if nobody saved in between.
     version = models.PositiveIntegerField(default=1)
 
@@ -480,6 +482,7 @@ class EventKind(models.TextChoices):
     EXHAUSTED = "exhausted", "Escalation policy exhausted"
     WITHDRAWN = "withdrawn", "Request withdrawn"
     URGENT = "urgent", "Urgent request"
+    TDX_CHANGED = "tdx_changed", "Changed in TDX"
 
 
 class TicketEvent(models.Model):
@@ -532,3 +535,20 @@ __all__ = [
     "Ticket",
     "TicketEvent",
 ]
+
+
+class TdxSyncState(models.Model):
+    """The one row the TDX sync keeps: where the next run starts reading changes from."""
+
+    modified_from = models.DateTimeField(
+        null=True, blank=True, help_text="TDX changes from this time on are still to be read."
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"TDX sync from {self.modified_from or 'the start'}"
+
+    @classmethod
+    def load(cls) -> TdxSyncState:
+        return cls.objects.get_or_create(pk=1)[0]

@@ -146,7 +146,13 @@ def _diff(current: Ticket, changes: dict[str, Any]) -> tuple[list[FieldChange], 
 
 
 def change_fields(
-    ticket: Ticket, *, by, changes: dict[str, Any], at: datetime, silent: set[str] = frozenset()
+    ticket: Ticket,
+    *,
+    by,
+    changes: dict[str, Any],
+    at: datetime,
+    silent: set[str] = frozenset(),
+    kind: str | None = None,
 ) -> list[FieldChange]:
     """Apply changes a workflow decided (tier, status, admin) with one timeline event per
     changed field, except those in ``silent`` that the caller records in its own event.
@@ -156,12 +162,18 @@ def change_fields(
         Ticket.objects.filter(pk=ticket.pk).update(
             **stored, version=F("version") + 1, updated_at=at
         )
-        _record_changes(ticket, diffs, by=by, at=at, silent=silent)
+        _record_changes(ticket, diffs, by=by, at=at, silent=silent, kind=kind)
     return diffs
 
 
 def _record_changes(
-    ticket: Ticket, diffs: list[FieldChange], *, by, at: datetime, silent: set[str] = frozenset()
+    ticket: Ticket,
+    diffs: list[FieldChange],
+    *,
+    by,
+    at: datetime,
+    silent: set[str] = frozenset(),
+    kind: str | None = None,
 ) -> None:
     """What a stored change leaves behind: the audit entry, one timeline event per changed
     field (except those in ``silent``, which the caller records in its own event), and the
@@ -173,7 +185,7 @@ def _record_changes(
             ticket=ticket,
             at=at,
             by=by,
-            kind=EventKind.TIER_CHANGED if diff.field == "tier" else EventKind.CHANGED,
+            kind=kind or (EventKind.TIER_CHANGED if diff.field == "tier" else EventKind.CHANGED),
             field=diff.field,
             before=diff.before,
             after=diff.after,

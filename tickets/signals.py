@@ -22,3 +22,13 @@ tier_left = Signal()
 # Sent with ``tickets`` (a queryset of open tickets) and ``cal`` (the calendar now in force)
 # after their SLA clocks were recomputed for a changed calendar or target.
 clocks_recomputed = Signal()
+
+# Sent by sync_tdx with ``client`` (a signed-in tickets.tdx.client.TdxClient) and ``now`` after
+# a run that reached TDX: the hand-offs read the feeds of tickets whose requests await an
+# answer. Receivers return a count of what they recorded.
+tdx_synced = Signal()
+
+# Sent by sync_tdx, inside its transaction, with ``ticket``, ``uid`` (TDX's ResponsibleUid) and
+# ``at`` when TDX names a new responsible person for the ticket: an administrator asked to take
+# the ticket over who became responsible has accepted.
+tdx_responsible_changed = Signal()

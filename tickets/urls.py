@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.ticket_new, name="new"),
     path("export.csv", views.ticket_export, name="export"),
     path("search/", views.ticket_search, name="search"),
+    path("tdx/lookup/", views.tdx_lookup, name="tdx_lookup"),
     path("<str:external_id>/", views.ticket_detail, name="detail"),
     path("<str:external_id>/edit/", views.ticket_edit, name="edit"),
     path("<str:external_id>/tier/", views.ticket_tier, name="tier"),

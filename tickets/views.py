@@ -17,7 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from core.htmx import render_page
 from core.roles import display_name
-from tickets import services
+from tickets import services, tdx
 from tickets.detail import done, load_ticket, render_detail
 from tickets.filters import Queue, TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
@@ -169,7 +169,7 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("tickets.add_ticket", raise_exception=True)
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    form = TicketLogForm(request.POST or None)
+    form = TicketLogForm(request.POST or None, lookup=tdx.configured())
     if request.method == "POST" and form.is_valid():
         ticket = services.log_ticket(by=request.user, **form.cleaned_data)
         if request.htmx:
@@ -185,6 +185,22 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         return render(request, "escalations/dashboard.html#quick-log", {"form": form})
     status = 400 if request.method == "POST" else 200
     return render(request, "tickets/ticket_new.html", {"form": form}, status=status)
+
+
+@require_GET
+@permission_required("tickets.add_ticket", raise_exception=True)
+def tdx_lookup(request: HttpRequest) -> HttpResponse:
+    """The log form's fields again, filled from the TDX ticket with the typed number; what the
+    person already typed stays where TDX knows nothing. TDX failing leaves a note, never an
+    error page."""
+    from tickets.tdx.lookup import look_up
+
+    form, note, filled = look_up(request.GET, configured=tdx.configured())
+    return render(
+        request,
+        "tickets/_tdx_lookup.html",
+        {"form": form, "tdx_note": note, "tdx_filled": filled},
+    )
 
 
 @require_GET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -124,8 +125,10 @@ def ensure_demo_users() -> list:
 
 def _administrator(name: str, team: str, *, active: bool = True) -> Administrator:
     email = name.lower().replace(" ", ".").replace("á", "a") + "@example.org"
+    # A TDX account (a UID, as TDX gives them) derived from the address: the same every run.
+    tdx_uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{email}"))
     admin, _ = Administrator.objects.get_or_create(
-        email=email, defaults={"name": name, "team": team, "active": active}
+        email=email, defaults={"name": name, "team": team, "active": active, "tdx_uid": tdx_uid}
     )
     return admin
 

@@ -78,6 +78,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         sent = {d.kind: d for d in engagement.deliveries.all()}
         engagement.request_delivery = sent.get(DeliveryKind.REQUEST)
         engagement.reminder_delivery = sent.get(DeliveryKind.REMINDER)
+        engagement.tdx_delivery = sent.get(DeliveryKind.TDX_FEED)
         engagement.copy_text = delivery.copy_text(
             engagement, checklist if engagement.kind == EngagementKind.ESCALATE else []
         )

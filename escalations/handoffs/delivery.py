@@ -80,8 +80,12 @@ def schedule(engagements: list[Engagement]) -> list[Delivery]:
         remind = reminder_at(engagement, cal)
         if remind is not None:
             rows.append(Delivery(engagement=engagement, kind=DeliveryKind.REMINDER, due_at=remind))
+        if writes_back(engagement):
+            rows.append(
+                Delivery(engagement=engagement, kind=DeliveryKind.TDX_FEED, due_at=now + LEASE)
+            )
     created = Delivery.objects.bulk_create(rows)
-    requests = [d for d in created if d.kind == DeliveryKind.REQUEST]
+    requests = [d for d in created if d.kind in (DeliveryKind.REQUEST, DeliveryKind.TDX_FEED)]
     transaction.on_commit(partial(_attempt_all, requests))
     return created
 
@@ -129,6 +133,8 @@ def attempt(delivery: Delivery, *, now: datetime | None = None) -> bool | None:
         "ticket__service", "ticket__priority", "admin"
     ).get(pk=delivery.engagement_id)
     address = engagement.admin.email
+    if delivery.kind == DeliveryKind.TDX_FEED:
+        return _post_to_tdx(delivery, engagement, now=now)
     try:
         if not address:
             raise Undeliverable(f"{engagement.admin.name} has no email address")
@@ -142,6 +148,46 @@ def attempt(delivery: Delivery, *, now: datetime | None = None) -> bool | None:
         return False
     Delivery.objects.filter(pk=delivery.pk).update(
         to=address, error="", sent_at=timezone.now(), due_at=None
+    )
+    return True
+
+
+def writes_back(engagement: Engagement) -> bool:
+    """Whether the request also goes to the TDX ticket's feed: TDX_WRITE_BACK is on and the
+    ticket's id is a TDX number."""
+    return bool(
+        settings.TDX_BASE_URL
+        and settings.TDX_WRITE_BACK
+        and engagement.ticket.external_id.isdigit()
+    )
+
+
+def _post_to_tdx(delivery: Delivery, engagement: Engagement, *, now: datetime) -> bool:
+    """Post the request's message (with the checklist for an escalation) to the TDX ticket's
+    feed, notifying the administrator's TDX account; a failure is kept on the request and
+    retried like an email."""
+    from tickets.tdx.client import TdxClient, TdxError
+
+    target = f"TDX ticket #{engagement.ticket.external_id}"
+    try:
+        if not engagement.admin.tdx_uid:
+            raise Undeliverable(f"{engagement.admin.name} has no TDX account to notify")
+        with TdxClient(attempts=1) as client:
+            client.add_feed(
+                engagement.ticket.external_id,
+                comments=copy_text(engagement, checklist_summary(engagement)),
+                notify=[engagement.admin.tdx_uid],
+                private=False,
+            )
+    except (TdxError, Undeliverable) as error:
+        reason = str(error)[:ERROR_MAX]
+        logger.warning("Request %s not posted to %s: %s", delivery.pk, target, reason)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            to=target, error=reason, due_at=now + retry_delay(delivery.attempts)
+        )
+        return False
+    Delivery.objects.filter(pk=delivery.pk).update(
+        to=target, error="", sent_at=timezone.now(), due_at=None
     )
     return True
 

@@ -583,6 +583,8 @@ class AdminResponse(models.Model):
 class DeliveryKind(models.TextChoices):
     REQUEST = "request", "Request"
     REMINDER = "reminder", "Reminder"
+    # The request posted to the TDX ticket's feed, notifying the administrator (TDX_WRITE_BACK).
+    TDX_FEED = "tdx_feed", "TDX ticket feed"
 
 
 class Delivery(models.Model):
@@ -675,3 +677,18 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} from {self.sender or 'unknown'} at {self.received_at}"
+
+
+class TdxFeedAnswer(models.Model):
+    """A TDX ticket feed entry recorded as an administrator's answer: the link to it, so the
+    same entry is never recorded twice (its id is unique)."""
+
+    entry_id = models.BigIntegerField("TDX feed entry", unique=True)
+    response = models.OneToOneField(
+        AdminResponse, on_delete=models.PROTECT, related_name="tdx_entry"
+    )
+    url = models.URLField("link", max_length=500, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"TDX feed entry {self.entry_id}"

@@ -21,3 +21,17 @@ def withdraw_when_tier_left(sender, *, ticket, before: str, by, reason: str, **k
 @receiver(signals.clocks_recomputed, dispatch_uid="handoffs-move-answer-deadlines")
 def move_answer_deadlines(sender, *, tickets, cal, **kwargs) -> None:
     services.recompute_answer_deadlines(tickets, cal=cal)
+
+
+@receiver(signals.tdx_synced, dispatch_uid="handoffs-read-tdx-feeds")
+def read_tdx_feeds(sender, *, client, now, **kwargs) -> int:
+    from escalations.handoffs import tdx_feed
+
+    return tdx_feed.read_answers(client=client, now=now)
+
+
+@receiver(signals.tdx_responsible_changed, dispatch_uid="handoffs-tdx-responsible-accepts")
+def accept_when_responsible(sender, *, ticket, uid: str, at, **kwargs) -> None:
+    from escalations.handoffs import tdx_feed
+
+    tdx_feed.accept_responsible(ticket, uid=uid, at=at)

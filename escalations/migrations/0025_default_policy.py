@@ -33,8 +33,8 @@ def forwards(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("admins", "0008_p17a_policies"),
-        ("escalations", "0024_p17a_policies"),
+        ("admins", "0008_policies"),
+        ("escalations", "0024_policies"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

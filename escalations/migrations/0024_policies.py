@@ -20,7 +20,7 @@ def keep_one_silence(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("admins", "0008_p17a_policies"),
+        ("admins", "0008_policies"),
         ("escalations", "0023_inbound_recorded_once"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
