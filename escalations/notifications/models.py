@@ -41,6 +41,7 @@ class NoticeKind(models.TextChoices):
     MANAGER_SILENCE = "manager_silence", "Manager: staff member did not answer"
     MANAGER_DIGEST = "manager_digest", "Manager: weekly digest"
     ADMIN_DIGEST = "admin_digest", "Administrator: weekly digest"
+    MANAGER_UNANSWERED = "manager_unanswered", "Manager: ticket got no first response"
 
 
 class SentNotice(models.Model):
