@@ -42,6 +42,7 @@ class CheckReport:
     not_delivered: int = 0
     digests: int = 0
     clock_escalated: int = 0
+    governance: int = 0
 
     def __str__(self) -> str:
         return (
@@ -50,7 +51,8 @@ class CheckReport:
             f"{self.breached} breach notice(s), {self.emailed} request email(s) and "
             f"reminder(s) sent, {self.not_delivered} not delivered, "
             f"{self.digests} weekly digest(s), "
-            f"{self.clock_escalated} ticket(s) escalated for no first response."
+            f"{self.clock_escalated} ticket(s) escalated for no first response, "
+            f"{self.governance} governance threshold(s) crossed."
         )
 
 
@@ -78,7 +80,9 @@ def run(now: datetime | None = None) -> CheckReport:
     )
     report.clock_escalated = unanswered.escalate_unanswered(now)
     try:
-        report.digests = after_scan.collect(now=now).get("digests", 0)
+        collected = after_scan.collect(now=now)
+        report.digests = collected.get("digests", 0)
+        report.governance = collected.get("governance", 0)
     except Exception:
         # The digests must not stop the scan's own work from being reported, nor the next run.
         logger.exception("check_sla could not send the weekly digests")

@@ -45,7 +45,14 @@ MOVED = {
 
 
 # The permissions the roles gained with the models added since.
-GRANTED = {("Supervisor", "view_inboundmail")}
+GRANTED = (
+    {("Supervisor", "view_inboundmail")}
+    | {
+        ("Supervisor", f"{verb}_governancethreshold")
+        for verb in ("view", "add", "change", "delete")
+    }
+    | {("Manager", "view_governancethreshold")}
+)
 
 # Columns later migrations added or dropped on purpose; the rows' other columns must not move.
 CHANGED_COLUMNS = {
@@ -61,6 +68,8 @@ ADDED_TABLES = {
     "escalations_delivery": "delivery",
     "escalations_sentnotice": "sentnotice",
     "escalations_inboundmail": "inboundmail",
+    "reports_governancethreshold": "governancethreshold",
+    "reports_thresholdcrossing": "thresholdcrossing",
 }
 
 
