@@ -10,10 +10,13 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from core.audit import AuditEntry
 from escalations import silence, unanswered
 from escalations.notifications.models import NoticeKind, Notification, SentNotice
+from reports import weekly
+from reports.weeks import IsoWeek
 from tests.factories import ServiceFactory, SupervisorFactory, TicketFactory
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.sla.clock import load_calendar
@@ -151,3 +154,51 @@ def test_the_scan_reads_tickets_in_a_number_of_queries_flat_in_their_number():
         return len(reads)
 
     assert queries(3, 1) == queries(30, 2) == 2
+
+
+def test_the_list_filters_tickets_escalated_by_the_clock_or_by_an_agent(agent_client):
+    by_clock = unanswered_ticket(title="Nobody answered me")
+    by_agent = TicketFactory(title="Sent to an admin")
+    plain = TicketFactory(title="Handled here")
+    Ticket.objects.filter(pk=by_clock.pk).update(clock_escalated_at=TUESDAY)
+    Ticket.objects.filter(pk=by_agent.pk).update(escalated_at=TUESDAY)
+
+    def titles(value: str) -> set[str]:
+        response = agent_client.get(reverse("tickets:list"), {"escalated_by": value})
+        assert response.status_code == 200
+        return {t.title for t in response.context["page"]}
+
+    assert titles("clock") == {by_clock.title}
+    assert titles("agent") == {by_agent.title}
+    assert plain.title in titles("")
+    html = agent_client.get(reverse("tickets:list")).content.decode()
+    assert 'name="escalated_by"' in html and "The clock (no first response)" in html
+
+
+def test_the_ticket_page_shows_the_badge_and_the_timeline_entry(
+    agent_client, django_capture_on_commit_callbacks
+):
+    ticket = unanswered_ticket()
+    page = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert "Escalated by the clock" not in page
+    scan(TUESDAY)
+    page = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert page.count("Escalated by the clock") >= 2  # the badge and the timeline entry
+    assert "No first response within 2 working days" in page
+
+
+def test_the_weekly_report_counts_clock_escalations_apart_from_agents(manager_client):
+    unanswered_ticket()
+    unanswered_ticket()
+    scan(TUESDAY)
+    with time_machine.travel(TUESDAY + timedelta(hours=1), tick=False):
+        report = weekly.build(IsoWeek(2026, 46))
+        html = manager_client.get(reverse("reports:week", args=[IsoWeek(2026, 46)]))
+    assert report.current.tickets["clock_escalated"] == 2
+    assert report.current.engagements["escalate"] == 0
+    section = html.content.decode().split('id="escalation-sources"')[1].split("</section>")[0]
+    assert "<dt>Tickets escalated by the clock</dt><dd>2</dd>" in section
+    assert "<dt>Escalate requests by agents</dt><dd>0</dd>" in section
+    # The week before holds none of them.
+    with time_machine.travel(TUESDAY + timedelta(hours=1), tick=False):
+        assert weekly.build(IsoWeek(2026, 45)).current.tickets["clock_escalated"] == 0
