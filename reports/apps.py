@@ -17,3 +17,7 @@ class ReportsConfig(AppConfig):
         # ... and the notices of governance thresholds crossed.
         after_scan.register(governance.scan_provider)
         audit.track("reports.GovernanceThreshold")
+        # The demo data gets a governance threshold or two.
+        from escalations.demo.unanswered import after_seed
+
+        after_seed.register(governance.demo_provider)

@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from admins.models import Service
 from core.roles import MANAGER, SUPERVISOR, members
 from escalations.handoffs.models import Engagement, EngagementKind
 from escalations.notifications import notify
@@ -135,3 +136,19 @@ def notify_crossings(now: datetime | None = None) -> int:
 
 def scan_provider(*, now: datetime) -> dict[str, int]:
     return {"governance": notify_crossings(now)}
+
+
+# The demo's thresholds: one overall, one on a service, so the page and the notices show.
+DEMO_THRESHOLDS = [(ThresholdScope.OVERALL, None, 40), (ThresholdScope.SERVICE, "VPN", 3)]
+
+
+def demo_provider(*, now: datetime) -> dict[str, int]:
+    made = 0
+    for scope, service_name, limit in DEMO_THRESHOLDS:
+        service = Service.objects.filter(name=service_name).first() if service_name else None
+        if service_name and service is None:
+            continue
+        made += GovernanceThreshold.objects.get_or_create(
+            scope=scope, service=service, admin=None, defaults={"limit": limit}
+        )[1]
+    return {"thresholds": made}
