@@ -119,15 +119,17 @@ def test_breaches_take_the_same_number_of_queries_whatever_the_escalations(
         assert len(governance.breaches(IsoWeek(2026, 46))) == 1
 
 
-def test_the_dashboard_and_the_weekly_report_say_so(supervisor_client, manager_client):
+def test_the_dashboard_and_the_weekly_report_say_so(client, supervisor, manager):
     vpn = ServiceFactory(name="VPN")
     GovernanceThreshold.objects.create(scope=ThresholdScope.SERVICE, service=vpn, limit=10)
     escalations(14, service=vpn)
+    line = "VPN: 14 escalations this week, limit 10"
     with time_machine.travel(WEDNESDAY, tick=False):
-        dashboard = supervisor_client.get(reverse("dashboard")).content.decode()
-        report = manager_client.get(reverse("reports:week", args=[IsoWeek(2026, 46)]))
-    assert "VPN: 14 escalations this week, limit 10" in dashboard
-    assert "VPN: 14 escalations this week, limit 10" in report.content.decode()
+        for person in (supervisor, manager):
+            client.force_login(person)
+            assert line in client.get(reverse("dashboard")).content.decode()
+        report = client.get(reverse("reports:week", args=[IsoWeek(2026, 46)]))
+    assert line in report.content.decode()
 
 
 def test_nothing_shows_on_the_dashboard_without_a_crossing(supervisor_client):
@@ -208,3 +210,13 @@ def test_removing_a_threshold_asks_first_and_then_removes_it(supervisor_client):
     assert supervisor_client.post(url).status_code == 302
     assert not GovernanceThreshold.objects.exists()
     assert supervisor_client.post(url).status_code == 302  # already gone: a message, no 500
+
+
+def test_the_reports_page_links_to_the_thresholds_for_those_who_may_read_them(
+    client, supervisor, agent
+):
+    link = f'href="{PAGE}"'
+    client.force_login(supervisor)
+    assert link in client.get(reverse("reports:weekly")).content.decode()
+    client.force_login(agent)
+    assert link not in client.get(reverse("reports:weekly")).content.decode()
