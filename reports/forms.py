@@ -52,14 +52,3 @@ class ThresholdForm(forms.ModelForm):
         elif scope == ThresholdScope.OVERALL:
             data["service"] = data["admin"] = None
         return data
-
-    def validate_unique(self) -> None:
-        # The constraint treats empty service and admin as equal; say so next to the limit.
-        data = self.cleaned_data
-        if self.errors or "scope" not in data:
-            return
-        same = GovernanceThreshold.objects.filter(
-            scope=data["scope"], service=data.get("service"), admin=data.get("admin")
-        ).exclude(pk=self.instance.pk)
-        if same.exists():
-            self.add_error("limit", "A threshold for this already exists: remove it first.")

@@ -32,6 +32,9 @@ class ThresholdScope(models.TextChoices):
     ADMIN = "admin", "One administrator"
 
 
+ALREADY_SET = "A threshold for this already exists: change its limit by removing it first."
+
+
 class GovernanceThreshold(models.Model):
     """Seed 003 module 4: a limit on escalations per ISO week, overall, for one service or for
     one administrator. Crossing it sends one notice per week (``ThresholdCrossing``)."""
@@ -68,10 +71,25 @@ class GovernanceThreshold(models.Model):
                 name="threshold_scope_matches",
             ),
             models.CheckConstraint(condition=models.Q(limit__gte=1), name="threshold_limit_min"),
+            # One threshold per thing counted: partial constraints, since SQLite cannot treat
+            # empty columns as equal in one constraint.
             models.UniqueConstraint(
-                fields=["scope", "service", "admin"],
-                nulls_distinct=False,
-                name="threshold_once_per_scope",
+                fields=["scope"],
+                condition=models.Q(scope="overall"),
+                name="threshold_one_overall",
+                violation_error_message=ALREADY_SET,
+            ),
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(service__isnull=False),
+                name="threshold_one_per_service",
+                violation_error_message=ALREADY_SET,
+            ),
+            models.UniqueConstraint(
+                fields=["admin"],
+                condition=models.Q(admin__isnull=False),
+                name="threshold_one_per_admin",
+                violation_error_message=ALREADY_SET,
             ),
         ]
 

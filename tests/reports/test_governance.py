@@ -220,3 +220,9 @@ def test_the_reports_page_links_to_the_thresholds_for_those_who_may_read_them(
     assert link in client.get(reverse("reports:weekly")).content.decode()
     client.force_login(agent)
     assert link not in client.get(reverse("reports:weekly")).content.decode()
+
+
+def test_the_database_refuses_a_second_overall_threshold():
+    GovernanceThreshold.objects.create(limit=5)
+    with pytest.raises(IntegrityError):
+        GovernanceThreshold.objects.create(limit=6)
