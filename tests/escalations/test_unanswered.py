@@ -202,3 +202,23 @@ def test_the_weekly_report_counts_clock_escalations_apart_from_agents(manager_cl
     # The week before holds none of them.
     with time_machine.travel(TUESDAY + timedelta(hours=1), tick=False):
         assert weekly.build(IsoWeek(2026, 45)).current.tickets["clock_escalated"] == 0
+
+
+def test_a_whole_scan_costs_the_same_queries_for_5_or_50_tickets_not_yet_due():
+    SupervisorFactory()
+
+    # Opened on Saturday: read as candidates (more than 18 wall-clock hours old) but due only
+    # on Tuesday at 17:00, so the scan reads them and escalates none.
+    saturday = datetime(2026, 11, 7, 12, 0, tzinfo=LA)
+    scan(TUESDAY)  # the calendar's cached settings are read once
+
+    def queries(n: int) -> int:
+        with time_machine.travel(saturday, tick=False):
+            for _ in range(n):
+                TicketFactory(category=None, priority=None, opened_at=saturday)
+        with CaptureQueriesContext(connection) as run:
+            report = scan(TUESDAY)
+        assert report.clock_escalated == 0
+        return len(run)
+
+    assert queries(5) == queries(45)
