@@ -123,7 +123,7 @@ class AdministratorEditForm(AdministratorForm):
 class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
-        fields = ["name", "description"]
+        fields = ["name", "description", "manager_name", "manager_email"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self) -> str:
