@@ -125,7 +125,7 @@ class AdministratorEditForm(AdministratorForm):
 class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
-        fields = ["name", "description", "policy"]
+        fields = ["name", "description", "policy", "manager_name", "manager_email"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self) -> str:

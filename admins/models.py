@@ -81,6 +81,14 @@ class Service(models.Model):
         verbose_name="escalation policy",
         help_text="Empty: the default policy.",
     )
+    # Seed 002: the manager responsible for the service hears when one of its tickets goes
+    # unanswered past its response target. A name and an address, not a log-in.
+    manager_name = models.CharField("manager", max_length=120, blank=True)
+    manager_email = models.EmailField(
+        "manager's email",
+        blank=True,
+        help_text="Told when a ticket for this service gets no first response in time.",
+    )
 
     class Meta:
         ordering = ["name"]

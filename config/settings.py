@@ -73,6 +73,12 @@ DIGEST_WEEKDAY = int(os.environ.get("DIGEST_WEEKDAY", "1"))
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
 if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
     raise ImproperlyConfigured("DIGEST_WEEKDAY is 1 (Monday) to 7, DIGEST_HOUR 0 to 23.")
+# Seed 002: a ticket still without a first response this many working days after it was
+# logged escalates on its own (check_sla), when its category and priority set no response
+# target. A target that exists is used instead.
+UNANSWERED_TICKET_DAYS = int(os.environ.get("UNANSWERED_TICKET_DAYS", "2"))
+if UNANSWERED_TICKET_DAYS < 1:
+    raise ImproperlyConfigured("UNANSWERED_TICKET_DAYS is a whole number of days, at least 1.")
 # Mail handed over by the mail server (receive_mail) or a gateway on another host (POST
 # /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
 INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")

@@ -56,7 +56,8 @@ _SUPERVISOR_EXTRA = {
     + ["add_checklistitem", "change_checklistitem", "change_procedure"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"]
     + ["view_inboundmail"],
-    "reports": ["view_reportdownload"],
+    "reports": ["view_reportdownload", "view_governancethreshold", "add_governancethreshold"]
+    + ["change_governancethreshold", "delete_governancethreshold"],
     "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 _MANAGER = {
@@ -68,7 +69,7 @@ _MANAGER = {
     + ["view_procedure", "view_adminresponse"]
     + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"]
     + ["add_urgentrequest"],
-    "reports": ["view_weekly_report"],
+    "reports": ["view_weekly_report", "view_governancethreshold"],
 }
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.hooks import ContextHooks
 from core.roles import SUPERVISOR, members
+from escalations import unanswered
 from escalations.handoffs import delivery, services
 from escalations.handoffs.models import Engagement, EngagementKind, EngagementState
 from escalations.notifications import managers, notify
@@ -40,6 +41,8 @@ class CheckReport:
     emailed: int = 0
     not_delivered: int = 0
     digests: int = 0
+    clock_escalated: int = 0
+    governance: int = 0
 
     def __str__(self) -> str:
         return (
@@ -47,7 +50,9 @@ class CheckReport:
             f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
             f"{self.breached} breach notice(s), {self.emailed} request email(s) and "
             f"reminder(s) sent, {self.not_delivered} not delivered, "
-            f"{self.digests} weekly digest(s)."
+            f"{self.digests} weekly digest(s), "
+            f"{self.clock_escalated} ticket(s) escalated for no first response, "
+            f"{self.governance} governance threshold(s) crossed."
         )
 
 
@@ -73,8 +78,11 @@ def run(now: datetime | None = None) -> CheckReport:
         report_field="breached",
         report=report,
     )
+    report.clock_escalated = unanswered.escalate_unanswered(now)
     try:
-        report.digests = after_scan.collect(now=now).get("digests", 0)
+        collected = after_scan.collect(now=now)
+        report.digests = collected.get("digests", 0)
+        report.governance = collected.get("governance", 0)
     except Exception:
         # The digests must not stop the scan's own work from being reported, nor the next run.
         logger.exception("check_sla could not send the weekly digests")

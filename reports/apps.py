@@ -7,8 +7,17 @@ class ReportsConfig(AppConfig):
     name = "reports"
 
     def ready(self) -> None:
+        from core import audit
         from escalations.silence import after_scan
+        from reports import governance
         from reports.digest import scan_provider
 
         # The escalations scan sends the weekly digests (core.hooks explains why this way).
         after_scan.register(scan_provider)
+        # ... and the notices of governance thresholds crossed.
+        after_scan.register(governance.scan_provider)
+        audit.track("reports.GovernanceThreshold")
+        # The demo data gets a governance threshold or two.
+        from escalations.demo.unanswered import after_seed
+
+        after_seed.register(governance.demo_provider)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from escalations.handoffs.models import Engagement
 from escalations.urgent.models import UrgentRequest
 from escalations.urgent.services import open_requests
+from reports import governance
 from reports.summary import (
     DEFAULT_PERIOD,
     median_first_response,
@@ -103,6 +104,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     attention = Ticket.objects.open().filter(due_soon_at__lte=now)
     context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
+    # Seed 003 module 4: a week over a governance threshold says so at the top.
+    context["governance_breaches"] = governance.breaches(strip["week"], now=now)
     if manager and request.user.has_perm("reports.view_weekly_report"):
         context["last_week"] = last_week_figures(now)
     if request.user.has_perm("escalations.view_urgentrequest"):

@@ -24,3 +24,106 @@ class ReportDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} downloaded the week of {self.week_start:%Y-%m-%d}"
+
+
+class ThresholdScope(models.TextChoices):
+    OVERALL = "overall", "All escalations"
+    SERVICE = "service", "One service"
+    ADMIN = "admin", "One administrator"
+
+
+ALREADY_SET = "A threshold for this already exists: change its limit by removing it first."
+
+
+class GovernanceThreshold(models.Model):
+    """Seed 003 module 4: a limit on escalations per ISO week, overall, for one service or for
+    one administrator. Crossing it sends one notice per week (``ThresholdCrossing``)."""
+
+    scope = models.CharField(max_length=10, choices=ThresholdScope, default=ThresholdScope.OVERALL)
+    service = models.ForeignKey(
+        "admins.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    admin = models.ForeignKey(
+        "admins.Administrator",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="administrator",
+    )
+    limit = models.PositiveIntegerField(
+        "limit per week", help_text="More escalations than this in one week is reported."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["scope", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="overall", service=None, admin=None)
+                    | models.Q(scope="service", service__isnull=False, admin=None)
+                    | models.Q(scope="admin", service=None, admin__isnull=False)
+                ),
+                name="threshold_scope_matches",
+            ),
+            models.CheckConstraint(condition=models.Q(limit__gte=1), name="threshold_limit_min"),
+            # One threshold per thing counted: partial constraints, since SQLite cannot treat
+            # empty columns as equal in one constraint.
+            models.UniqueConstraint(
+                fields=["scope"],
+                condition=models.Q(scope="overall"),
+                name="threshold_one_overall",
+                violation_error_message=ALREADY_SET,
+            ),
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(service__isnull=False),
+                name="threshold_one_per_service",
+                violation_error_message=ALREADY_SET,
+            ),
+            models.UniqueConstraint(
+                fields=["admin"],
+                condition=models.Q(admin__isnull=False),
+                name="threshold_one_per_admin",
+                violation_error_message=ALREADY_SET,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: more than {self.limit} a week"
+
+    @property
+    def subject(self) -> str:
+        if self.scope == ThresholdScope.SERVICE:
+            return str(self.service)
+        if self.scope == ThresholdScope.ADMIN:
+            return str(self.admin)
+        return "All escalations"
+
+
+class ThresholdCrossing(models.Model):
+    """One threshold crossed in one ISO week. The unique constraint is the claim: however many
+    scans run at once, one row, so one notice, per threshold and week."""
+
+    threshold = models.ForeignKey(
+        GovernanceThreshold, on_delete=models.CASCADE, related_name="crossings"
+    )
+    week_start = models.DateField(help_text="The Monday of the ISO week.")
+    count = models.PositiveIntegerField(help_text="Escalations counted when it was crossed.")
+    limit = models.PositiveIntegerField(help_text="The limit at the time.")
+    crossed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["threshold", "week_start"], name="crossing_once_per_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.threshold.subject}: {self.count} in the week of {self.week_start}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from reports import admin_views, views
+from reports import admin_views, governance_views, views
 from reports.converters import IsoWeekConverter
 
 register_converter(IsoWeekConverter, "isoweek")
@@ -12,6 +12,9 @@ urlpatterns = [
     path("weekly/", views.week_list, name="weekly"),
     path("weekly/<isoweek:week>/", views.week, name="week"),
     path("weekly/<isoweek:week>.pdf", views.week_pdf, name="week_pdf"),
+    path("thresholds/", governance_views.thresholds, name="thresholds"),
+    path("thresholds/new/", governance_views.threshold_new, name="threshold_new"),
+    path("thresholds/<int:pk>/delete/", governance_views.threshold_delete, name="threshold_delete"),
 ]
 
 # Served under /admins/ in the "admins" namespace (config/urls.py).

@@ -8,6 +8,7 @@ same however many tickets the week holds.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ from escalations.handoffs.models import (
     EngagementState,
     Outcome,
 )
-from reports import metrics
+from reports import governance, metrics
 from reports.scalars import SecondsBetween, one_row, total
 from reports.summary import AdminSummary, response_summary
 from reports.summary_table import WEEK_KEYS, table_context
@@ -210,6 +211,10 @@ def _headline_subqueries(start: datetime, end: datetime) -> dict[str, dict[str, 
             "escalated": total(logged.filter(escalated_at__lt=end)),
             "resolution_met": total(resolved.filter(resolved_at__lte=F("resolution_due_at"))),
             "resolution_breached": total(resolved.filter(resolved_at__gt=F("resolution_due_at"))),
+            # Issue 17: escalated by the clock (no first response in time) during the week.
+            "clock_escalated": total(
+                Ticket.objects.filter(within("clock_escalated_at", start, end))
+            ),
         },
         "engagements": {
             "answered": total(requested.filter(first_response_seconds__isnull=False)),
@@ -636,6 +641,10 @@ class WeeklyReport:
     off_policy_admins: list[dict]
     off_policy_latest: list[AdminResponse]
     trend: Trend
+    # Issue 17: tickets escalated by the clock (no first response in time, in
+    # current.tickets), counted apart
+    # from the agents' Escalate requests, and the governance thresholds the week crossed.
+    governance_breaches: list = dataclasses.field(default_factory=list)
 
     @property
     def hours(self) -> float:
@@ -726,6 +735,7 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         off_policy_admins=off_policy_admins,
         off_policy_latest=off_policy_latest,
         trend=trend(trend_weeks, figures),
+        governance_breaches=governance.breaches(week, now=now),
     )
 
 

@@ -16,6 +16,7 @@ from admins.models import Absence, EscalationPolicy, Rotation, RotationOverride
 from escalations.guide.models import GuideSection, Scenario
 from escalations.handoffs.models import Channel, ChecklistItem, Outcome
 from escalations.urgent.models import UrgentRequest
+from reports.models import GovernanceThreshold
 from tests.factories import (
     AgentFactory,
     EngagementFactory,
@@ -104,6 +105,9 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "reports:weekly": (ALL, None),
     "reports:week": (ALL, None),
     "reports:week_pdf": (ALL, None),
+    "reports:thresholds": ({S, M}, None),
+    "reports:threshold_new": (POST_ONLY, {S}),
+    "reports:threshold_delete": (POST_ONLY, {S}),
     "notifications": (ALL, None),
     "notifications_read": (POST_ONLY, ALL),
     "password_change": (ALL, ALL),
@@ -203,6 +207,7 @@ def objects(db):
         "urgent": urgent.pk,
         "target": ServiceTarget.objects.first().pk,
         "closure": Closure.objects.create(day=timezone.localdate(), name="Holiday").pk,
+        "threshold": GovernanceThreshold.objects.create(limit=5).pk,
         "window": MaintenanceWindow.objects.create(
             starts_at=timezone.now(),
             ends_at=timezone.now() + timezone.timedelta(hours=1),
@@ -222,6 +227,7 @@ PK_MARKERS = [
     ("scenarios/", "scenario"),
     ("targets/", "target"),
     ("closures/", "closure"),
+    ("thresholds/", "threshold"),
     ("windows/", "window"),
 ]
 

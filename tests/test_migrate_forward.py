@@ -51,11 +51,16 @@ GRANTED = (
     {("Supervisor", "view_inboundmail")}
     | {(role, f"view_{model}") for role in ("Agent", "Supervisor") for model in ONCALL}
     | {("Supervisor", f"{verb}_{m}") for m in ONCALL for verb in ("add", "change", "delete")}
+    | {
+        ("Supervisor", f"{verb}_governancethreshold")
+        for verb in ("view", "add", "change", "delete")
+    }
+    | {("Manager", "view_governancethreshold")}
 )
 
 # Columns later migrations added or dropped on purpose; the rows' other columns must not move.
 CHANGED_COLUMNS = {
-    "tickets_ticket": ({"due_soon_at", "tdx_responsible"}, set()),
+    "tickets_ticket": ({"due_soon_at", "tdx_responsible", "clock_escalated_at"}, set()),
     "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
     "admins_adminresponse": ({"given_up_early", "source_ip", "awaiting_classification"}, set()),
     "escalations_urgentsteprecord": ({"skipped"}, set()),
@@ -63,7 +68,7 @@ CHANGED_COLUMNS = {
         {"manager_name", "manager_email", "weekly_digest", "tdx_uid"},
         set(),
     ),
-    "admins_service": ({"policy_id"}, set()),
+    "admins_service": ({"policy_id", "manager_name", "manager_email"}, set()),
     "escalations_engagement": (
         {"chain_id", "level", "levels", "round", "level_target", "exhausted_at"},
         set(),
@@ -77,6 +82,8 @@ ADDED_TABLES = {
     **{f"admins_{model}": model for model in ONCALL},
     "tickets_tdxsyncstate": "tdxsyncstate",
     "escalations_tdxfeedanswer": "tdxfeedanswer",
+    "reports_governancethreshold": "governancethreshold",
+    "reports_thresholdcrossing": "thresholdcrossing",
 }
 # Added tables a data migration fills: the default escalation policy and its three levels.
 SEEDED = {"admins_escalationpolicy": 1, "admins_policylevel": 3}

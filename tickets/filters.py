@@ -38,6 +38,11 @@ class Queue(models.TextChoices):
     UNCATEGORISED = "uncategorised", "Uncategorised"
 
 
+class EscalatedBy(models.TextChoices):
+    AGENT = "agent", "An agent"
+    CLOCK = "clock", "The clock (no first response)"
+
+
 class TicketFilter(django_filters.FilterSet):
     """The ticket list's filters. Pass ``request``: the "mine" queue is the signed-in
     person's tickets."""
@@ -83,6 +88,12 @@ class TicketFilter(django_filters.FilterSet):
         choices=SlaState.choices,
         empty_label="Any SLA state",
         method="filter_sla",
+    )
+    escalated_by = django_filters.ChoiceFilter(
+        label="Escalated by",
+        choices=EscalatedBy.choices,
+        empty_label="Escalated or not",
+        method="filter_escalated_by",
     )
     open_only = django_filters.BooleanFilter(
         method="filter_open", label="Open only", widget=forms.CheckboxInput
@@ -133,6 +144,11 @@ class TicketFilter(django_filters.FilterSet):
             return queryset.uncategorised()
         user = getattr(self.request, "user", None)
         return queryset.filter(agent=user) if user and user.is_authenticated else queryset.none()
+
+    def filter_escalated_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == EscalatedBy.CLOCK:
+            return queryset.filter(clock_escalated_at__isnull=False)
+        return queryset.filter(escalated_at__isnull=False)
 
     def filter_open(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset

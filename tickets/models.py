@@ -258,6 +258,12 @@ class Ticket(models.Model):
     # escalations.services.stamp_first_escalation in the escalation's transaction and never
     # cleared. The weekly report counts escalations and the MTTE from it and its indexes.
     escalated_at = models.DateTimeField("first escalated", null=True, blank=True, editable=False)
+    # Seed 002: a ticket nobody responded to within its response target (two working days
+    # when it has none) escalates on its own. Set once by the check_sla scan with a
+    # conditional update (the claim), never cleared; agents' escalations are escalated_at.
+    clock_escalated_at = models.DateTimeField(
+        "escalated by the clock", null=True, blank=True, editable=False
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -301,6 +307,8 @@ class Ticket(models.Model):
                 name="ticket_resolved",
             ),
             models.Index(fields=["escalated_at", "opened_at"], name="ticket_escalated"),
+            # The list filter and the weekly count of tickets escalated by the clock.
+            models.Index(fields=["clock_escalated_at"], name="ticket_clock_escalated"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -483,6 +491,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Request withdrawn"
     URGENT = "urgent", "Urgent request"
     TDX_CHANGED = "tdx_changed", "Changed in TDX"
+    CLOCK_ESCALATED = "clock_escalated", "Escalated by the clock"
 
 
 class TicketEvent(models.Model):

@@ -46,6 +46,7 @@ MORE_FILTERS = [
     "department",
     "agent",
     "admin",
+    "escalated_by",
     "opened_after",
     "opened_before",
 ]

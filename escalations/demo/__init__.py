@@ -40,6 +40,7 @@ from escalations.demo.people import (
     personalities,
 )
 from escalations.demo.policies import ensure_policies
+from escalations.demo.unanswered import after_seed, mark_clock_escalations, name_service_managers
 from escalations.demo.urgent import urgent_requests
 from escalations.handoffs.models import (
     AdminResponse,
@@ -78,6 +79,8 @@ class DemoResult:
     notifications: int = 0
     # SLA badge → number of tickets showing it at the seed's ``now``.
     sla_states: dict[str, int] = field(default_factory=dict)
+    clock_escalated: int = 0
+    thresholds: int = 0
 
 
 @transaction.atomic
@@ -146,6 +149,8 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
             Exists(Engagement.objects.filter(ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE))
         )
     )
+    name_service_managers()
+    clock_escalated = mark_clock_escalations(now=now, cal=clocks.cal)
     AdminResponse.objects.bulk_create(handoffs.responses, batch_size=2000)
     if handoffs.responses:
         # logged_at is set on insert; the agent logged each response when it came.
@@ -178,4 +183,6 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
         urgent_open=sum(r.closed_at is None for r in requests),
         notifications=len(notifications),
         sla_states=clocks.states(rows),
+        clock_escalated=clock_escalated,
+        thresholds=after_seed.collect(now=now).get("thresholds", 0),
     )

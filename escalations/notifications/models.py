@@ -42,6 +42,7 @@ class NoticeKind(models.TextChoices):
     MANAGER_DIGEST = "manager_digest", "Manager: weekly digest"
     MANAGER_EXHAUSTED = "manager_exhausted", "Manager: nobody answered at any level"
     ADMIN_DIGEST = "admin_digest", "Administrator: weekly digest"
+    MANAGER_UNANSWERED = "manager_unanswered", "Manager: ticket got no first response"
 
 
 class SentNotice(models.Model):

@@ -83,7 +83,7 @@ def test_service_page_shows_purview_history_and_procedures(manager_client, vpn):
     assert "Reset a VPN token" in html and "Retired way" not in html
     assert "&lt;b&gt;Open&lt;/b&gt; the portal<br>Press reset" in html
     assert f'href="{answered.ticket.get_absolute_url()}"' in html
-    assert "Edit name and description" not in html  # managers read only
+    assert "Edit name, description and manager" not in html  # managers read only
 
 
 def test_service_page_query_count_does_not_grow(agent_client, vpn, django_assert_max_num_queries):
@@ -112,7 +112,7 @@ def test_only_supervisors_edit_a_service(client, agent, manager, vpn):
 
 
 def test_supervisor_edits_the_description(supervisor_client, vpn):
-    assert "Edit name and description" in supervisor_client.get(page(vpn)).content.decode()
+    assert "Edit name, description, manager and policy" in supervisor_client.get(page(vpn)).content.decode()
     response = supervisor_client.post(edit(vpn), {"name": "VPN", "description": "New text"})
     assert response.status_code == 302 and response["Location"] == page(vpn)
     vpn.refresh_from_db()
@@ -128,3 +128,19 @@ def test_invalid_service_edit_shows_the_error(supervisor_client, vpn):
     assert '<details class="edit" open>' in html
     vpn.refresh_from_db()
     assert (vpn.name, vpn.description) == ("VPN", "Remote access.\nFor staff only.")
+
+
+def test_supervisor_names_the_services_manager_and_a_bad_address_is_refused(supervisor_client, vpn):
+    data = {"name": "VPN", "description": "x", "manager_name": "Robin Lead"}
+    response = supervisor_client.post(edit(vpn), {**data, "manager_email": "not-an-address"})
+    assert response.status_code == 400
+    assert 'id="id_manager_email_error"' in response.content.decode()
+    vpn.refresh_from_db()
+    assert vpn.manager_email == ""
+    response = supervisor_client.post(edit(vpn), {**data, "manager_email": "robin@example.org"})
+    assert response.status_code == 302
+    vpn.refresh_from_db()
+    assert (vpn.manager_name, vpn.manager_email) == ("Robin Lead", "robin@example.org")
+    assert (
+        "Robin Lead &lt;robin@example.org&gt;" in supervisor_client.get(page(vpn)).content.decode()
+    )

@@ -253,3 +253,18 @@ def test_the_same_seed_gives_the_same_clocks_requests_and_notifications():
     assert all(first.values())
     assert _seed_and_read(3) == first
     assert _seed_and_read(4)["clocks"] != first["clocks"]
+
+
+def test_the_demo_has_tickets_escalated_by_the_clock_and_a_threshold(db):
+    from escalations import unanswered
+    from reports.models import GovernanceThreshold
+
+    result = demo.seed(tickets=1500, weeks=4, seed=3, now=NOW)
+    marked = Ticket.objects.exclude(clock_escalated_at=None)
+    assert result.clock_escalated == marked.count() >= 1
+    assert all(t.first_responded_at is None and t.clock_escalated_at <= NOW for t in marked)
+    assert TicketEvent.objects.filter(kind=EventKind.CLOCK_ESCALATED).count() == marked.count()
+    # As if the scan had run all along: nothing is left for the first scan to escalate.
+    assert unanswered.due(NOW, sla.load_calendar(NOW)) == []
+    assert result.thresholds == GovernanceThreshold.objects.count() == 2
+    assert demo.seed(tickets=0, weeks=1, seed=3, now=NOW).thresholds == 0  # not twice

@@ -57,3 +57,7 @@ class Command(BaseCommand):
             f"{result.notifications} notifications. Run check_sla for the few notices and "
             "unanswered requests left for it."
         )
+        self.stdout.write(
+            f"Tickets nobody answered, escalated by the clock: {result.clock_escalated}; "
+            f"governance thresholds set: {result.thresholds}."
+        )
