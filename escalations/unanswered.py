@@ -8,7 +8,8 @@ working days from when it was logged, in business time.
 Escalating by the clock marks the ticket (``Ticket.clock_escalated_at``, claimed with a
 conditional update so concurrent scans do it once), puts it on the timeline, tells the
 supervisors in the app (and the ticket's agent when no breach notice told them already), and
-emails the service's manager when one is on record. It does not move the ticket's tier: an agent still picks the admin and gives the reason.
+emails the service's manager when one is on record. It does not move the ticket's tier:
+an agent still picks the admin and gives the reason.
 """
 
 from __future__ import annotations

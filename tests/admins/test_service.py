@@ -112,7 +112,8 @@ def test_only_supervisors_edit_a_service(client, agent, manager, vpn):
 
 
 def test_supervisor_edits_the_description(supervisor_client, vpn):
-    assert "Edit name, description, manager and policy" in supervisor_client.get(page(vpn)).content.decode()
+    html = supervisor_client.get(page(vpn)).content.decode()
+    assert "Edit name, description, manager and policy" in html
     response = supervisor_client.post(edit(vpn), {"name": "VPN", "description": "New text"})
     assert response.status_code == 302 and response["Location"] == page(vpn)
     vpn.refresh_from_db()
