@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.audit.AuditMiddleware",
+    "core.cache.PrivateNoStoreMiddleware",
     # After authentication: it reads the zone only for signed-in users.
     "tickets.sla.middleware.OrganisationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
