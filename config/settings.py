@@ -166,7 +166,11 @@ TEMPLATES = [
                 "core.context_processors.site",
                 "escalations.notifications.context_processors.notifications",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # formatting: datetime_attr is used by every <time> element, in fragments too.
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "core.templatetags.formatting",
+            ],
             "loaders": [
                 (
                     "template_partials.loader.Loader",
