@@ -8,6 +8,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from reports.weekly import current_week
@@ -90,3 +91,42 @@ def test_the_resolve_note_has_its_own_id_and_a_name(agent_client):
     html = agent_client.get(ticket.get_absolute_url()).content.decode()
     assert '<label for="id_status_note">Note for the timeline (optional)</label>' in html
     assert 'id="id_status_note"' in html
+
+
+def _luminance(hex_colour: str) -> float:
+    if len(hex_colour) == 4:
+        hex_colour = "#" + "".join(c * 2 for c in hex_colour[1:])
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_focus_ring_has_3_to_1_contrast_against_the_page_and_cards():
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    colour = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\b", css))
+    assert "outline: 3px solid var(--focus)" in css
+    for background in ("bg", "surface"):
+        assert contrast(colour["focus"], colour[background]) >= 3, background
+
+
+def test_wide_report_tables_scroll_by_keyboard_and_are_named(manager_client):
+    week = current_week().previous
+    html = manager_client.get(reverse("reports:week", args=[str(week)])).content.decode()
+    wrappers = re.findall(r'<div class="table-wrap"[^>]*>', html)
+    assert wrappers
+    for wrapper in wrappers:
+        assert 'role="region"' in wrapper and 'tabindex="0"' in wrapper, wrapper
+        label = re.search(r'aria-labelledby="([^"]+)"', wrapper)
+        assert label and f'id="{label[1]}"' in html, wrapper
+
+
+def test_the_confidentiality_banner_sits_inside_the_header_landmark(agent_client, settings):
+    settings.CONFIDENTIALITY_BANNER = "Internal only"
+    html = agent_client.get(reverse("dashboard")).content.decode()
+    header = html[html.index("<header") : html.index("</header>")]
+    assert 'class="banner"' in header
