@@ -1,0 +1,59 @@
+"""Keyboard only: logging a ticket from the dashboard, with and without errors, and where
+focus lands after each htmx swap (never back on <body>)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD, AgentFactory, TicketFactory
+from tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def focused(page: Page) -> dict:
+    return page.evaluate(
+        """() => { const a = document.activeElement;
+          return {tag: a.tagName, id: a.id, cls: a.className, text: (a.innerText || "").slice(0, 200)}; }"""
+    )
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_quick_log_by_keyboard_focuses_the_error_summary_then_the_result(live_server, page, login):
+    TicketFactory(external_id="70001")
+    login(AgentFactory(), PASSWORD)
+    page.goto(f"{live_server.url}/")
+    tab_to(page, "#quick-log input[name=external_id]")
+    page.keyboard.type("70001")  # already logged
+    tab_to(page, "#quick-log input[name=title]")
+    page.keyboard.type("Printer jams")
+    tab_to(page, "#quick-log button[type=submit]")
+    page.keyboard.press("Enter")
+    summary = page.locator("#quick-log [data-error-summary]")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    assert "already logged" in summary.inner_text()
+    # From the summary, Tab reaches the link to the field, and Enter moves there.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#quick-log input[name=external_id]")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("70002")
+    tab_to(page, "#quick-log button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.wait_for_timeout(300)
+    assert Ticket.objects.filter(external_id="70002").exists()
+    state = focused(page)
+    assert state["tag"] != "BODY", state
+    assert page.evaluate(
+        "() => document.getElementById('quick-log').contains(document.activeElement)"
+    )
