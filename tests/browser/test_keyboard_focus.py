@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def focused(page: Page) -> dict:
     return page.evaluate(
         """() => { const a = document.activeElement;
-          return {tag: a.tagName, id: a.id, cls: a.className, text: (a.innerText || "").slice(0, 200)}; }"""
+          return {tag: a.tagName, id: a.id, text: (a.innerText || "").slice(0, 200)}; }"""
     )
 
 
