@@ -57,3 +57,44 @@ def test_quick_log_by_keyboard_focuses_the_error_summary_then_the_result(live_se
     assert page.evaluate(
         "() => document.getElementById('quick-log').contains(document.activeElement)"
     )
+
+
+def test_escalating_by_keyboard_lands_focus_on_each_result(live_server, page, login):
+    from tests.browser.test_ticket_page import MESSAGE, vpn_ticket
+
+    agent = AgentFactory(username="kay")
+    ticket = vpn_ticket(agent=agent)
+    login(agent, PASSWORD)
+    page.goto(live_server.url + ticket.get_absolute_url())
+
+    # The checklist, ticked with Space and saved with Enter: focus on the saved message.
+    boxes = page.locator("#checklist form input[type=checkbox]").count()
+    for n in range(min(boxes, 5)):
+        tab_to(page, f"#checklist form li:nth-child({n + 1}) input[type=checkbox]", limit=200)
+        page.keyboard.press("Space")
+    tab_to(page, "#checklist form button[type=submit]")
+    page.keyboard.press("Enter")
+    feedback = page.locator("#messages")
+    expect(feedback).to_contain_text("Checklist saved")
+    expect(feedback).to_be_focused()
+    # Tab goes on from the result, not from the top of the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate(
+        "() => document.getElementById('ticket-main').contains(document.activeElement)"
+    )
+
+    # The escalate form (open once the checklist is done; Enter would open it) filled by typing.
+    tab_to(page, "details:has(form[action$='/escalate/']) > summary", limit=200)
+    if not page.evaluate("() => document.activeElement.parentElement.open"):
+        page.keyboard.press("Enter")
+    tab_to(page, "form[action$='/escalate/'] input[name='esc-tag']")
+    page.keyboard.type("vpn-core")
+    tab_to(page, "form[action$='/escalate/'] textarea[name='esc-reason']")
+    page.keyboard.type("The concentrator needs an admin.")
+    tab_to(page, "form[action$='/escalate/'] textarea[name='esc-message']")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(MESSAGE)
+    tab_to(page, "form[action$='/escalate/'] button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(feedback).to_contain_text("Escalated to Dana Owner")
+    expect(feedback).to_be_focused()
