@@ -152,6 +152,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.audit.AuditMiddleware",
+    "core.cache.PrivateNoStoreMiddleware",
     # After authentication: it reads the zone only for signed-in users.
     "tickets.sla.middleware.OrganisationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -197,7 +198,11 @@ TEMPLATES = [
                 "core.context_processors.site",
                 "escalations.notifications.context_processors.notifications",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # formatting: datetime_attr is used by every <time> element, in fragments too.
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "core.templatetags.formatting",
+            ],
             "loaders": [
                 (
                     "template_partials.loader.Loader",

@@ -63,7 +63,7 @@ urlpatterns = [
     path("accounts/lockouts/<int:pk>/unlock/", accounts.unlock, name="lockout_unlock"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

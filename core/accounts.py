@@ -5,12 +5,26 @@ from __future__ import annotations
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import permission_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core import audit
+
 RECENT = 50
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own page, with the change written to the audit log."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.password_changed(form.user)
+        return response
 
 
 @require_GET
@@ -33,6 +47,8 @@ def lockouts(request: HttpRequest) -> HttpResponse:
 def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = get_object_or_404(AccessAttempt, pk=pk)
     who = f"{attempt.username} from {attempt.ip_address}"
-    attempt.delete()
+    with transaction.atomic():
+        audit.lockout_cleared(attempt)
+        attempt.delete()
     messages.success(request, f"Unlocked {who}: the failed attempts are cleared.")
     return redirect("lockouts")

@@ -19,6 +19,7 @@ from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.apps import apps
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -176,6 +177,46 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     )
 
 
+def _admin_logged(sender, instance, created, raw=False, **kwargs) -> None:
+    """A change made through Django's admin. Audited models already recorded their values
+    through their own signals; any other model's change is recorded here, with the admin's
+    own description of what changed (a priority's hours, a user's groups or password)."""
+    if raw or not created:
+        return
+    model = instance.content_type.model_class() if instance.content_type_id else None
+    if model is not None and model._meta.label in AUDITED:
+        return
+    action = {
+        ADDITION: AuditAction.CREATED,
+        CHANGE: AuditAction.CHANGED,
+        DELETION: AuditAction.DELETED,
+    }[instance.action_flag]
+    message = instance.get_change_message()
+    record(
+        action,
+        target_type=model._meta.label_lower if model else "",
+        target_id=str(instance.object_id or ""),
+        label=instance.object_repr,
+        changes={"Django admin": [None, message]} if message else {},
+        user=instance.user,
+    )
+
+
+def lockout_cleared(attempt: models.Model) -> AuditEntry:
+    """A supervisor cleared someone's failed log-ins (called before the attempt is deleted)."""
+    return record(
+        AuditAction.DELETED,
+        target=attempt,
+        label=f"Log-in lockout of {attempt.username} from {attempt.ip_address}",
+        changes={"failures_since_start": [attempt.failures_since_start, 0]},
+    )
+
+
+def password_changed(user) -> AuditEntry:
+    """Someone changed their own password; the hash itself is never written to the log."""
+    return record(AuditAction.CHANGED, target=user, changes={"password": ["(old)", "(new)"]})
+
+
 def track(label: str, *, ignore: Iterable[str] = (), former_label: str = "") -> None:
     """Record every save and delete of the model ``label`` ("app.Model") in the audit log,
     leaving out the ``ignore`` columns. Called from the owning app's AppConfig.ready()."""
@@ -198,3 +239,4 @@ def connect() -> None:
     user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
+    post_save.connect(_admin_logged, sender="admin.LogEntry", dispatch_uid="audit-django-admin")

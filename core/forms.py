@@ -20,12 +20,25 @@ def sensible_year(value) -> None:
         )
 
 
+class VisibleOnlyDescribedBoundField(forms.BoundField):
+    """Help and error text describe the visible input only: the hidden copy of the initial
+    value Django adds for a field with a callable default must not point at them."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if (widget or self.field.widget).is_hidden:
+            attrs.pop("aria-describedby", None)
+        return attrs
+
+
 class BoundedDateTimeField(forms.DateTimeField):
     default_validators = [sensible_year]
+    bound_field_class = VisibleOnlyDescribedBoundField
 
 
 class BoundedDateField(forms.DateField):
     default_validators = [sensible_year]
+    bound_field_class = VisibleOnlyDescribedBoundField
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

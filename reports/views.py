@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from reports import pdf
+from reports.converters import parse_in_range
 from reports.models import ReportDownload
 from reports.weekly import build_cached, current_week, week_rows, zone
 from reports.weeks import IsoWeek
@@ -32,7 +33,7 @@ def week_list(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("week", "").strip()
     if typed:
         try:
-            return redirect("reports:week", week=_reportable(IsoWeek.parse(typed)))
+            return redirect("reports:week", week=_reportable(parse_in_range(typed)))
         except (ValueError, Http404):
             error = (
                 f"“{typed}” is not a week with a report: type one like {current.previous}, "

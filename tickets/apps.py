@@ -16,6 +16,9 @@ class TicketsConfig(AppConfig):
             | {"first_responded_at", "response_due_at", "resolution_due_at", "sla_paused_at"}
             | {"sla_paused_seconds"},
         )
+        # Supervisors edit these in Django's admin: a priority's hours move every deadline.
+        audit.track("tickets.Category")
+        audit.track("tickets.Priority")
         # The SLA's calendar and targets moved here from escalations; their history did not.
         for label, ignore in [
             ("ServiceTarget", {"updated_at"}),

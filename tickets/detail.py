@@ -67,7 +67,8 @@ def render_detail(
         )
         if ticket.tier != Tier.ESCALATE:
             context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})
-        context["note_form"] = NoteForm()
+        # Its own ids: the response form on the same page has a note field too.
+        context["note_form"] = NoteForm(auto_id="id_status_%s")
     report_unshown(request, bound.values(), (context.get(name) for name in bound))
     return render_page(
         request, "tickets/ticket_detail.html", context, partial="ticket-main", status=status

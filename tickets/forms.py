@@ -350,5 +350,8 @@ class TierForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note for the timeline (optional)",
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -75,13 +75,31 @@ def display_value(ticket: Ticket, field: str) -> str:
     return "" if value is None else str(value)
 
 
+class DuplicateTicket(Exception):
+    """Another request logged the same ticket ID between this one's check and its save."""
+
+    def __init__(self, external_id: str):
+        super().__init__(f"Ticket #{external_id} is already logged.")
+        self.existing = Ticket.objects.filter(external_id__iexact=external_id).first()
+
+
 def log_ticket(*, by, **fields: Any) -> Ticket:
-    """Create a ticket with ``by`` as its agent unless another is given, and log the event."""
+    """Create a ticket with ``by`` as its agent unless another is given, and log the event.
+
+    Raises ``DuplicateTicket`` (nothing written) when the ID was logged meanwhile: the
+    database's unique constraint decides a race the form's check cannot see."""
     fields.setdefault("agent", by)
     with transaction.atomic():
         ticket = Ticket(**fields)
-        ticket.full_clean()
-        ticket.save()
+        # Uniqueness is left to the constraint: checking it here would only move the race.
+        ticket.full_clean(validate_unique=False)
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except IntegrityError:
+            if not Ticket.objects.filter(external_id__iexact=ticket.external_id).exists():
+                raise
+            raise DuplicateTicket(ticket.external_id) from None
         ticket.events.create(by=by, kind=EventKind.LOGGED, at=timezone.now())
         sla.refresh(ticket)
     return ticket

@@ -171,8 +171,14 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
 @permission_required("tickets.add_ticket", raise_exception=True)
 def ticket_new(request: HttpRequest) -> HttpResponse:
     form = TicketLogForm(request.POST or None, lookup=tdx.configured())
+    ticket = None
     if request.method == "POST" and form.is_valid():
-        ticket = services.log_ticket(by=request.user, **form.cleaned_data)
+        try:
+            ticket = services.log_ticket(by=request.user, **form.cleaned_data)
+        except services.DuplicateTicket as duplicate:
+            form.duplicate = duplicate.existing
+            form.add_error("external_id", str(duplicate))
+    if ticket:
         if request.htmx:
             response = render(
                 request,

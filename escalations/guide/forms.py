@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from escalations.guide.models import GuideSection, Scenario
+from escalations.guide.models import GuideSection, Scenario, check_placeholders
 
 
 class GuideSectionForm(forms.ModelForm):
@@ -34,10 +34,5 @@ class ScenarioForm(forms.ModelForm):
 
     def clean_wording(self) -> str:
         wording = self.cleaned_data["wording"].replace("\r\n", "\n").strip()
-        unknown = Scenario.unknown_placeholders(wording)
-        if unknown:
-            raise forms.ValidationError(
-                f"Unknown placeholder {', '.join(unknown)}. Use {{ticket}}, {{admin}}, "
-                "{service} or {agent}; write {{ and }} for literal braces."
-            )
+        check_placeholders(wording)
         return wording

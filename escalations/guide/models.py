@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import string
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -113,30 +114,69 @@ class Scenario(models.Model):
         return self.scenario
 
     def fill(self, **values: str) -> str:
-        """The wording with its placeholders filled; unknown or missing ones stay as typed."""
-        return fill_placeholders(self.wording, **values)
+        """The wording with the placeholders it was given filled. The result is still a
+        message template: placeholders not given and ``{{``/``}}`` stay as written, so the
+        send fills {admin} later. Saved wording a supervisor wrote before the rules were
+        checked never raises: anything that is not a plain placeholder stays as typed."""
+        return fill_placeholders(self.wording, final=False, **values)
 
     @classmethod
     def unknown_placeholders(cls, text: str) -> list[str]:
-        try:
-            names = [field for _, field, _, _ in string.Formatter().parse(text) if field]
-        except ValueError:
-            return ["(unbalanced braces)"]
-        return sorted({n for n in names if n not in cls.PLACEHOLDERS})
+        return placeholder_problems(text)
 
 
-class _Keep(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+#: The longest filled message: the message fields' own max_length.
+MESSAGE_LIMIT = 5000
+
+# ``{{`` and ``}}`` are literal braces; ``{name}`` is a placeholder; any other brace is
+# refused at save. Only plain names are looked up: no format spec, attribute or index.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
-def fill_placeholders(text: str, **values: str) -> str:
-    """Fill {ticket}, {admin}, {service} and {agent} in a message; other braces, and text an
-    agent typed with unbalanced braces, stay exactly as written."""
-    known = {name: values[name] for name in Scenario.PLACEHOLDERS if values.get(name)}
-    if not known or "{" not in text:
-        return text
-    try:
-        return string.Formatter().vformat(text, (), _Keep(known))
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return text
+def placeholder_problems(text: str) -> list[str]:
+    """What in a message template is not a plain placeholder, as typed (empty if none)."""
+    problems: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        name = match.group(1)
+        if name is None:
+            problem = "(unbalanced braces)"
+        elif name not in Scenario.PLACEHOLDERS:
+            problem = name
+        else:
+            continue
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def check_placeholders(text: str) -> None:
+    """Refuse a message template with anything but plain placeholders, saying what and why."""
+    problems = placeholder_problems(text)
+    if problems:
+        shown = ", ".join("{" + p + "}" if not p.startswith("(") else p for p in problems)
+        raise ValidationError(
+            f"Unknown placeholder {', '.join(problems)} (as typed: {shown}). Only the plain "
+            "names {ticket}, {admin}, {service} and {agent} are filled in: no format "
+            "widths, dots or brackets inside the braces. Write {{ and }} for a literal brace."
+        )
+
+
+def fill_placeholders(
+    text: str, *, final: bool = True, limit: int = MESSAGE_LIMIT, **values: str
+) -> str:
+    """Fill {ticket}, {admin}, {service} and {agent} by plain substitution, and bound the
+    result to ``limit`` characters. With ``final`` the doubled braces become single ones;
+    anything else in braces (never evaluated) stays exactly as written."""
+    known = {name: str(values[name]) for name in Scenario.PLACEHOLDERS if values.get(name)}
+
+    def replace(match: re.Match) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0] if final else token
+        name = match.group(1)
+        return known.get(name, token) if name is not None else token
+
+    return _TOKEN.sub(replace, text)[:limit]

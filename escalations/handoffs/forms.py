@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from admins.models import Administrator, Purview, PurviewRole, Service
 from core.forms import BoundedDateTimeField
-from escalations.guide.models import Scenario
+from escalations.guide.models import Scenario, check_placeholders
 from escalations.handoffs.inbound import outcome_choices
 from escalations.handoffs.models import (
     AdminResponse,
@@ -107,6 +107,11 @@ class MessageMixin:
     def setup_message(self, scenarios: list[Scenario]) -> None:
         self.fields["message"].widget = forms.Textarea(attrs={"rows": self.message_rows})
         self.scenarios = scenarios
+
+    def clean_message(self) -> str:
+        message = self.cleaned_data["message"]
+        check_placeholders(message)
+        return message
 
 
 class CollaborateForm(MessageMixin, forms.Form):

@@ -140,3 +140,39 @@ document.addEventListener("htmx:afterSettle", () => {
   restoreTyped(main, state.kept);
   showResult(main, state);
 });
+
+// Other swapped fragments (the dashboard's quick-log): focus goes to the error summary when
+// the form came back with errors, else to the result, never back to <body>.
+function focusResult(root) {
+  const target = root && (root.querySelector("[data-error-summary]") || root.querySelector("[data-focus-result]"));
+  if (!target) return false;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "center" });
+  return true;
+}
+
+let swapped = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  if (!target || target.id === "ticket-main") return;
+  const active = document.activeElement;
+  const inside = active && active !== document.body && target.contains(active);
+  swapped = { id: target.id, focusId: inside ? active.id : null, hadFocus: inside };
+});
+
+document.addEventListener("htmx:afterSettle", () => {
+  const state = swapped;
+  swapped = null;
+  if (!state) return;
+  const root = document.getElementById(state.id);
+  if (focusResult(root) || !state.hadFocus) return;
+  // A refresh replaced what had focus (the dashboard after a ticket is logged): the same
+  // element again, or the first field of the form it was in.
+  const again = state.focusId && document.getElementById(state.focusId);
+  const fallback = root && root.querySelector("input:not([type=hidden]), select, textarea");
+  const next = again || fallback;
+  if (next && document.activeElement !== next) next.focus({ preventScroll: true });
+});
+
+// A plain (no-htmx) post that came back with errors: the summary is read out first.
+document.addEventListener("DOMContentLoaded", () => focusResult(document.getElementById("main")));

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -42,6 +45,29 @@ def test_create_user_rejects_a_weak_password():
     with pytest.raises(CommandError, match="too short"):
         call_command("create_user", "pat", "--role", "agent", "--password", "abc")
     assert not get_user_model().objects.filter(username="pat").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["pat smith", "<script>", "pat>", "x" * 151])
+def test_create_user_refuses_a_username_django_refuses(username):
+    with pytest.raises(CommandError, match="rejected: Enter a valid username|at most 150"):
+        call_command("create_user", username, "--role", "agent", "--password", "long-pass-1234")
+    assert not get_user_model().objects.exists()
+
+
+def test_create_user_with_a_bad_username_exits_non_zero(tmp_path):
+    # An empty database of its own: the command must refuse before it touches one.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    result = subprocess.run(  # noqa: S603 (fixed arguments)
+        [sys.executable, "manage.py", "create_user", "pat smith", "--role", "agent"]
+        + ["--password", "long-pass-1234", "--settings=config.settings_test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode != 0
+    assert "Enter a valid username" in result.stderr
 
 
 @pytest.mark.django_db

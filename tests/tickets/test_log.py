@@ -152,3 +152,27 @@ def test_waiting_on_admin_cannot_be_chosen_when_logging(agent_client):
     response = agent_client.post(URL, valid(status="waiting_admin"))
     assert response.status_code == 400
     assert not Ticket.objects.filter(external_id="24817").exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_racing_duplicate_gets_the_already_logged_answer_not_a_500(agent_client, htmx):
+    # Another request logs the same ID after this one's form check and before its save: the
+    # database's unique constraint is what refuses it.
+    from tickets.forms import TicketLogForm
+
+    checked = TicketLogForm.validate_unique
+
+    def check_then_lose_the_race(form):
+        checked(form)
+        TicketFactory(external_id=form.cleaned_data["external_id"])
+
+    headers = {"HX-Request": "true"} if htmx else {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TicketLogForm, "validate_unique", check_then_lose_the_race)
+        response = agent_client.post(URL, valid(external_id="24817"), headers=headers)
+    assert response.status_code == (200 if htmx else 400)
+    html = response.content.decode()
+    assert "Ticket #24817 is already logged." in html
+    existing = Ticket.objects.get()
+    assert f'href="{existing.get_absolute_url()}"' in html
+    assert not existing.events.exists()  # the refused request wrote no timeline entry

@@ -31,6 +31,14 @@ class Command(BaseCommand):
         User = get_user_model()
         if not username:
             raise CommandError("The username cannot be empty.")
+        username_field = User._meta.get_field(User.USERNAME_FIELD)
+        try:
+            # The model field's own validators: Django's UnicodeUsernameValidator and length.
+            username_field.clean(username, None)
+        except ValidationError as error:
+            raise CommandError(
+                f"Username {username!r} rejected: " + " ".join(error.messages)
+            ) from error
         if User.objects.filter(username__iexact=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
         if password is None:

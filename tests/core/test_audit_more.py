@@ -1,0 +1,96 @@
+"""The changes the audit log used to miss: Django's admin, cleared lockouts, passwords."""
+
+from __future__ import annotations
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from core.models import AuditAction, AuditEntry
+from tests.factories import PASSWORD, AgentFactory, SupervisorFactory
+from tickets.models import Priority
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = SupervisorFactory(is_staff=True)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_a_priority_edited_in_django_admin_is_audited_with_its_hours(staff_client):
+    priority = Priority.objects.get(name="High", category=None)
+    before = priority.no_response_hours or 0
+    page = f"/django-admin/tickets/priority/{priority.pk}/change/"
+    form = staff_client.get(page).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(number=priority.number, name=priority.name, no_response_hours=before + 5)
+    before = priority.no_response_hours
+    data["category"] = ""
+    data["active"] = "on"
+    response = staff_client.post(page, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(target_type="tickets.priority", action=AuditAction.CHANGED)
+    assert entry.user == staff_client.user
+    assert entry.changes["no_response_hours"] == [before, (before or 0) + 5]
+
+
+def test_a_user_changed_in_django_admin_is_audited(staff_client):
+    staff_client.user.is_superuser = True
+    staff_client.user.save()
+    user = AgentFactory()
+    group = Group.objects.get(name="Supervisor")
+    page = f"/django-admin/auth/user/{user.pk}/change/"
+    data = {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "groups": [group.pk],
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    response = staff_client.post(page, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry = AuditEntry.objects.get(target_type="auth.user", target_id=str(user.pk))
+    assert entry.action == AuditAction.CHANGED and entry.user == staff_client.user
+    assert "Groups" in entry.changes["Django admin"][1]
+
+
+def test_clearing_a_lockout_is_audited(supervisor_client, supervisor):
+    lock = AccessAttempt.objects.create(
+        username="cy",
+        ip_address="10.0.0.9",
+        failures_since_start=7,
+        user_agent="",
+        http_accept="",
+        path_info="",
+        get_data="",
+        post_data="",
+    )
+    supervisor_client.post(reverse("lockout_unlock", args=[lock.pk]))
+    assert not AccessAttempt.objects.exists()
+    entry = AuditEntry.objects.get(target_type="axes.accessattempt")
+    assert entry.action == AuditAction.DELETED and entry.user == supervisor
+    assert "cy" in entry.target and "10.0.0.9" in entry.target
+    assert entry.changes == {"failures_since_start": [7, 0]}
+
+
+def test_a_password_change_is_audited_without_the_hash(client):
+    agent = AgentFactory()
+    client.force_login(agent)
+    new = "a-much-longer-passphrase-7"
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(target_type="auth.user", action=AuditAction.CHANGED)
+    assert entry.user == agent and "password" in entry.changes
+    agent.refresh_from_db()
+    assert agent.password not in str(entry.changes)
