@@ -20,6 +20,37 @@ def mean_seconds(total: timedelta | float | None, count: int) -> float | None:
     return seconds / count
 
 
+def median(values: list[float]) -> float | None:
+    """The median of exact values (the mean of the two middle ones for an even count)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(values: list[float], percent: int) -> float | None:
+    """The nearest-rank percentile: the smallest value with ``percent``% of them at or below
+    it (the admin summary picks its 90th percentile the same way)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * percent // 100))
+    return float(ordered[rank - 1])
+
+
+def spread(values: list[float]) -> dict[str, float | None]:
+    """Mean, median and 90th percentile of ``values`` (seconds), with how many there are."""
+    return {
+        "count": len(values),
+        "mean": sum(values) / len(values) if values else None,
+        "median": median(values),
+        "p90": percentile(values, 90),
+    }
+
+
 @dataclass(frozen=True)
 class Change:
     """How a figure moved against the previous week: "up", "down" or "same", in a few words
@@ -64,8 +95,9 @@ def compare(
     if current is None or previous is None:
         return None
     if kind == "rate":
-        # From the whole percentages the reader sees, so 15% against 14% is never "same".
-        points = round(current * 100) - round(previous * 100)
+        # From the unrounded rates: 14.4% against 13.5% (both shown as 14%) is up 1 pt, and
+        # 14.6% against 14.4% (15% and 14%) is the same.
+        points = round((current - previous) * 100)
         if points == 0:
             return _change("same", "same", against)
         direction = "up" if points > 0 else "down"

@@ -8,8 +8,8 @@ same however many tickets the week holds.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from escalations.handoffs.models import (
     EngagementState,
     Outcome,
 )
-from reports import governance, metrics
+from reports import definitions, funnel, governance, knowledge, metrics, timings
 from reports.scalars import SecondsBetween, one_row, total
 from reports.summary import AdminSummary, response_summary
 from reports.summary_table import WEEK_KEYS, table_context
@@ -51,14 +51,14 @@ TREND_WEEKS = 8
 # (name, key, colour, dash pattern): the dash tells the lines apart in greyscale too.
 TREND_SERIES = [
     ("Tickets logged", "logged", "#1f5fbf", ""),
-    ("Escalations", "escalated", "#b42318", "6 3"),
+    ("Escalate requests", "escalated", "#b42318", "6 3"),
     ("No responses", "no_response", "#8a5a00", "2 3"),
 ]
 # Small enough that the labels stay legible when a phone scales the chart down.
 CHART_SIZE = (480, 200)
 TREND_CHARTS = [
     ("Tickets logged", ["logged"]),
-    ("Escalations and no responses", ["escalated", "no_response"]),
+    ("Escalate requests and no responses", ["escalated", "no_response"]),
 ]
 AGE_BUCKETS = [
     ("Under 1 day", None, 1),
@@ -210,6 +210,10 @@ def _headline_subqueries(start: datetime, end: datetime) -> dict[str, dict[str, 
             "resolved": total(resolved),
             "escalated": total(logged.filter(escalated_at__lt=end)),
             "resolution_met": total(resolved.filter(resolved_at__lte=F("resolution_due_at"))),
+            "response_met": total(resolved.filter(first_responded_at__lte=F("response_due_at"))),
+            "response_breached": total(
+                resolved.filter(first_responded_at__gt=F("response_due_at"))
+            ),
             "resolution_breached": total(resolved.filter(resolved_at__gt=F("resolution_due_at"))),
             # Issue 17: escalated by the clock (no first response in time) during the week.
             "clock_escalated": total(
@@ -295,6 +299,11 @@ class Headline:
         t = self.tickets
         return metrics.rate(t["resolution_met"], t["resolution_met"] + t["resolution_breached"])
 
+    @property
+    def response_met_rate(self) -> float | None:
+        t = self.tickets
+        return metrics.rate(t["response_met"], t["response_met"] + t["response_breached"])
+
 
 def headline_figures(
     now: Headline, before: Headline, *, against: str = metrics.PREVIOUS_WEEK
@@ -306,7 +315,7 @@ def headline_figures(
         ("Tickets resolved", now.tickets["resolved"], before.tickets["resolved"], "count", _count),
         ("Escalation rate", now.escalation_rate, before.escalation_rate, "rate", percent),
         (
-            "Admin requests",
+            "Requests to administrators",
             now.engagements["requested"],
             before.engagements["requested"],
             "count",
@@ -320,11 +329,25 @@ def headline_figures(
             duration,
         ),
         (
+            "Tickets first escalated",
+            now.mtte["count"],
+            before.mtte["count"],
+            "count",
+            _count,
+        ),
+        (
             "MTTE",
             now.mtte["mtte_seconds"],
             before.mtte["mtte_seconds"],
             "duration",
             duration,
+        ),
+        (
+            "Response SLA met",
+            now.response_met_rate,
+            before.response_met_rate,
+            "rate",
+            percent,
         ),
         (
             "Resolution SLA met",
@@ -641,10 +664,15 @@ class WeeklyReport:
     off_policy_admins: list[dict]
     off_policy_latest: list[AdminResponse]
     trend: Trend
-    # Issue 17: tickets escalated by the clock (no first response in time, in
-    # current.tickets), counted apart
-    # from the agents' Escalate requests, and the governance thresholds the week crossed.
-    governance_breaches: list = dataclasses.field(default_factory=list)
+    # The governance thresholds the week crossed (tickets escalated by the clock are counted in
+    # current.tickets, apart from the agents' Escalate requests).
+    governance_breaches: list = dataclass_field(default_factory=list)
+    # Plain dicts (JSON as they are): see reports/timings.py, funnel.py and knowledge.py.
+    timings: dict = dataclass_field(default_factory=dict)
+    activity: dict = dataclass_field(default_factory=dict)
+    escalations_by: dict = dataclass_field(default_factory=dict)
+    funnel: dict = dataclass_field(default_factory=dict)
+    knowledge: dict = dataclass_field(default_factory=dict)
 
     @property
     def hours(self) -> float:
@@ -666,6 +694,37 @@ class WeeklyReport:
     def notable_count(self) -> int:
         r = self.current.responses
         return r[Outcome.NO_RESPONSE] + r[Outcome.DECLINED]
+
+    @property
+    def summary_requests(self) -> int:
+        return sum(row.requests for row in self.summary)
+
+    @property
+    def summary_direct(self) -> int:
+        return sum(row.direct_messages for row in self.summary)
+
+    @property
+    def time_rows(self) -> list[tuple[str, dict]]:
+        """(label, spread) for the times table: mean, median and 90th percentile of each."""
+        labels = [
+            ("First answer (wall clock)", "answer"),
+            ("First answer (business hours)", "answer_business"),
+            ("To first escalation", "escalation"),
+            ("To resolve", "resolve"),
+        ]
+        return [(label, self.timings[key]) for label, key in labels if key in self.timings]
+
+    @property
+    def escalation_tables(self) -> list[tuple[str, list[dict], str]]:
+        by = self.escalations_by
+        return [
+            ("By service", by.get("service", []), "by-service-table"),
+            ("By team", by.get("team", []), "by-team-table"),
+        ]
+
+    @property
+    def definitions(self) -> list[tuple[str, str]]:
+        return definitions.DEFINITIONS
 
     @property
     def outcomes(self) -> list[tuple[str, int]]:
@@ -736,6 +795,11 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         off_policy_latest=off_policy_latest,
         trend=trend(trend_weeks, figures),
         governance_breaches=governance.breaches(week, now=now),
+        timings=timings.timings(start, end),
+        activity=timings.activity(start, end),
+        escalations_by=timings.escalations_by(start, end),
+        funnel=funnel.funnel(start, end, as_of=min(end, now)),
+        knowledge=knowledge.knowledge_loop(end, as_of=min(end, now)),
     )
 
 

@@ -36,6 +36,25 @@ def duration(seconds: float | None) -> str:
 
 
 @register.filter
+def exact_duration(seconds: float | None) -> str:
+    """A duration to the second under an hour and to the minute under two days, so a median
+    of 20 min 30 s reads as that, not as 20 or 21 min: 20 min 30 s, 3 h 5 min, 2 d 4 h."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        if not minutes:
+            return f"{rest} s"
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if whole < 86400 * 2:
+        hours, rest = divmod(round(whole / 60), 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, rest = divmod(round(whole / 3600), 24)
+    return f"{days} d {rest} h" if rest else f"{days} d"
+
+
+@register.filter
 def percent(fraction: float | None) -> str:
     """A rate as a whole percentage; a dash when there is nothing to divide."""
     return "—" if fraction is None else f"{round(fraction * 100)}%"

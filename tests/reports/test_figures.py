@@ -168,7 +168,7 @@ def test_trend_of_the_last_eight_weeks(known_week):
     assert [str(w) for w in trend.weeks][-1] == "2026-W20"
     rows = dict(trend.rows)
     assert rows["Tickets logged"] == [0, 0, 0, 0, 0, 0, 2, 6]
-    assert rows["Escalations"] == [0, 0, 0, 0, 0, 0, 1, 4]
+    assert rows["Escalate requests"] == [0, 0, 0, 0, 0, 0, 1, 4]
     assert rows["No responses"] == [0, 0, 0, 0, 0, 0, 0, 1]
     logged_chart = trend.charts[0][1]
     assert [p.value for p in logged_chart.series[0].points] == [0, 0, 0, 0, 0, 0, 2, 6]

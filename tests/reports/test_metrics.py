@@ -35,6 +35,10 @@ def test_percent_change():
         (0.331, 0.334, "rate", "same", "same as the previous week"),
         (0.1, 0.3, "rate", "down", "down 20 pts on the previous week"),
         (0.13, 0.14, "rate", "down", "down 1 pt on the previous week"),
+        # From the unrounded rates: both read 14%, yet the rate rose by 0.9 pt...
+        (0.144, 0.135, "rate", "up", "up 1 pt on the previous week"),
+        # ...and 15% against 14% is a rise of 0.2 pt, which is no change in whole points.
+        (0.146, 0.144, "rate", "same", "same as the previous week"),
     ],
 )
 def test_compare_says_which_way_and_by_how_much(current, previous, kind, direction, text):
@@ -87,3 +91,24 @@ def test_line_chart_of_nothing_still_has_an_axis():
     chart = metrics.line_chart(["W1"], [("Logged", "logged", [0])], width=100, height=100)
     assert [t.value for t in chart.ticks] == [0, 1, 2, 3, 4]
     assert chart.series[0].points[0].y == chart.plot_bottom
+
+
+def test_median_and_percentile_come_from_exact_values():
+    # 20 min 10 s and 20 min 50 s: the median is 20 min 30 s, not a rounded 20 or 21 min.
+    assert metrics.median([1210, 1250]) == 1230
+    assert metrics.median([5, 1, 3]) == 3
+    assert metrics.median([]) is None
+    # Nearest rank: of ten values the 90th percentile is the ninth, of two the second.
+    assert metrics.percentile(list(range(1, 11)), 90) == 9
+    assert metrics.percentile([10, 20], 90) == 20
+    assert metrics.spread([60, 60, 600]) == {"count": 3, "mean": 240, "median": 60, "p90": 600}
+
+
+def test_exact_duration_keeps_the_seconds():
+    from core.templatetags.formatting import exact_duration
+
+    assert exact_duration(1230) == "20 min 30 s"
+    assert exact_duration(45) == "45 s"
+    assert exact_duration(3 * 3600 + 300) == "3 h 5 min"
+    assert exact_duration(2 * 86400 + 4 * 3600) == "2 d 4 h"
+    assert exact_duration(None) == "—"
