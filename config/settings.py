@@ -73,6 +73,9 @@ DIGEST_WEEKDAY = int(os.environ.get("DIGEST_WEEKDAY", "1"))
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
 if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
     raise ImproperlyConfigured("DIGEST_WEEKDAY is 1 (Monday) to 7, DIGEST_HOUR 0 to 23.")
+# Scheduled reports: a finished week's report is issued (frozen) by the first check_sla scan
+# after it ends. SCHEDULED_REPORTS=0 leaves issuing to the first view of the week.
+SCHEDULED_REPORTS = os.environ.get("SCHEDULED_REPORTS", "1") == "1"
 # Mail handed over by the mail server (receive_mail) or a gateway on another host (POST
 # /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
 INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")

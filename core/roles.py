@@ -43,7 +43,7 @@ _SUPERVISOR_EXTRA = {
     + ["add_checklistitem", "change_checklistitem", "change_procedure"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"]
     + ["view_inboundmail"],
-    "reports": ["view_reportdownload"],
+    "reports": ["view_reportdownload", "reissue_weekly_report"],
     "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 _MANAGER = {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("weekly/", views.week_list, name="weekly"),
     path("weekly/<isoweek:week>/", views.week, name="week"),
     path("weekly/<isoweek:week>.pdf", views.week_pdf, name="week_pdf"),
+    path("weekly/<isoweek:week>/reissue/", views.week_reissue, name="week_reissue"),
 ]
 
 # Served under /admins/ in the "admins" namespace (config/urls.py).
