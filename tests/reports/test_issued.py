@@ -99,3 +99,12 @@ def test_only_supervisors_reissue(request, known_week, role):
     assert client.get(PAGE).status_code == 200
     assert client.post(REISSUE, {"reason": "x", "confirm": "on"}).status_code == 403
     assert IssuedReport.objects.filter(period=WEEK).count() == 1
+
+
+def test_the_command_writes_the_issued_pdf(manager_client, known_week, tmp_path):
+    from django.core.management import call_command
+
+    manager_client.get(PAGE)
+    out = tmp_path / "r.pdf"
+    call_command("weekly_report", WEEK, output=str(out))
+    assert out.read_bytes() == bytes(IssuedReport.objects.get(period=WEEK).pdf)
