@@ -79,6 +79,9 @@ if not (1 <= DIGEST_WEEKDAY <= 7 and 0 <= DIGEST_HOUR <= 23):
 UNANSWERED_TICKET_DAYS = int(os.environ.get("UNANSWERED_TICKET_DAYS", "2"))
 if UNANSWERED_TICKET_DAYS < 1:
     raise ImproperlyConfigured("UNANSWERED_TICKET_DAYS is a whole number of days, at least 1.")
+# Scheduled reports: a finished week's report is issued (frozen) by the first check_sla scan
+# after it ends. SCHEDULED_REPORTS=0 leaves issuing to the first view of the week.
+SCHEDULED_REPORTS = os.environ.get("SCHEDULED_REPORTS", "1") == "1"
 # Mail handed over by the mail server (receive_mail) or a gateway on another host (POST
 # /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
 INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")

@@ -9,6 +9,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Off, so a scan in any test does not mail digests depending on the weekday the suite runs;
 # tests/reports/test_digest.py turns them on.
 WEEKLY_DIGESTS = False
+# Likewise: no scan issues reports unless a test turns this on.
+SCHEDULED_REPORTS = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -56,8 +56,8 @@ _SUPERVISOR_EXTRA = {
     + ["add_checklistitem", "change_checklistitem", "change_procedure"]
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"]
     + ["view_inboundmail"],
-    "reports": ["view_reportdownload", "view_governancethreshold", "add_governancethreshold"]
-    + ["change_governancethreshold", "delete_governancethreshold"],
+    "reports": ["view_reportdownload", "reissue_weekly_report", "view_governancethreshold"]
+    + ["add_governancethreshold", "change_governancethreshold", "delete_governancethreshold"],
     "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 _MANAGER = {

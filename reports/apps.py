@@ -9,7 +9,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from core import audit
         from escalations.silence import after_scan
-        from reports import governance
+        from reports import governance, issued
         from reports.digest import scan_provider
 
         # The escalations scan sends the weekly digests (core.hooks explains why this way).
@@ -21,3 +21,5 @@ class ReportsConfig(AppConfig):
         from escalations.demo.unanswered import after_seed
 
         after_seed.register(governance.demo_provider)
+        # ... and issues the week that has just ended (reports.issued).
+        after_scan.register(issued.scan_provider)

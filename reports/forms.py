@@ -52,3 +52,24 @@ class ThresholdForm(forms.ModelForm):
         elif scope == ThresholdScope.OVERALL:
             data["service"] = data["admin"] = None
         return data
+
+
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for re-issuing",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown with the new issue and kept in the audit log.",
+        error_messages={"required": "Say why the week is re-issued."},
+    )
+    confirm = forms.BooleanField(
+        label="I understand the new issue replaces the current one for downloads and emails; "
+        "the earlier issue stays listed.",
+        error_messages={"required": "Tick the box to confirm the re-issue."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the week is re-issued.")
+        return reason

@@ -127,3 +127,52 @@ class ThresholdCrossing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.threshold.subject}: {self.count} in the week of {self.week_start}"
+
+
+class PeriodKind(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+
+
+class IssuedReport(models.Model):
+    """One period's report as it was issued: the figures, the page and the PDF, frozen.
+
+    The PDF is kept in the database (bytea on PostgreSQL) rather than under MEDIA_ROOT, so the
+    one database backup holds it with its row and the two cannot drift apart. A report is a few
+    tens of kilobytes and a week issues one or two."""
+
+    period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
+    period = models.CharField(max_length=10, help_text="The ISO week, such as 2026-W20.")
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the scheduled job or the first view issued it.",
+    )
+    reason = models.TextField(blank=True)
+    figures = models.JSONField(default=dict)
+    html = models.TextField(help_text="The report's page section as issued.")
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64, help_text="Hash of the report's content.")
+    pdf_sha256 = models.CharField(max_length=64, help_text="Hash of the PDF file.")
+    is_current = models.BooleanField(default=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            # One current issue per period: two servers issuing at once store one.
+            models.UniqueConstraint(
+                fields=["period_kind", "period"],
+                condition=models.Q(is_current=True),
+                name="issuedreport_one_current",
+            )
+        ]
+        permissions = [("reissue_weekly_report", "Can re-issue a weekly report")]
+
+    def __str__(self) -> str:
+        return f"{self.period} issued {self.issued_at:%Y-%m-%d %H:%M}"

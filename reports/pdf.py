@@ -50,14 +50,24 @@ def refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"The PDF loads no outside resource ({url[:80]}).")
 
 
-def render_pdf(report: WeeklyReport) -> bytes:
+def render_html(report: WeeklyReport, **extra) -> str:
+    """The PDF's HTML; ``extra`` (such as ``issued``) goes into the template context."""
     # Rendered by a command as well as by a page: times are shown in the organisation's zone.
     with timezone.override(zone()):
-        html = render_to_string("reports/weekly_report_pdf.html", {**context(report), "pdf": True})
+        return render_to_string(
+            "reports/weekly_report_pdf.html", {**context(report), "pdf": True, **extra}
+        )
+
+
+def html_to_pdf(html: str) -> bytes:
     document = _weasyprint().HTML(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=refuse_fetch
     )
     return document.write_pdf(stylesheets=list(stylesheets(settings.REPORT_PAGE_SIZE)))
+
+
+def render_pdf(report: WeeklyReport) -> bytes:
+    return html_to_pdf(render_html(report))
 
 
 def filename(report: WeeklyReport) -> str:

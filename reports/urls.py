@@ -15,6 +15,7 @@ urlpatterns = [
     path("thresholds/", governance_views.thresholds, name="thresholds"),
     path("thresholds/new/", governance_views.threshold_new, name="threshold_new"),
     path("thresholds/<int:pk>/delete/", governance_views.threshold_delete, name="threshold_delete"),
+    path("weekly/<isoweek:week>/reissue/", views.week_reissue, name="week_reissue"),
 ]
 
 # Served under /admins/ in the "admins" namespace (config/urls.py).

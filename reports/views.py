@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import io
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
 
+from reports import issued as issues
 from reports import pdf
 from reports.converters import parse_in_range
+from reports.forms import ReissueForm
 from reports.models import ReportDownload
 from reports.weekly import build_cached, current_week, week_rows, zone
 from reports.weeks import IsoWeek
@@ -50,9 +54,16 @@ def week_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/week_list.html", context)
 
 
+def _live(request: HttpRequest) -> bool:
+    return request.GET.get("live") == "1"
+
+
 @require_GET
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
+    """A finished week shows its issued report (issued on this first view if need be), what
+    has changed in the live figures since, and every earlier issue; ``?live=1`` shows the
+    figures as they are now. The week still running is always live."""
     report = build_cached(_reportable(week))
     downloads = None
     if request.user.has_perm("reports.view_reportdownload"):
@@ -61,20 +72,62 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
                 :LAST_DOWNLOADS
             ]
         )
-    context = {**pdf.context(report), "downloads": downloads}
+    context = {**pdf.context(report), "downloads": downloads, "live": _live(request)}
+    if issues.ended(week):
+        issue = issues.issue(week)
+        context |= {
+            "issue": issue,
+            "history": [i for i in issues.history(week) if i.pk != issue.pk],
+            "changes": issues.changes(issue.figures, issues.figures_of(report)),
+            "reasons": issues.reasons(week, issue.issued_at),
+            "can_reissue": request.user.has_perm("reports.reissue_weekly_report"),
+        }
+        if not context["live"]:
+            # Our own rendering, escaped when it was issued.
+            context["issued_html"] = mark_safe(issue.html)  # noqa: S308
     return render(request, "reports/weekly_report.html", context)
 
 
 @require_GET
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week_pdf(request: HttpRequest, week: IsoWeek) -> FileResponse:
-    """The report as a PDF attachment; each download is recorded (who, when, which week)."""
-    report = build_cached(_reportable(week))
-    content = pdf.render_pdf(report)
+    """The report as a PDF attachment; each download is recorded (who, when, which week). A
+    finished week's PDF is its issued file, byte for byte; ``?live=1`` makes one afresh."""
+    _reportable(week)
+    if issues.ended(week) and not _live(request):
+        content = bytes(issues.issue(week).pdf)
+        name = f"weekly-report-{week}.pdf"
+    else:
+        report = build_cached(week)
+        content = pdf.render_pdf(report)
+        name = pdf.filename(report)
     ReportDownload.objects.create(user=request.user, week_start=week.monday)
     return FileResponse(
-        io.BytesIO(content),
-        as_attachment=True,
-        filename=pdf.filename(report),
-        content_type="application/pdf",
+        io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
     )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("reports.reissue_weekly_report", raise_exception=True)
+def week_reissue(request: HttpRequest, week: IsoWeek) -> HttpResponse:
+    """Re-issue a finished week with today's figures: asks for a reason and confirmation;
+    the earlier issue is kept and listed on the week's page."""
+    if not issues.ended(_reportable(week)):
+        raise Http404("Only a finished week is issued.")
+    current = issues.issue(week)
+    form = ReissueForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                issues.reissue(week, by=request.user, reason=form.cleaned_data["reason"])
+            except issues.ReissueConflict:
+                form.add_error(None, "Someone re-issued this week a moment ago; look again.")
+                status = 409
+            else:
+                messages.success(request, f"{week} re-issued; the earlier issue is kept.")
+                return redirect("reports:week", week=week)
+        else:
+            status = 400
+    context = {"week": week, "issue": current, "form": form}
+    return render(request, "reports/reissue.html", context, status=status)

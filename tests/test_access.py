@@ -105,6 +105,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "reports:weekly": (ALL, None),
     "reports:week": (ALL, None),
     "reports:week_pdf": (ALL, None),
+    "reports:week_reissue": ({S}, {S}),
     "reports:thresholds": ({S, M}, None),
     "reports:threshold_new": (POST_ONLY, {S}),
     "reports:threshold_delete": (POST_ONLY, {S}),

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from core.roles import MANAGER, members
 from escalations.notifications.notify import absolute_url, site_context, tidy
-from reports import pdf
+from reports import issued, pdf
 from reports.weekly import WeeklyReport, build, current_week
 from reports.weeks import IsoWeek
 
@@ -62,7 +62,11 @@ class Command(BaseCommand):
             raise CommandError("No active manager has an email address; nothing was sent.")
 
         report = build(chosen)
-        content = pdf.render_pdf(report)
+        if issued.ended(chosen):
+            # A finished week is the issued file, byte for byte (issued now if need be).
+            content = bytes(issued.issue(chosen).pdf)
+        else:
+            content = pdf.render_pdf(report)
         if output or not email:
             path = Path(output or pdf.filename(report))
             path.write_bytes(content)

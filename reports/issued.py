@@ -1,0 +1,247 @@
+"""Issued weeks: a finished week's report, stored once and served unchanged from then on.
+
+A week is issued by the first view of it after it ended, or by the first ``check_sla`` scan
+after it ended (``escalations.silence.after_scan``), whichever comes first; the partial unique
+constraint on the current issue lets two servers race and keep one. A supervisor may re-issue
+with a reason: the earlier issue is kept, marked superseded, and the change is audited.
+
+The figures are stored as a flat {"group.name": number} dict read generically from the
+report's headline figures, so figures added to the report later are compared as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from numbers import Number
+
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from core import audit
+from core.models import AuditAction
+from escalations.handoffs.models import AdminResponse
+from reports import pdf
+from reports.models import IssuedReport, PeriodKind
+from reports.scalars import one_row, total
+from reports.weekly import WeeklyReport, build, current_week, within, zone
+from reports.weeks import IsoWeek
+from tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+
+def ended(week: IsoWeek, now: datetime | None = None) -> bool:
+    return week.bounds(zone())[1] <= (now or timezone.now())
+
+
+def figures_of(report: WeeklyReport) -> dict:
+    """Every number among the report's headline figures, as {"group.name": value}, plus the
+    headline as displayed ({label: display}) for the email."""
+    values: dict[str, float | None] = {}
+    for group, figures in vars(report.current).items():
+        if not isinstance(figures, dict):
+            continue
+        for name, value in figures.items():
+            if value is None or (isinstance(value, Number) and not isinstance(value, bool)):
+                values[f"{group}.{name}"] = value
+    headline = [
+        [f.label, f.display, f.change.text if f.change else "", f.previous_display]
+        for f in report.figures
+    ]
+    return {"values": values, "headline": headline}
+
+
+def current_issue(week: IsoWeek) -> IssuedReport | None:
+    return IssuedReport.objects.filter(
+        period_kind=PeriodKind.WEEKLY, period=str(week), is_current=True
+    ).first()
+
+
+def _rendered(week: IsoWeek, now: datetime) -> dict:
+    """Everything an issue stores, made before any row is written (WeasyPrint is slow)."""
+    report = build(week, now=now)
+    content = pdf.render_html(report)
+    sha = hashlib.sha256(content.encode()).hexdigest()
+    document = pdf.html_to_pdf(pdf.render_html(report, issued={"issued_at": now, "sha256": sha}))
+    with timezone.override(zone()):
+        page = render_to_string("reports/weekly_report.html#report", pdf.context(report))
+    return {
+        "figures": figures_of(report),
+        "html": page,
+        "pdf": document,
+        "sha256": sha,
+        "pdf_sha256": hashlib.sha256(document).hexdigest(),
+    }
+
+
+def issue(week: IsoWeek, *, now: datetime | None = None) -> IssuedReport:
+    """The week's current issue, issuing it now if it has none. Only for a finished week."""
+    existing = current_issue(week)
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    fields = _rendered(week, now)
+    try:
+        with transaction.atomic():
+            return IssuedReport.objects.create(
+                period_kind=PeriodKind.WEEKLY, period=str(week), issued_at=now, **fields
+            )
+    except IntegrityError:
+        # Another server (or request) issued it first: theirs is the issue.
+        return current_issue(week)
+
+
+class ReissueConflict(Exception):
+    pass
+
+
+def reissue(week: IsoWeek, *, by, reason: str, now: datetime | None = None) -> IssuedReport:
+    """A new current issue with today's figures; the earlier one is kept and points to it."""
+    now = now or timezone.now()
+    earlier = issue(week, now=now)
+    fields = _rendered(week, now)
+    try:
+        with transaction.atomic():
+            claimed = IssuedReport.objects.filter(pk=earlier.pk, is_current=True).update(
+                is_current=False
+            )
+            if not claimed:
+                raise ReissueConflict
+            new = IssuedReport.objects.create(
+                period_kind=PeriodKind.WEEKLY,
+                period=str(week),
+                issued_at=now,
+                issued_by=by,
+                reason=reason,
+                **fields,
+            )
+            IssuedReport.objects.filter(pk=earlier.pk).update(superseded_by=new)
+            audit.record(
+                AuditAction.CREATED,
+                target=new,
+                label=f"Re-issued report {week}",
+                user=by,
+                changes={
+                    "reason": [None, reason],
+                    "supersedes": [None, earlier.pk],
+                    "sha256": [earlier.sha256, new.sha256],
+                },
+            )
+            audit.changed(earlier, {"is_current": (True, False), "superseded_by": (None, new.pk)})
+    except IntegrityError as error:
+        raise ReissueConflict from error
+    return new
+
+
+LABELS = {
+    "tickets.logged": "Tickets logged",
+    "tickets.resolved": "Tickets resolved",
+    "tickets.escalated": "Tickets logged and escalated",
+    "tickets.resolution_met": "Resolution target met",
+    "tickets.resolution_breached": "Resolution target breached",
+    "engagements.answered": "Requests answered",
+    "engagements.still_open": "Requests still open",
+    "engagements.mtta_seconds": "MTTA (seconds)",
+    "engagements.requested": "Admin requests",
+    "mtte.count": "Tickets first escalated",
+    "mtte.mtte_seconds": "MTTE (seconds)",
+    "responses.total": "Responses logged",
+    "responses.off_policy": "Off-policy direct messages",
+}
+
+
+def label(key: str) -> str:
+    if key in LABELS:
+        return LABELS[key]
+    group, _, name = key.partition(".")
+    return f"{group.capitalize()}: {name.replace('_', ' ')}"
+
+
+@dataclass
+class Change:
+    key: str
+    label: str
+    issued: float | None
+    live: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.issued is None or self.live is None:
+            return None
+        return self.live - self.issued
+
+    @property
+    def delta_display(self) -> str:
+        d = self.delta
+        if d is None:
+            return "—"
+        d = round(d) if float(d).is_integer() or abs(d) >= 10 else round(d, 1)
+        return f"{d:+,}"
+
+
+def changes(issued: dict, live: dict) -> list[Change]:
+    """Field by field, over the union of both: every figure whose value differs."""
+    before, after = issued.get("values", {}), live.get("values", {})
+    keys = list(dict.fromkeys([*before, *after]))
+    return [
+        Change(key, label(key), before.get(key), after.get(key))
+        for key in keys
+        if before.get(key) != after.get(key)
+    ]
+
+
+def reasons(week: IsoWeek, since: datetime) -> list[str]:
+    """What was recorded after ``since`` that touches the week, in words; one query."""
+    start, end = week.bounds(zone())
+    late = AdminResponse.objects.filter(logged_at__gt=since)
+    counts = one_row(
+        late_answers=total(
+            late.filter(
+                within("engagement__requested_at", start, end) | within("responded_at", start, end)
+            )
+        ),
+        changed_tickets=total(
+            Ticket.objects.filter(
+                within("opened_at", start, end) | within("resolved_at", start, end),
+                updated_at__gt=since,
+            )
+        ),
+    )
+    words = {
+        "late_answers": ("late answer logged since", "late answers logged since"),
+        "changed_tickets": (
+            "ticket of the week changed since",
+            "tickets of the week changed since",
+        ),
+    }
+    return [f"{n} {words[k][n != 1]}" for k, n in counts.items() if n]
+
+
+def history(week: IsoWeek) -> list[IssuedReport]:
+    return list(
+        IssuedReport.objects.filter(period_kind=PeriodKind.WEEKLY, period=str(week))
+        .defer("pdf", "html")
+        .select_related("issued_by")
+    )
+
+
+def scan_provider(*, now: datetime) -> dict[str, int]:
+    """From ``check_sla``: issue the week that has just ended, once."""
+    from django.conf import settings
+
+    if not settings.SCHEDULED_REPORTS:
+        return {}
+    week = current_week(now).previous
+    if current_issue(week) is not None:
+        return {}
+    try:
+        issue(week, now=now)
+    except Exception:
+        # Issuing must not stop the digests or the scan; the first view issues it instead.
+        logger.exception("check_sla could not issue the report for %s", week)
+        return {}
+    return {"reports_issued": 1}
