@@ -49,7 +49,7 @@ GRANTED = {("Supervisor", "view_inboundmail")}
 
 # Columns later migrations added or dropped on purpose; the rows' other columns must not move.
 CHANGED_COLUMNS = {
-    "tickets_ticket": ({"due_soon_at"}, set()),
+    "tickets_ticket": ({"due_soon_at", "clock_stale"}, set()),
     "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
     "admins_adminresponse": ({"given_up_early", "source_ip", "awaiting_classification"}, set()),
     "escalations_urgentsteprecord": ({"skipped"}, set()),

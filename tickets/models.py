@@ -256,6 +256,10 @@ class Ticket(models.Model):
     # escalations.services.stamp_first_escalation in the escalation's transaction and never
     # cleared. The weekly report counts escalations and the MTTE from it and its indexes.
     escalated_at = models.DateTimeField("first escalated", null=True, blank=True, editable=False)
+    # Set in the transaction of a calendar, closure or target change, cleared when the clock
+    # is recomputed (tickets.sla.holidays.recompute_marked): the change holds the write lock
+    # for one UPDATE, and a recompute cut short is finished by the next check_sla.
+    clock_stale = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -299,6 +303,8 @@ class Ticket(models.Model):
                 name="ticket_resolved",
             ),
             models.Index(fields=["escalated_at", "opened_at"], name="ticket_escalated"),
+            # Only the few marked tickets are in it: finding them never scans the table.
+            models.Index(fields=["id"], condition=Q(clock_stale=True), name="ticket_clock_stale"),
         ]
         constraints = [
             models.CheckConstraint(
