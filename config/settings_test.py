@@ -9,6 +9,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Off, so a scan in any test does not mail digests depending on the weekday the suite runs;
 # tests/reports/test_digest.py turns them on.
 WEEKLY_DIGESTS = False
+# One process: the cache in memory, emptied before each test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

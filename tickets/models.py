@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.conditions import matches
 from core.roles import display_name
+from core.versions import VersionedQuerySet
 
 
 class Category(models.Model):
@@ -111,7 +112,7 @@ class SlaState(models.TextChoices):
     MET = "met", "Met"
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(VersionedQuerySet):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -262,6 +263,8 @@ class Ticket(models.Model):
     clock_stale = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = TicketQuerySet.as_manager()
+    # Every write of a ticket makes the figures read from tickets compute again (core.versions).
+    cache_versions = ("tickets",)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
