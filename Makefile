@@ -37,6 +37,7 @@ install-dev: $(VENV)/.installed-dev ## Install the pinned runtime and test depen
 
 run: install ## Migrate, load demo data on an empty database, serve on HOST:PORT (127.0.0.1:8000)
 	@$(MANAGE) migrate --no-input -v 0
+	@$(MANAGE) createcachetable
 	@$(MANAGE) bootstrap_demo --address $(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops); check_sla runs every minute beside it"
 	@( while sleep 60; do $(MANAGE) check_sla > /dev/null || true; \
@@ -48,6 +49,7 @@ serve: install ## Serve with gunicorn and production settings (needs SECRET_KEY,
 	@DEBUG=0 $(MANAGE) check --deploy --fail-level ERROR
 	@DEBUG=0 $(MANAGE) collectstatic --no-input -v 0
 	@DEBUG=0 $(MANAGE) migrate --no-input -v 0
+	@DEBUG=0 $(MANAGE) createcachetable
 	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 check-system: ## Install (as root on Debian) or name the system packages the tests need

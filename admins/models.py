@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.versions import VersionedQuerySet
 
-class AdministratorQuerySet(models.QuerySet):
+
+class AdministratorQuerySet(VersionedQuerySet):
     def active(self) -> AdministratorQuerySet:
         return self.filter(active=True)
 
@@ -53,6 +55,8 @@ class Administrator(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AdministratorQuerySet.as_manager()
+    # The response summary's rows are the administrators (core.versions).
+    cache_versions = ("admins",)
 
     class Meta:
         ordering = ["name"]

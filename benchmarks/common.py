@@ -68,6 +68,7 @@ def seed(env: dict[str, str], tickets: int) -> None:
     """Migrate, then the demo data with ``tickets`` tickets (the admins, engagements and
     responses come with it)."""
     manage("migrate", "--no-input", "-v", "0", env=env)
+    manage("createcachetable", env=env)
     started = time.perf_counter()
     manage("seed_demo", "--tickets", str(tickets), env=env, quiet=False)
     log(f"  seeded in {time.perf_counter() - started:.0f} s")
@@ -90,6 +91,7 @@ def sqlite_db(tickets: int, *, rebuild: bool = False) -> Path:
         checkpoint(building)
         building.rename(path)
     manage("migrate", "--no-input", "-v", "0", env=django_env(SQLITE_PATH=str(path)))
+    manage("createcachetable", env=django_env(SQLITE_PATH=str(path)))
     return path
 
 

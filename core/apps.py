@@ -8,10 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Accounts, audit log and backups"
 
     def ready(self) -> None:
+        from django.apps import apps
         from django.contrib.auth.signals import user_logged_in
 
-        from core import audit
+        from core import audit, versions
         from core.context_processors import remember_role
 
         audit.connect()
+        versions.connect(apps.get_models())
         user_logged_in.connect(remember_role, dispatch_uid="remember-role")

@@ -4,12 +4,13 @@ report and the response summary instead, since reading them is what the role is 
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core import versions
 from escalations.handoffs.models import Engagement
 from escalations.urgent.models import UrgentRequest
 from escalations.urgent.services import open_requests
@@ -17,9 +18,8 @@ from reports import governance
 from reports.summary import (
     DEFAULT_PERIOD,
     median_first_response,
-    period_start,
-    response_summary,
     sort_summary,
+    summary_for_period,
 )
 from reports.summary_table import DASHBOARD_KEYS, table_context
 from reports.weekly import Headline, current_week, headline_figures, weekly_figures, zone
@@ -34,24 +34,49 @@ SECTIONS = (["open-escalations", "summary"], ["recent", "urgent", "sla"])
 MANAGER_SECTIONS = (["weekly", "summary"], ["open-escalations", "urgent", "recent", "sla"])
 
 
+def ticket_counts(*, now) -> dict:
+    """Open escalations, breached and due-soon tickets, from the cache until a ticket is
+    written or the next due or due-soon time among the open tickets passes (the only moments
+    the same rows give other counts). One query when computed."""
+
+    def compute() -> tuple[dict, object]:
+        # The same rules as the badge and the list's SLA filter, so the numbers agree.
+        states = sla_conditions(now=now)
+        counts = Ticket.objects.open().aggregate(
+            escalations=Count("id", filter=Q(tier=Tier.ESCALATE)),
+            breached=Count("id", filter=states[SlaState.BREACHED]),
+            soon=Count("id", filter=states[SlaState.DUE_SOON]),
+            next_due=Min("next_due_at", filter=Q(next_due_at__gt=now)),
+            next_soon=Min("due_soon_at", filter=Q(due_soon_at__gt=now)),
+        )
+        turns = [t for t in (counts.pop("next_due"), counts.pop("next_soon")) if t is not None]
+        return counts, min(turns, default=None)
+
+    return versions.cached(("tickets",), "dashboard:tickets", compute, now=now)
+
+
 def headline_strip(*, now, awaiting: int | None = None) -> dict:
     """The numbers across the top: open escalations, requests awaiting an admin's answer
     (counted here unless given), breached tickets (and due soon), and the median time to
-    first answer of this week's requests. Two or three queries."""
-    # The same rules as the badge and the list's SLA filter, so the numbers agree.
-    states = sla_conditions(now=now)
-    counts = Ticket.objects.open().aggregate(
-        escalations=Count("id", filter=Q(tier=Tier.ESCALATE)),
-        breached=Count("id", filter=states[SlaState.BREACHED]),
-        soon=Count("id", filter=states[SlaState.DUE_SOON]),
-    )
+    first answer of this week's requests. Cached (core.versions): two or three queries
+    when computed, none while nothing they read was written."""
     week = current_week(now)
-    week_start = week.bounds(zone())[0]
-    return counts | {
-        "awaiting": Engagement.objects.open().count() if awaiting is None else awaiting,
+    week_start, week_end = week.bounds(zone())
+
+    def median() -> tuple[float | None, object]:
+        answered = Engagement.objects.filter(requested_at__gte=week_start)
+        return median_first_response(answered), week_end
+
+    def open_requests() -> tuple[int, None]:
+        return Engagement.objects.open().count(), None
+
+    if awaiting is None:
+        awaiting = versions.cached(("handoffs",), "dashboard:awaiting", open_requests, now=now)
+    return ticket_counts(now=now) | {
+        "awaiting": awaiting,
         "week": week,
-        "median_seconds": median_first_response(
-            Engagement.objects.filter(requested_at__gte=week_start)
+        "median_seconds": versions.cached(
+            ("handoffs",), f"dashboard:median:{week_start.isoformat()}", median, now=now
         ),
     }
 
@@ -73,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {}
     awaiting = None
     if request.user.has_perm("admins.view_administrator"):
-        everyone = response_summary(since=period_start(DEFAULT_PERIOD))
+        everyone = summary_for_period(DEFAULT_PERIOD, now=now)
         # The summary counts every administrator's open requests, whatever their age: their
         # sum is the strip's "awaiting an answer", without counting again.
         awaiting = sum(s.open for s in everyone)

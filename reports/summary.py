@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, FilteredRelation, Q, Window
+from django.db.models import Count, F, FilteredRelation, Min, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from admins.models import Administrator
+from core import versions
 from escalations.handoffs.models import AdminResponse, Channel, Engagement, EngagementState, Outcome
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}
@@ -55,6 +56,9 @@ class AdminSummary:
     open: int = 0
     median_seconds: float | None = None
     p90_seconds: float | None = None
+    # The earliest request of the period (any state): when it leaves a sliding window, the
+    # figures may change with no write (summary_for_period).
+    first_requested_at: datetime | None = None
 
     @property
     def response_rate(self) -> float | None:
@@ -98,6 +102,8 @@ def response_summary(
     counted = when(
         state__in=[EngagementState.OPEN, EngagementState.RESPONDED, EngagementState.NO_RESPONSE]
     ) | when(first_response_at__isnull=False)
+    if period:
+        people = people.annotate(s_first=Min(f"{relation}__requested_at"))
     people = people.annotate(
         s_requests=Count(relation, filter=counted),
         s_responded=Count(relation, filter=when(first_response_at__isnull=False)),
@@ -109,6 +115,7 @@ def response_summary(
             requests=a.s_requests,
             responded=a.s_responded,
             no_response=a.s_no_response,
+            first_requested_at=getattr(a, "s_first", None),
         )
         for a in people
     }
@@ -145,6 +152,23 @@ def response_summary(
     for admin_id, median, p90 in _percentiles(engagements):
         rows[admin_id].median_seconds, rows[admin_id].p90_seconds = median, p90
     return list(rows.values())
+
+
+def summary_for_period(period: str, *, now: datetime | None = None) -> list[AdminSummary]:
+    """``response_summary`` of every administrator over one of PERIODS, read from the cache
+    until a request, an answer or an administrator is written (core.versions), or until the
+    oldest request in the window leaves it: never a figure the database would not give."""
+    now = now or timezone.now()
+    since = period_start(period, now)
+
+    def compute() -> tuple[list[AdminSummary], datetime | None]:
+        rows = response_summary(since=since)
+        firsts = [row.first_requested_at for row in rows if row.first_requested_at]
+        if since is None or not firsts:
+            return rows, None
+        return rows, min(firsts) + (now - since)
+
+    return versions.cached(("handoffs", "admins"), f"summary:{period}", compute, now=now)
 
 
 def _percentiles(engagements) -> list[tuple[int, float, float]]:

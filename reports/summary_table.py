@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, QueryDict
 
 from reports.forms import PERIOD_LABELS, PeriodForm, selected_period
-from reports.summary import period_start, response_summary, sort_summary
+from reports.summary import sort_summary, summary_for_period
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def table_context(rows, keys: tuple[str, ...], current: str = "") -> dict:
 
 def summary_context(query: QueryDict) -> dict:
     period = selected_period(query.get("period"))
-    rows = response_summary(since=period_start(period))
+    rows = summary_for_period(period)
     rows, sort = sort_summary(rows, query.get("sort", ""))
     return {
         "rows": rows,

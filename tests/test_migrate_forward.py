@@ -64,7 +64,10 @@ CUSTOM_PERMISSIONS = {"reissue_weekly_report"}
 
 # Columns later migrations added or dropped on purpose; the rows' other columns must not move.
 CHANGED_COLUMNS = {
-    "tickets_ticket": ({"due_soon_at", "tdx_responsible", "clock_escalated_at"}, set()),
+    "tickets_ticket": (
+        {"due_soon_at", "tdx_responsible", "clock_escalated_at", "clock_stale"},
+        set(),
+    ),
     "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
     "admins_adminresponse": ({"given_up_early", "source_ip", "awaiting_classification"}, set()),
     "escalations_urgentsteprecord": ({"skipped"}, set()),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.conditions import matches
 from core.roles import display_name
+from core.versions import VersionedQuerySet
 
 
 class Category(models.Model):
@@ -111,7 +112,7 @@ class SlaState(models.TextChoices):
     MET = "met", "Met"
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(VersionedQuerySet):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -264,8 +265,14 @@ class Ticket(models.Model):
     clock_escalated_at = models.DateTimeField(
         "escalated by the clock", null=True, blank=True, editable=False
     )
+    # Set in the transaction of a calendar, closure or target change, cleared when the clock
+    # is recomputed (tickets.sla.holidays.recompute_marked): the change holds the write lock
+    # for one UPDATE, and a recompute cut short is finished by the next check_sla.
+    clock_stale = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = TicketQuerySet.as_manager()
+    # Every write of a ticket makes the figures read from tickets compute again (core.versions).
+    cache_versions = ("tickets",)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -309,6 +316,8 @@ class Ticket(models.Model):
             models.Index(fields=["escalated_at", "opened_at"], name="ticket_escalated"),
             # The list filter and the weekly count of tickets escalated by the clock.
             models.Index(fields=["clock_escalated_at"], name="ticket_clock_escalated"),
+            # Only the few marked tickets are in it: finding them never scans the table.
+            models.Index(fields=["id"], condition=Q(clock_stale=True), name="ticket_clock_stale"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from admins.models import Administrator, Service
 from core.roles import display_name
+from core.versions import VersionedQuerySet
 
 
 class ChecklistItemQuerySet(models.QuerySet):
@@ -84,7 +85,7 @@ class EngagementState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class EngagementQuerySet(models.QuerySet):
+class EngagementQuerySet(VersionedQuerySet):
     def open(self) -> EngagementQuerySet:
         return self.filter(state=EngagementState.OPEN)
 
@@ -165,6 +166,8 @@ class Engagement(models.Model):
     exhausted_at = models.DateTimeField(null=True, blank=True)
 
     objects = EngagementQuerySet.as_manager()
+    # The response summary and the dashboard read requests and answers (core.versions).
+    cache_versions = ("handoffs",)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -506,6 +509,10 @@ class AdminResponse(models.Model):
         blank=True,
         help_text="Where an answer given on the response page came from.",
     )
+
+    objects = VersionedQuerySet.as_manager()
+    # The response summary reads the answers (core.versions).
+    cache_versions = ("handoffs",)
 
     class Meta:
         # Moved here from another app; the table kept its name.

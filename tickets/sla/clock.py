@@ -165,6 +165,42 @@ def due_soon_from(
     return min(points) if points else None
 
 
+# The columns ``refresh`` keeps; the rest of the ticket is never written by it.
+CLOCK_FIELDS = (
+    "first_responded_at",
+    "sla_paused_at",
+    "sla_paused_seconds",
+    "response_due_at",
+    "resolution_due_at",
+    "next_due_at",
+    "due_soon_at",
+)
+
+
+def advance(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    cal: Calendar,
+    target: ServiceTarget | None,
+    share: float,
+) -> Ticket:
+    """``refresh``'s arithmetic on the instance only, without a query: the batch recompute
+    (``tickets.sla.holidays.recompute_marked``) runs it on many tickets, then writes once."""
+    if ticket.first_responded_at is None and ticket.status != Status.NEW:
+        ticket.first_responded_at = now
+    waiting = ticket.is_open and ticket.status in PAUSED_STATUSES
+    if waiting and ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+    elif not waiting and ticket.sla_paused_at is not None:
+        ticket.sla_paused_seconds += business_seconds_between(cal, ticket.sla_paused_at, now)
+        ticket.sla_paused_at = None
+    ticket.response_due_at, ticket.resolution_due_at = due_times(ticket, target=target, cal=cal)
+    ticket.next_due_at = next_due(ticket)
+    ticket.due_soon_at = due_soon_from(ticket, target=target, cal=cal, share=share)
+    return ticket
+
+
 def refresh(
     ticket: Ticket,
     *,
@@ -177,34 +213,22 @@ def refresh(
     time: pause on waiting statuses, resume (counting the pause in business time),
     note the first response, recompute the due times and when the ticket turns "due soon"
     (``share`` of the target left; the calendar's setting unless given). Stores only the
-    clock columns."""
+    clock columns, and clears a pending recompute mark (``Ticket.clock_stale``)."""
     now = now or timezone.now()
     cal = cal or load_calendar(now)
     if target is False:
         target = target_for(ticket)
-    if ticket.first_responded_at is None and ticket.status != Status.NEW:
-        ticket.first_responded_at = now
-    waiting = ticket.is_open and ticket.status in PAUSED_STATUSES
-    if waiting and ticket.sla_paused_at is None:
-        ticket.sla_paused_at = now
-    elif not waiting and ticket.sla_paused_at is not None:
-        ticket.sla_paused_seconds += business_seconds_between(cal, ticket.sla_paused_at, now)
-        ticket.sla_paused_at = None
-    ticket.response_due_at, ticket.resolution_due_at = due_times(ticket, target=target, cal=cal)
-    ticket.next_due_at = next_due(ticket)
-    ticket.due_soon_at = due_soon_from(
-        ticket, target=target, cal=cal, share=due_soon_share() if share is None else share
+    advance(
+        ticket,
+        now=now,
+        cal=cal,
+        target=target,
+        share=due_soon_share() if share is None else share,
     )
-    fields = [
-        "first_responded_at",
-        "sla_paused_at",
-        "sla_paused_seconds",
-        "response_due_at",
-        "resolution_due_at",
-        "next_due_at",
-        "due_soon_at",
-    ]
-    Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields})
+    ticket.clock_stale = False
+    Ticket.objects.filter(pk=ticket.pk).update(
+        clock_stale=False, **{f: getattr(ticket, f) for f in CLOCK_FIELDS}
+    )
     return ticket
 
 

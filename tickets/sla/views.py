@@ -27,7 +27,7 @@ from tickets.sla.forms import (
     MaintenanceWindowForm,
     ServiceTargetForm,
 )
-from tickets.sla.holidays import import_holidays, recompute_open, source_label
+from tickets.sla.holidays import import_holidays, mark_open, recompute_marked, source_label
 from tickets.sla.models import BusinessCalendar, Closure, MaintenanceWindow, ServiceTarget, Weekday
 
 CALENDAR = "escalations/sla_calendar.html"
@@ -83,12 +83,12 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
             target = form.save(commit=False)
             target.updated_by = request.user
             target.save()
-            count = recompute_open(
+            count = mark_open(
                 Ticket.objects.filter(
                     category_id=target.category_id, priority_id=target.priority_id
-                ),
-                cal=cal,
+                )
             )
+        recompute_marked()
         messages.success(
             request,
             f"Targets for {target.category} / {target.priority} saved. {_recomputed(count)}",
@@ -165,7 +165,8 @@ def calendar_edit(request: HttpRequest) -> HttpResponse:
             calendar.save()
             text = "Business calendar saved."
             if CALENDAR_CLOCK_FIELDS & set(form.changed_data):
-                text += " " + _recomputed(recompute_open(Ticket.objects.all()))
+                text += " " + _recomputed(mark_open(Ticket.objects.all()))
+        recompute_marked()
         messages.success(request, text)
         return redirect("sla:calendar")
     status = 400 if request.method == "POST" else 200
@@ -183,7 +184,8 @@ def closure_new(request: HttpRequest) -> HttpResponse:
         return render_calendar(request, status=400, closure_form=form)
     with transaction.atomic():
         closure = form.save()
-        count = recompute_open(Ticket.objects.all())
+        count = mark_open(Ticket.objects.all())
+    recompute_marked()
     messages.success(
         request,
         f"Closed on {closure.day:%a %Y-%m-%d} for “{closure.name}”. {_recomputed(count)}",
@@ -200,7 +202,8 @@ def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "That closure had already been removed.")
             return redirect(reverse("sla:calendar") + "#closures")
         closure.delete()
-        count = recompute_open(Ticket.objects.all())
+        count = mark_open(Ticket.objects.all())
+    recompute_marked()
     messages.success(
         request,
         f"{closure.day:%a %Y-%m-%d} (“{closure.name}”) is a normal day again. "
@@ -218,7 +221,8 @@ def holidays_import(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 added, skipped = import_holidays(data["country"], data["subdivision"], data["year"])
-                count = recompute_open(Ticket.objects.all()) if added else 0
+                count = mark_open(Ticket.objects.all()) if added else 0
+            recompute_marked()
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -245,7 +249,8 @@ def window_new(request: HttpRequest) -> HttpResponse:
         return render_calendar(request, status=400, window_form=form)
     with transaction.atomic():
         window = form.save()
-        count = recompute_open(Ticket.objects.all())
+        count = mark_open(Ticket.objects.all())
+    recompute_marked()
     messages.success(request, f"Maintenance window “{window.reason}” added. {_recomputed(count)}")
     return redirect(reverse("sla:calendar") + "#maintenance")
 
@@ -259,6 +264,7 @@ def window_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "That maintenance window had already been removed.")
             return redirect(reverse("sla:calendar") + "#maintenance")
         window.delete()
-        count = recompute_open(Ticket.objects.all())
+        count = mark_open(Ticket.objects.all())
+    recompute_marked()
     messages.success(request, f"Maintenance window “{window.reason}” removed. {_recomputed(count)}")
     return redirect(reverse("sla:calendar") + "#maintenance")

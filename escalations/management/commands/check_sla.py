@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from escalations import silence as checks
+from tickets.sla.holidays import recompute_marked
 
 
 class Command(BaseCommand):
@@ -13,5 +14,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        # A calendar change recomputes the clocks it marked straight after it commits; a run
+        # cut short (a crash, a restart) left marks, finished here before the scan reads them.
+        repaired = recompute_marked()
         report = checks.run()
+        if repaired:
+            self.stdout.write(f"{repaired} marked SLA clocks recomputed.")
         self.stdout.write(str(report))

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets.models import Ticket
-from tickets.sla.holidays import import_holidays, recompute_open
+from tickets.sla.holidays import import_holidays, mark_open, recompute_marked
 
 
 class Command(BaseCommand):
@@ -28,7 +28,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 added, skipped = import_holidays(country, subdivision, year)
-                recomputed = recompute_open(Ticket.objects.all()) if added else 0
+                recomputed = mark_open(Ticket.objects.all()) if added else 0
+            recompute_marked()
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(

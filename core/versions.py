@@ -1,0 +1,129 @@
+"""Figures cached under version tokens that every write of what they read replaces.
+
+A model names the figures' sources it feeds (``cache_versions = ("handoffs",)``); every
+``save``, ``delete``, queryset ``update``/``delete`` and ``bulk_create``/``bulk_update`` of it
+then calls ``bump``, through the receivers and ``VersionedQuerySet`` below. A reader asks
+``cached(sources, key, compute)``: one ``get_many`` brings back the tokens and the stored
+figure, which is used only when it was computed under exactly those tokens (and, for a figure
+that turns with the clock, before the moment it stops holding). Nothing is ever served stale
+by expiry: a write replaces the token, so the next read computes again.
+
+A token is replaced as soon as the write runs and again when its transaction commits: a
+reader that computed between the two (seeing the rows before the commit) stored its figure
+under the first token, which the second makes useless. Raw SQL writes call ``bump`` itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+T = TypeVar("T")
+PREFIX = "versions:"
+
+
+def _token_key(source: str) -> str:
+    return f"{PREFIX}token:{source}"
+
+
+def _replace(sources: Iterable[str]) -> None:
+    cache.set_many({_token_key(source): uuid.uuid4().hex for source in sources}, None)
+
+
+def bump(*sources: str) -> None:
+    """Every figure read from ``sources`` is computed again at its next read."""
+    if not sources:
+        return
+    _replace(sources)
+    transaction.on_commit(lambda: _replace(sources))
+
+
+def cached(
+    sources: Iterable[str],
+    key: str,
+    compute: Callable[[], tuple[T, datetime | None]],
+    *,
+    now: datetime | None = None,
+) -> T:
+    """The figure ``compute`` gives, from the cache while none of ``sources`` was written.
+
+    ``compute`` returns (figure, holds_until): the first moment the figure may differ with
+    no write at all (a due time passing, a request leaving a 30-day window), or None.
+    """
+    sources = tuple(sources)
+    token_keys = [_token_key(source) for source in sources]
+    value_key = f"{PREFIX}value:{key}"
+    found = cache.get_many([*token_keys, value_key])
+    missing = {k: uuid.uuid4().hex for k in token_keys if k not in found}
+    if missing:
+        # First read since a restart or an eviction: new tokens, so nothing older matches.
+        for k, token in missing.items():
+            cache.add(k, token, None)
+        found |= cache.get_many(list(missing))
+    tokens = tuple(found.get(k) for k in token_keys)
+    now = now or timezone.now()
+    stored = found.get(value_key)
+    if stored is not None:
+        stored_tokens, holds_until, figure = stored
+        if stored_tokens == tokens and (holds_until is None or now < holds_until):
+            return figure
+    figure, holds_until = compute()
+    cache.set(value_key, (tokens, holds_until, figure), None)
+    return figure
+
+
+def sources_of(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(getattr(model, "cache_versions", ()))
+
+
+class VersionedQuerySet(models.QuerySet):
+    """A queryset whose bulk writes bump the model's ``cache_versions`` as saves do."""
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        if count:
+            bump(*sources_of(self.model))
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        result = super().delete()
+        if result[0]:
+            bump(*sources_of(self.model))
+        return result
+
+    delete.alters_data = True
+
+    def bulk_create(self, objs, *args: Any, **kwargs: Any):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            bump(*sources_of(self.model))
+        return created
+
+    def bulk_update(self, objs, fields, *args: Any, **kwargs: Any) -> int:
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count:
+            bump(*sources_of(self.model))
+        return count
+
+
+def _bump_on_write(sender, **kwargs) -> None:
+    bump(*sources_of(sender))
+
+
+def connect(all_models: Iterable[type[models.Model]]) -> None:
+    """Bump on every save and delete of the models that name sources. Connected per model:
+    a receiver on every model would stop Django's fast cascade deletes everywhere."""
+    for model in all_models:
+        if sources_of(model):
+            uid = f"versions-{model._meta.label_lower}"
+            post_save.connect(_bump_on_write, sender=model, dispatch_uid=uid + "-save")
+            post_delete.connect(_bump_on_write, sender=model, dispatch_uid=uid + "-delete")

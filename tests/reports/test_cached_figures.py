@@ -1,0 +1,134 @@
+"""The response summary and the dashboard's counts come from the cache until what they read is
+written, or until the clock alone would change them: every write is seen by the next read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from escalations.handoffs.models import Engagement, EngagementState
+from reports.dashboard import headline_strip, ticket_counts
+from reports.summary import summary_for_period
+from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory
+from tickets.models import Status, Ticket, Tier
+
+pytestmark = pytest.mark.django_db
+
+
+def row(rows, admin):
+    return next(r for r in rows if r.admin.pk == admin.pk)
+
+
+def test_a_second_read_with_nothing_written_runs_no_figure_query(django_assert_num_queries):
+    EngagementFactory.create_batch(3)
+    TicketFactory.create_batch(2, tier=Tier.ESCALATE)
+    now = timezone.now()
+    summary_for_period("30", now=now)
+    ticket_counts(now=now)
+    with django_assert_num_queries(0):
+        summary_for_period("30", now=now)
+        ticket_counts(now=now)
+
+
+def test_a_new_request_and_its_answer_are_in_the_next_summary(agent):
+    admin = AdministratorFactory()
+    engagement = EngagementFactory(admin=admin)
+    assert row(summary_for_period("30"), admin).requests == 1
+    assert row(summary_for_period("30"), admin).responded == 0
+
+    EngagementFactory(admin=admin)
+    assert row(summary_for_period("30"), admin).requests == 2
+
+    engagement.record_response(
+        outcome="gave_input", channel="ticket", responded_at=timezone.now(), by=agent
+    )
+    assert row(summary_for_period("30"), admin).responded == 1
+    assert row(summary_for_period("all"), admin).responded == 1
+
+
+def test_a_state_changed_by_a_queryset_update_is_seen():
+    admin = AdministratorFactory()
+    engagement = EngagementFactory(admin=admin)
+    assert row(summary_for_period("7"), admin).open == 1
+    Engagement.objects.filter(pk=engagement.pk).update(state=EngagementState.NO_RESPONSE)
+    rows = summary_for_period("7")
+    assert (row(rows, admin).open, row(rows, admin).no_response) == (0, 1)
+
+
+def test_a_renamed_administrator_is_renamed_in_the_summary():
+    admin = AdministratorFactory(name="Dana Old")
+    EngagementFactory(admin=admin)
+    assert row(summary_for_period("30"), admin).admin.name == "Dana Old"
+    admin.name = "Dana New"
+    admin.save()
+    assert row(summary_for_period("30"), admin).admin.name == "Dana New"
+
+
+def test_a_request_leaving_the_window_leaves_the_summary_without_any_write():
+    admin = AdministratorFactory()
+    now = timezone.now()
+    EngagementFactory(admin=admin, requested_at=now - timedelta(days=6, hours=23))
+    assert row(summary_for_period("7", now=now), admin).requests == 1
+    later = now + timedelta(hours=2)
+    with time_machine.travel(later, tick=False):
+        assert row(summary_for_period("7", now=later), admin).requests == 0
+
+
+def test_ticket_counts_follow_every_kind_of_ticket_write():
+    now = timezone.now()
+    ticket = TicketFactory(tier=Tier.ESCALATE)
+    assert ticket_counts(now=now)["escalations"] == 1
+    TicketFactory(tier=Tier.ESCALATE)
+    assert ticket_counts(now=now)["escalations"] == 2
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
+    assert ticket_counts(now=now)["escalations"] == 1
+    Ticket.objects.bulk_create(
+        [TicketFactory.build(external_id="880001", agent=ticket.agent, tier=Tier.ESCALATE)]
+    )
+    assert ticket_counts(now=now)["escalations"] == 2
+    Ticket.objects.filter(external_id="880001").delete()
+    assert ticket_counts(now=now)["escalations"] == 1
+
+
+def test_a_due_time_passing_turns_the_breached_count_with_no_write():
+    now = timezone.now()
+    ticket = TicketFactory()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        status=Status.IN_PROGRESS,
+        first_responded_at=now,
+        resolution_due_at=now + timedelta(minutes=30),
+        next_due_at=now + timedelta(minutes=30),
+        due_soon_at=now + timedelta(minutes=10),
+    )
+    assert (ticket_counts(now=now)["soon"], ticket_counts(now=now)["breached"]) == (0, 0)
+    soon = now + timedelta(minutes=10)
+    assert (ticket_counts(now=soon)["soon"], ticket_counts(now=soon)["breached"]) == (1, 0)
+    late = now + timedelta(minutes=30)
+    assert (ticket_counts(now=late)["soon"], ticket_counts(now=late)["breached"]) == (0, 1)
+
+
+def test_headline_strip_sees_a_new_open_request_and_this_weeks_answer(agent):
+    now = timezone.now()
+    assert headline_strip(now=now)["awaiting"] == 0
+    engagement = EngagementFactory(requested_at=now - timedelta(minutes=30))
+    assert headline_strip(now=now)["awaiting"] == 1
+    assert headline_strip(now=now)["median_seconds"] is None
+    engagement.record_response(outcome="gave_input", channel="ticket", responded_at=now, by=agent)
+    strip = headline_strip(now=now)
+    assert (strip["awaiting"], strip["median_seconds"]) == (0, 1800)
+
+
+def test_dashboard_and_administrators_page_show_a_request_logged_after_a_read(
+    supervisor_client,
+):
+    admin = AdministratorFactory(name="Robin Vale")
+    supervisor_client.get(reverse("dashboard"))
+    supervisor_client.get(reverse("admins:list"))
+    EngagementFactory(admin=admin)
+    for url in (reverse("dashboard"), reverse("admins:list")):
+        html = supervisor_client.get(url).content.decode()
+        assert "Robin Vale" in html
