@@ -27,7 +27,8 @@ def _category() -> str:
 
 def _row(id_="1001", title="VPN down", created="2026-03-02 09:15", priority="High", **kw):
     cat = kw.get("category", _category())
-    return f"{id_},{title},Incident,Ann Reader,ann@example.org,Finance,New,{priority},{cat},{created}\n"
+    person = "Ann Reader,ann@example.org,Finance"
+    return f"{id_},{title},Incident,{person},New,{priority},{cat},{created}\n"
 
 
 def test_good_rows_import_with_timeline_and_sla():
