@@ -37,6 +37,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "tickets:new": (STAFF, STAFF),
     "tickets:export": (ALL, None),
     "tickets:search": (ALL, None),
+    "tickets:import": ({S}, {S}),
     "tickets:procedure_hint": (ALL, None),
     "tickets:detail": (ALL, None),
     "tickets:edit": (POST_ONLY, STAFF),
