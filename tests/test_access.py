@@ -40,6 +40,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "tickets:export": (ALL, None),
     "tickets:search": (ALL, None),
     "tickets:tdx_lookup": (STAFF, None),
+    "tickets:import": ({S}, {S}),
     "tickets:procedure_hint": (ALL, None),
     "tickets:detail": (ALL, None),
     "tickets:edit": (POST_ONLY, STAFF),

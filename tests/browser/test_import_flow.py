@@ -1,0 +1,34 @@
+"""A supervisor imports a TDX export in Chromium: upload, preview, import."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, SupervisorFactory
+from tickets.models import Category, Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("width,height", [(1366, 900), (390, 844)])
+def test_upload_preview_import(live_server, page, login, tmp_path, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    supervisor = SupervisorFactory(username="sam")
+    cat = Category.objects.get(number=1).name
+    path = tmp_path / "tdx-export.csv"
+    path.write_text(
+        "ID,Title,Priority,Category,Created\n"
+        f"7001,Laptop will not boot,High,{cat},2026-03-02 09:15\n"
+        f"7002,Broken row,Whenever,{cat},2026-03-02 09:15\n"
+    )
+    login(supervisor, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    page.get_by_label("CSV file").set_input_files(str(path))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-problems")).to_contain_text("line 3, column Priority")
+    page.get_by_label("Skip bad rows").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#import-result")).to_contain_text("Created 1")
+    page.screenshot(path=str(tmp_path / f"import-{width}.png"), full_page=True)
+    assert list(Ticket.objects.values_list("external_id", flat=True)) == ["7001"]

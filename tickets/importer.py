@@ -1,0 +1,280 @@
+"""Import of tickets from a CSV exported from a TDX ticket report.
+
+``parse`` reads and checks every row without writing anything; ``run`` saves the good rows in
+one transaction (or, with ``skip_bad``, only the good rows, still in one transaction), each
+through the same validation as logging a ticket, and audits the import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from admins.models import Service
+from core import audit
+from tickets.models import Category, Classification, EventKind, Priority, Status, Ticket
+from tickets.sla import clock as sla
+
+# Our field -> the TDX header names that mean it (compared case- and spacing-insensitively).
+FIELDS: dict[str, list[str]] = {
+    "external_id": ["ID", "Ticket ID"],
+    "title": ["Title"],
+    "classification": ["Type", "Classification"],
+    "requestor_name": ["Requestor"],
+    "requestor_email": ["Requestor Email"],
+    "department": ["Acct/Dept", "Account/Department", "Department"],
+    "status": ["Status"],
+    "priority": ["Priority"],
+    "category": ["Category", "Service"],
+    "opened_at": ["Created", "Created Date"],
+    "agent": ["Responsible"],
+}
+REQUIRED = ["external_id", "title", "opened_at"]
+DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M"]
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _norm(header: str) -> str:
+    return "".join(header.split()).lower()
+
+
+@dataclass
+class Problem:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column} “{self.value}”: {self.reason}"
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict
+    problems: list[Problem] = field(default_factory=list)
+    exists: bool = False
+
+
+@dataclass
+class Parsed:
+    headers: list[str]
+    mapping: dict[str, str]
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for row in self.rows for p in row.problems]
+
+    @property
+    def good(self) -> list[Row]:
+        return [row for row in self.rows if not row.problems]
+
+    @property
+    def existing(self) -> list[Row]:
+        return [row for row in self.rows if row.exists]
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """The text of the file and a note when it was not UTF-8 (read as Windows-1252 instead)."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "The file is not UTF-8; it was read as Windows-1252."
+    except UnicodeDecodeError:
+        raise ValueError("The file is neither UTF-8 nor Windows-1252 text.") from None
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    by_norm = {_norm(h): h for h in headers}
+    mapping = {}
+    for name, candidates in FIELDS.items():
+        for candidate in candidates:
+            if _norm(candidate) in by_norm:
+                mapping[name] = by_norm[_norm(candidate)]
+                break
+    return mapping
+
+
+def _choice(choices, value: str):
+    wanted = _norm(value).replace("_", "")
+    for choice in choices:
+        if wanted in (_norm(choice.label), choice.value.replace("_", "")):
+            return choice.value
+    return None
+
+
+def _date(value: str):
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return timezone.make_aware(parsed)
+    return None
+
+
+class _Lookups:
+    def __init__(self):
+        self.categories = {_norm(c.name): c for c in Category.objects.all()}
+        self.categories.update({str(c.number): c for c in self.categories.values()})
+        self.services = {_norm(s.name): s for s in Service.objects.all()}
+        self.priorities: dict[str, list[Priority]] = {}
+        for p in Priority.objects.filter(active=True):
+            for key in (_norm(p.name), str(p.number)):
+                self.priorities.setdefault(key, []).append(p)
+        self.users = {}
+        for user in get_user_model().objects.filter(is_active=True):
+            for key in (user.username, user.email, user.get_full_name()):
+                if key:
+                    self.users[_norm(key)] = user
+
+
+def parse(text: str, mapping: dict[str, str] | None = None, note: str | None = None) -> Parsed:
+    """Read every row and list its problems; saves nothing."""
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h for h in (reader.fieldnames or []) if h is not None]
+    mapping = {k: v for k, v in (mapping or guess_mapping(headers)).items() if v in headers}
+    parsed = Parsed(headers=headers, mapping=mapping, rows=[], notes=[note] if note else [])
+    missing = [FIELDS[name][0] for name in REQUIRED if name not in mapping]
+    if missing:
+        parsed.errors.append(f"No column for: {', '.join(missing)}.")
+        return parsed
+    look = _Lookups()
+    seen: dict[str, int] = {}
+    for raw in reader:
+        row = Row(line=reader.line_num, values={})
+        _read_row(row, raw, mapping, look, seen)
+        parsed.rows.append(row)
+    ids = [row.values["external_id"] for row in parsed.rows if "external_id" in row.values]
+    existing = set(Ticket.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+    for row in parsed.rows:
+        row.exists = row.values.get("external_id") in existing
+    return parsed
+
+
+def _read_row(row: Row, raw: dict, mapping: dict, look: _Lookups, seen: dict) -> None:
+    def problem(name: str, value: str, reason: str) -> None:
+        row.problems.append(Problem(row.line, mapping[name], value, reason))
+
+    cells = {name: (raw.get(header) or "").strip() for name, header in mapping.items()}
+    for name, value in cells.items():
+        if value.startswith(FORMULA_START) and not (name == "opened_at" and value[:1] == "-"):
+            problem(name, value, "looks like a spreadsheet formula; refused")
+            return
+    for name in REQUIRED:
+        if not cells.get(name):
+            problem(name, "", "required, but empty")
+    if row.problems:
+        return
+    values = row.values
+    values["external_id"] = cells["external_id"]
+    if values["external_id"] in seen:
+        problem(
+            "external_id", cells["external_id"], f"the same ID as line {seen[cells['external_id']]}"
+        )
+    seen.setdefault(values["external_id"], row.line)
+    values["title"] = cells["title"]
+    for name in ("requestor_name", "requestor_email", "department"):
+        if cells.get(name):
+            values[name] = cells[name]
+    opened = _date(cells["opened_at"])
+    if opened is None:
+        problem("opened_at", cells["opened_at"], "not a date and time (e.g. 2026-03-02 09:15)")
+    values["opened_at"] = opened
+    for name, choices in (("classification", Classification), ("status", Status)):
+        if cells.get(name):
+            chosen = _choice(choices, cells[name])
+            if chosen is None:
+                problem(name, cells[name], f"unknown {name}")
+            values[name] = chosen
+    if cells.get("category"):
+        key = _norm(cells["category"])
+        if key in look.categories:
+            values["category"] = look.categories[key]
+        elif key in look.services:
+            values["service"] = look.services[key]
+        else:
+            problem("category", cells["category"], "unknown category or service")
+    if cells.get("priority"):
+        options = look.priorities.get(_norm(cells["priority"]), [])
+        category = values.get("category")
+        fitting = [p for p in options if p.applies_to(category)]
+        if not fitting:
+            problem("priority", cells["priority"], "unknown priority")
+        else:
+            values["priority"] = fitting[0]
+    if cells.get("agent"):
+        values["agent"] = look.users.get(_norm(cells["agent"]))
+
+
+@dataclass
+class Result:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    existing_left: int = 0
+
+
+class ImportRefused(Exception):
+    """Bad rows without "skip bad rows", or no usable columns: nothing was saved."""
+
+
+def run(parsed: Parsed, *, by, filename: str, update=False, skip_bad=False) -> Result:
+    if parsed.errors:
+        raise ImportRefused(" ".join(parsed.errors))
+    bad = [row for row in parsed.rows if row.problems]
+    if bad and not skip_bad:
+        raise ImportRefused(f"{len(bad)} bad row(s); nothing was imported.")
+    result = Result(skipped=len(bad))
+    note = f"imported from TDX export {filename} by {by.get_username()}"
+    now = timezone.now()
+    with transaction.atomic():
+        for row in parsed.good:
+            fields = {k: v for k, v in row.values.items() if v is not None}
+            fields["agent"] = fields.get("agent") or by
+            if row.exists:
+                if not update:
+                    result.existing_left += 1
+                    continue
+                ticket = Ticket.objects.get(external_id=fields.pop("external_id"))
+                for name, value in fields.items():
+                    setattr(ticket, name, value)
+                ticket.version += 1
+                kind = EventKind.CHANGED
+                result.updated += 1
+            else:
+                ticket = Ticket(**fields)
+                kind = EventKind.LOGGED
+                result.created += 1
+            try:
+                ticket.full_clean()
+            except ValidationError as error:
+                raise ImportRefused(f"line {row.line}: {'; '.join(error.messages)}") from None
+            ticket.save()
+            ticket.events.create(by=by, kind=kind, at=now, note=note)
+            sla.refresh(ticket)
+        audit.record(
+            "tickets.import",
+            target_type="tickets.ticket",
+            label=filename[:200],
+            changes={
+                "created": result.created,
+                "updated": result.updated,
+                "skipped": result.skipped,
+            },
+            user=by,
+        )
+    return result
