@@ -93,7 +93,9 @@ def test_collaborate_emails_each_admin_only_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         engagements = collaborate(ticket, agent, ada, bo)
         assert mail.outbox == []  # nothing leaves before the transaction commits
-    assert len(callbacks) == 1
+    # One send for both requests (the other callbacks renew cached figures' tokens).
+    sends = [c for c in callbacks if getattr(c, "func", None) is delivery._attempt_all]
+    assert len(sends) == 1
 
     assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "bo@example.org"]
     message = next(m for m in mail.outbox if m.to == ["ada@example.org"])
