@@ -1,7 +1,8 @@
 """Governance thresholds (seed 003 module 4): report when escalations run above a set limit.
 
 "Escalations" here are the Escalate requests made to administrators during an ISO week
-(organisation time), including any withdrawn since; Collaborate requests do not count. A
+(organisation time), including any withdrawn since; Collaborate requests and the requests an
+escalation policy makes when it moves an unanswered one to its next level do not count. A
 threshold is crossed when a week holds more escalations than its limit. The ``check_sla`` scan
 (``escalations.silence.after_scan``) records each crossing once per threshold and week and
 then tells every supervisor and manager; the dashboard and the weekly report list them.
@@ -28,7 +29,8 @@ from tickets.sla.clock import organisation_zone
 DEFINITION = (
     "Escalations are the Escalate requests made to administrators during the ISO week "
     "(Monday 00:00 to Monday 00:00, organisation time), including any withdrawn since; "
-    "Collaborate requests are not counted. A threshold is crossed when the week holds more "
+    "Collaborate requests, and the requests a policy makes when it passes an unanswered one "
+    "to its next level, are not counted. A threshold is crossed when the week holds more "
     "escalations than its limit."
 )
 
@@ -47,8 +49,12 @@ class Breach:
 
 def week_counts(start: datetime, end: datetime, scopes: set[str]) -> dict[tuple, int]:
     """Escalations made in [start, end), keyed (scope, id or None): one query per scope asked."""
+    # A policy's moves continue a chain (chain set): one escalation, however many levels.
     made = Engagement.objects.filter(
-        kind=EngagementKind.ESCALATE, requested_at__gte=start, requested_at__lt=end
+        kind=EngagementKind.ESCALATE,
+        requested_at__gte=start,
+        requested_at__lt=end,
+        chain__isnull=True,
     )
     counts: dict[tuple, int] = {}
     if ThresholdScope.OVERALL in scopes:

@@ -13,7 +13,6 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
@@ -29,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from core import versions
 from core.templatetags.formatting import duration, percent
 from escalations.handoffs.models import (
     OFF_POLICY_CHANNELS,
@@ -807,12 +807,17 @@ FINISHED_WEEK_SECONDS = 300
 
 
 def build_cached(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
-    """``build``, kept for five minutes once the week is over: a finished week's figures
-    change only through late answers and edits, and the report is read again and again
-    around the weekly meeting. The week still running is always computed afresh."""
+    """``build``, kept once the week is over until a ticket, request, answer or administrator
+    is written (core.versions), and at most five minutes for what those tokens do not cover
+    (timeline entries, procedures): a late answer shows at the next view, so the issued page's
+    "changed since" is never a stale comparison. The week still running is always computed
+    afresh."""
     now = now or timezone.now()
     if week.bounds(zone())[1] > now:
         return build(week, now=now)
-    return cache.get_or_set(
-        f"weekly-report:{week}", lambda: build(week, now=now), FINISHED_WEEK_SECONDS
+    return versions.cached(
+        ("tickets", "handoffs", "admins"),
+        f"weekly-report:{week}",
+        lambda: (build(week, now=now), now + timedelta(seconds=FINISHED_WEEK_SECONDS)),
+        now=now,
     )

@@ -177,6 +177,10 @@ def fill_placeholders(
         if token in ("{{", "}}"):
             return token[0] if final else token
         name = match.group(1)
-        return known.get(name, token) if name is not None else token
+        if name is None or name not in known:
+            return token
+        # A value filled in early stays a template: its own braces ("Mail {Exchange}") are
+        # doubled, so the send prints them instead of refusing them as placeholders.
+        return known[name] if final else known[name].replace("{", "{{").replace("}", "}}")
 
     return _TOKEN.sub(replace, text)[:limit]

@@ -177,7 +177,7 @@ def _post_to_tdx(delivery: Delivery, engagement: Engagement, *, now: datetime) -
                 engagement.ticket.external_id,
                 comments=copy_text(engagement, checklist_summary(engagement)),
                 notify=[engagement.admin.tdx_uid],
-                private=False,
+                private=True,  # staff-only: the requester does not see the hand-off
             )
     except (TdxError, Undeliverable) as error:
         reason = str(error)[:ERROR_MAX]

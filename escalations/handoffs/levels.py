@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from admins.models import (
     Absence,
@@ -23,6 +24,7 @@ from admins.models import (
 )
 from admins.oncall import on_call
 from escalations.handoffs.models import Engagement, EngagementState
+from tickets.sla.clock import organisation_zone
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,9 @@ def _resolve(level: Level, engagement, root, silent: set[int], now) -> tuple:
     if level.target == TargetKind.BACKUP:
         return _backup(engagement, silent), "no declared backup left to ask"
     if level.target == TargetKind.ROTATION:
-        admin = on_call(level.rotation, now)
+        # The organisation's hand-over times, as the on-call page shows them, whichever zone
+        # the process runs in (check_sla activates none).
+        admin = on_call(level.rotation, now, organisation_zone())
         if admin is None:
             return None, f"nobody on call in {level.rotation.name}"
         return admin, f"on call in {level.rotation.name}"
@@ -210,6 +214,4 @@ def _resolve(level: Level, engagement, root, silent: set[int], now) -> tuple:
 
 
 def _local(when: datetime) -> str:
-    from django.utils import timezone
-
-    return f"{timezone.localtime(when):%a %d %b %H:%M}"
+    return f"{timezone.localtime(when, organisation_zone()):%a %d %b %H:%M}"

@@ -74,7 +74,8 @@ def read_answers(*, client: TdxClient, now: datetime | None = None) -> int:
 def _record(entry: dict, engagements: list[Engagement], *, now: datetime) -> int:
     entry_id, at = entry.get("ID"), parse_time(entry.get("CreatedDate"))
     author = str(entry.get("CreatedUid") or "").casefold()
-    if not isinstance(entry_id, int) or at is None or not author:
+    # A plain int a database column holds (bool is an int; 2**63 overflows BIGINT).
+    if type(entry_id) is not int or not 0 < entry_id < 2**63 or at is None or not author:
         log.error("A TDX feed entry without an ID, time or author was skipped")
         return 0
     for engagement in engagements:

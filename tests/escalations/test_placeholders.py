@@ -70,3 +70,11 @@ def test_a_message_with_a_format_width_is_refused_and_nothing_is_sent(agent_clie
     assert response.status_code == 400
     assert "no format widths" in response.content.decode()
     assert not Engagement.objects.filter(ticket=ticket).exists()
+
+
+def test_a_service_name_with_braces_fills_in_early_and_prints_as_named():
+    from escalations.guide.models import check_placeholders, fill_placeholders
+
+    early = fill_placeholders("{service} needs {admin}", final=False, service="Mail {Exchange}")
+    check_placeholders(early)  # still a valid template: the agent need not edit it
+    assert fill_placeholders(early, admin="Ada") == "Mail {Exchange} needs Ada"

@@ -73,6 +73,14 @@ def test_a_broken_feed_is_skipped_and_nothing_is_recorded(tdx, request_to_admin,
 
 
 @time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("entry_id", [2**63, True, -5, "802"])
+def test_an_entry_id_no_column_holds_is_skipped_not_a_crash(tdx, request_to_admin, entry_id):
+    tdx.feeds[7001] = [feed_entry(1, "5a1b-uid-admin", "Done") | {"ID": entry_id}]
+    assert read() == 0
+    assert not AdminResponse.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
 def test_admins_without_a_tdx_account_are_not_asked_about(tdx):
     EngagementFactory(
         ticket=TicketFactory(external_id="7002"), requested_at=NOW - timedelta(hours=1)

@@ -46,7 +46,7 @@ def test_the_escalation_is_posted_to_the_tdx_feed_after_commit_notifying_the_adm
     [(ticket_id, entry)] = tdx.posted
     assert ticket_id == 88001
     assert entry["Notify"] == ["uid-ada"]
-    assert entry["IsPrivate"] is False
+    assert entry["IsPrivate"] is True  # the requester does not see the internal hand-off
     assert "Hi Ada Network, ticket #88001 is yours now." in entry["Comments"]
     assert "Pre-escalation checklist" in entry["Comments"]
     posted = Delivery.objects.get(kind=DeliveryKind.TDX_FEED)

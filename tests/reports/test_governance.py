@@ -103,6 +103,39 @@ def test_overall_and_per_administrator_thresholds_count_their_own_escalations():
     assert governance.breaches(IsoWeek(2026, 45)) == []
 
 
+def test_a_policy_passing_a_request_on_is_not_another_escalation():
+    dana, backup = AdministratorFactory(name="Dana Owner"), AdministratorFactory(name="Bo Backup")
+    overall = GovernanceThreshold.objects.create(limit=1)
+    per_backup = GovernanceThreshold.objects.create(
+        scope=ThresholdScope.ADMIN, admin=backup, limit=1
+    )
+    ticket = TicketFactory(opened_at=WEDNESDAY - timedelta(hours=4))
+    first = EngagementFactory(
+        ticket=ticket,
+        admin=dana,
+        kind="escalate",
+        reason="Needs an admin",
+        state="no_response",
+        requested_at=WEDNESDAY - timedelta(hours=3),
+    )
+    # The policy's moves continue the chain: to the backup, then to a third level.
+    for level, admin, state in ((2, backup, "no_response"), (3, AdministratorFactory(), "open")):
+        EngagementFactory(
+            ticket=ticket,
+            admin=admin,
+            kind="escalate",
+            reason="No answer in the agreed time.",
+            state=state,
+            requested_at=WEDNESDAY - timedelta(hours=4 - level),
+            chain=first,
+            level=level,
+        )
+    escalations(1)
+    found = {b.threshold.pk: b.count for b in governance.breaches(IsoWeek(2026, 46))}
+    assert found == {overall.pk: 2}  # two escalations made, not four requests
+    assert per_backup.pk not in found
+
+
 def test_breaches_take_the_same_number_of_queries_whatever_the_escalations(
     django_assert_num_queries,
 ):

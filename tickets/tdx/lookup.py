@@ -26,8 +26,8 @@ def look_up(query, *, configured: bool = True) -> tuple[TicketLogForm, str, list
     note = ""
     if not configured:
         note = "TDX is not connected here: fill in the details by hand."
-    elif not number.isdigit():
-        note = "TDX ticket numbers are digits only: nothing was looked up."
+    elif not (number.isascii() and number.isdigit() and len(number) <= 18):
+        note = "TDX ticket numbers are up to 18 digits (0-9): nothing was looked up."
     elif Ticket.objects.filter(external_id__iexact=number).exists():
         note = f"Ticket #{number} is already logged here."
     else:
@@ -40,6 +40,10 @@ def look_up(query, *, configured: bool = True) -> tuple[TicketLogForm, str, list
         except TdxError as exc:
             log.warning("TDX look-up of #%s failed: %s", number, exc)
             note = f"TDX could not be asked ({exc}) Fill in the details by hand."
+        except (ValueError, TypeError) as exc:
+            # A reply in a shape the reference does not document: the form still works.
+            log.warning("TDX look-up of #%s gave an unexpected reply: %s", number, exc)
+            note = "TDX answered in an unexpected form: fill in the details by hand."
     initial = {**typed}
     for name, value in values.items():
         if isinstance(value, Model):

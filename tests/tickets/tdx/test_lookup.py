@@ -88,3 +88,18 @@ def test_the_filled_form_saves_the_ticket(agent_client, tdx):
     )
     assert posted.status_code == 302
     assert Ticket.objects.get(external_id="4004").department == "Payroll"
+
+
+@pytest.mark.parametrize("typed", ["²", "٣٤", "9" * 19, "9" * 5000])
+def test_a_number_that_is_not_plain_digits_gets_a_note_not_a_500(agent_client, tdx, typed):
+    response = agent_client.get(URL, {"external_id": typed})
+    assert response.status_code == 200
+    assert "up to 18 digits" in response.content.decode()
+    assert tdx.count("ticket") == 0
+
+
+def test_a_reply_in_an_undocumented_shape_leaves_the_form_usable(agent_client, tdx):
+    tdx.tickets[4004] = tdx_ticket(4004, StatusClass=[1, 2], PriorityName={"odd": True})
+    response = agent_client.get(URL, {"external_id": "4004"})
+    assert response.status_code == 200
+    assert "unexpected form" in response.content.decode()
