@@ -28,3 +28,4 @@ class ReportsConfig(AppConfig):
         from reports import subscriptions
 
         after_scan.register(subscriptions.scan_provider)
+        after_seed.register(subscriptions.demo_provider)

@@ -128,3 +128,19 @@ def scan_provider(*, now: datetime) -> dict[str, int]:
         logger.exception("check_sla could not send the scheduled reports")
         return {}
     return {"reports_sent": sent} if sent else {}
+
+
+def demo_provider(*, now: datetime) -> dict[str, int]:
+    """From ``seed_demo``: the demo manager subscribes to the weekly report."""
+    from django.contrib.auth import get_user_model
+
+    manager = get_user_model().objects.filter(username="manager").first()
+    if manager is None:
+        return {}
+    if not manager.email:
+        manager.email = "manager@example.org"
+        manager.save(update_fields=["email"])
+    made = ReportSubscription.objects.get_or_create(
+        user=manager, period_kind=PeriodKind.WEEKLY, defaults={"created_at": now}
+    )[1]
+    return {"subscriptions": int(made)}

@@ -172,3 +172,14 @@ def test_a_failed_send_releases_the_claim_and_the_next_run_retries(mailoutbox):
     assert scan(LATER).reports_sent == 1
     assert len(reports(mailoutbox, manager.email)) == 1
     assert ReportSend.objects.get().user == manager
+
+
+def test_the_demo_manager_is_subscribed(db):
+    from escalations import demo
+
+    now = datetime(2026, 5, 20, 12, 0, tzinfo=LA)
+    demo.seed(tickets=0, weeks=1, seed=3, now=now)
+    subscription = ReportSubscription.objects.get()
+    assert subscription.user.username == "manager" and subscription.user.email
+    demo.seed(tickets=0, weeks=1, seed=3, now=now)
+    assert ReportSubscription.objects.count() == 1
