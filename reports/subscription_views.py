@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from reports.models import PeriodKind, ReportSend, ReportSubscription
 from reports.subscriptions import SUBSCRIBE_PERMISSION
+from tickets.sla.clock import organisation_zone
 
 ACTIONS = ("subscribe", "unsubscribe")
 
@@ -32,6 +33,7 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         "send_weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
         + ["Sunday"],
         "scheduled": settings.SCHEDULED_REPORTS,
+        "TIME_ZONE": organisation_zone().key,
     }
     context["send_day"] = context["send_weekday"][settings.REPORT_SEND_WEEKDAY]
     context["send_hour"] = settings.REPORT_SEND_HOUR
