@@ -115,6 +115,8 @@ def test_the_report_goes_out_once_after_the_send_time(mailoutbox, client):
     assert content == bytes(issue.pdf)  # the issued file, byte for byte
     assert "2026-W20" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert "2026-W20" in mail[0].subject and "/reports/subscriptions/" in mail[0].body
+    label, display = issue.figures["headline"][0][:2]
+    assert f"{label}: {display}" in mail[0].body  # the issued headline figures, in words
 
     assert scan(LATER).reports_sent == 0  # a second run (or server) sends nothing again
     assert len(reports(mailoutbox)) == 2
@@ -183,3 +185,14 @@ def test_the_demo_manager_is_subscribed(db):
     assert subscription.user.username == "manager" and subscription.user.email
     demo.seed(tickets=0, weeks=1, seed=3, now=now)
     assert ReportSubscription.objects.count() == 1
+
+
+@override_settings(SCHEDULED_REPORTS=True)
+def test_someone_who_lost_the_role_gets_nothing(mailoutbox):
+    from django.contrib.auth.models import Group
+
+    former = ManagerFactory()
+    ReportSubscription.objects.create(user=former)
+    former.groups.set([Group.objects.get(name="Agent")])
+    assert scan(AFTER).reports_sent == 0
+    assert reports(mailoutbox) == [] and not ReportSend.objects.exists()
