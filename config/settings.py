@@ -82,6 +82,12 @@ if UNANSWERED_TICKET_DAYS < 1:
 # Scheduled reports: a finished week's report is issued (frozen) by the first check_sla scan
 # after it ends. SCHEDULED_REPORTS=0 leaves issuing to the first view of the week.
 SCHEDULED_REPORTS = os.environ.get("SCHEDULED_REPORTS", "1") == "1"
+# ... and emailed to its subscribers (/reports/subscriptions/) by the first scan at or after this
+# weekday (0 = Monday to 6 = Sunday) and hour, organisation time, once per week and person.
+REPORT_SEND_WEEKDAY = int(os.environ.get("REPORT_SEND_WEEKDAY", "0"))
+REPORT_SEND_HOUR = int(os.environ.get("REPORT_SEND_HOUR", "7"))
+if not (0 <= REPORT_SEND_WEEKDAY <= 6 and 0 <= REPORT_SEND_HOUR <= 23):
+    raise ImproperlyConfigured("REPORT_SEND_WEEKDAY is 0 (Monday) to 6, REPORT_SEND_HOUR 0 to 23.")
 # Mail handed over by the mail server (receive_mail) or a gateway on another host (POST
 # /mail/inbound/ with "Authorization: Bearer <secret>"; the endpoint is off while unset).
 INBOUND_MAIL_SECRET = os.environ.get("INBOUND_MAIL_SECRET", "")

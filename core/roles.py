@@ -57,7 +57,9 @@ _SUPERVISOR_EXTRA = {
     + ["add_urgentrequest", "change_urgentrequest", "add_urgentsteprecord"]
     + ["view_inboundmail"],
     "reports": ["view_reportdownload", "reissue_weekly_report", "view_governancethreshold"]
-    + ["add_governancethreshold", "change_governancethreshold", "delete_governancethreshold"],
+    + ["add_governancethreshold", "change_governancethreshold", "delete_governancethreshold"]
+    # Report subscriptions: their own, and they see everyone's.
+    + ["add_reportsubscription", "delete_reportsubscription", "view_reportsubscription"],
     "axes": ["view_accessattempt", "delete_accessattempt"],
 }
 _MANAGER = {
@@ -69,7 +71,9 @@ _MANAGER = {
     + ["view_procedure", "view_adminresponse"]
     + ["view_notification", "change_notification", "view_urgentrequest", "view_urgentsteprecord"]
     + ["add_urgentrequest"],
-    "reports": ["view_weekly_report", "view_governancethreshold"],
+    "reports": ["view_weekly_report", "view_governancethreshold"]
+    # Managers subscribe themselves to the emailed report.
+    + ["add_reportsubscription", "delete_reportsubscription"],
 }
 
 

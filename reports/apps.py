@@ -17,9 +17,15 @@ class ReportsConfig(AppConfig):
         # ... and the notices of governance thresholds crossed.
         after_scan.register(governance.scan_provider)
         audit.track("reports.GovernanceThreshold")
+        audit.track("reports.ReportSubscription")
         # The demo data gets a governance threshold or two.
         from escalations.demo.unanswered import after_seed
 
         after_seed.register(governance.demo_provider)
         # ... and issues the week that has just ended (reports.issued).
         after_scan.register(issued.scan_provider)
+        # ... and mails it to its subscribers at the configured time (reports.subscriptions).
+        from reports import subscriptions
+
+        after_scan.register(subscriptions.scan_provider)
+        after_seed.register(subscriptions.demo_provider)

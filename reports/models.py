@@ -176,3 +176,48 @@ class IssuedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} issued {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class ReportSubscription(models.Model):
+    """A manager or supervisor who gets each finished period's issued PDF by email."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__username", "period_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period_kind"], name="reportsubscription_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} gets the {self.get_period_kind_display().lower()} report"
+
+
+class ReportSend(models.Model):
+    """One emailing of one period's issued report to one person.
+
+    The row is inserted (the claim) before the email leaves, so a second server running the
+    job meets the unique constraint and skips it; a send that fails deletes its row again, which
+    releases the claim for the next run. A row that stays is a send that happened."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField()
+    period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
+    period = models.CharField(max_length=10, help_text="The ISO week, such as 2026-W20.")
+    issued = models.ForeignKey(IssuedReport, on_delete=models.PROTECT, related_name="sends")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period_kind", "period"], name="reportsend_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} to {self.email}"

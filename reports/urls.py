@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from reports import admin_views, governance_views, views
+from reports import admin_views, governance_views, subscription_views, views
 from reports.converters import IsoWeekConverter
 
 register_converter(IsoWeekConverter, "isoweek")
@@ -16,6 +16,7 @@ urlpatterns = [
     path("thresholds/new/", governance_views.threshold_new, name="threshold_new"),
     path("thresholds/<int:pk>/delete/", governance_views.threshold_delete, name="threshold_delete"),
     path("weekly/<isoweek:week>/reissue/", views.week_reissue, name="week_reissue"),
+    path("subscriptions/", subscription_views.subscriptions, name="subscriptions"),
 ]
 
 # Served under /admins/ in the "admins" namespace (config/urls.py).

@@ -110,6 +110,7 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "reports:thresholds": ({S, M}, None),
     "reports:threshold_new": (POST_ONLY, {S}),
     "reports:threshold_delete": (POST_ONLY, {S}),
+    "reports:subscriptions": ({S, M}, {S, M}),
     "notifications": (ALL, None),
     "notifications_read": (POST_ONLY, ALL),
     "password_change": (ALL, ALL),

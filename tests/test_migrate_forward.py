@@ -57,6 +57,12 @@ GRANTED = (
     }
     | {("Manager", "view_governancethreshold")}
     | {("Supervisor", "reissue_weekly_report")}
+    | {
+        (role, f"{verb}_reportsubscription")
+        for role in ("Supervisor", "Manager")
+        for verb in ("add", "delete")
+    }
+    | {("Supervisor", "view_reportsubscription")}
 )
 
 # Permissions beyond the four per added model, declared in a model's Meta.permissions.
@@ -92,6 +98,8 @@ ADDED_TABLES = {
     "reports_governancethreshold": "governancethreshold",
     "reports_thresholdcrossing": "thresholdcrossing",
     "reports_issuedreport": "issuedreport",
+    "reports_reportsubscription": "reportsubscription",
+    "reports_reportsend": "reportsend",
 }
 # Added tables a data migration fills: the default escalation policy and its three levels.
 SEEDED = {"admins_escalationpolicy": 1, "admins_policylevel": 3}

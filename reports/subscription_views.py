@@ -1,0 +1,76 @@
+"""The report subscriptions page: managers and supervisors subscribe themselves to the weekly
+PDF by email and see what was sent to them; supervisors also see every subscription."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from reports.models import PeriodKind, ReportSend, ReportSubscription
+from reports.subscriptions import SUBSCRIBE_PERMISSION
+from tickets.sla.clock import organisation_zone
+
+ACTIONS = ("subscribe", "unsubscribe")
+
+
+def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    mine = ReportSubscription.objects.filter(
+        user=request.user, period_kind=PeriodKind.WEEKLY
+    ).first()
+    everyone = None
+    if request.user.has_perm("reports.view_reportsubscription"):
+        everyone = ReportSubscription.objects.select_related("user")
+    context = {
+        "subscription": mine,
+        "sends": ReportSend.objects.filter(user=request.user)[:52],
+        "everyone": everyone,
+        "error": error,
+        "send_weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+        + ["Sunday"],
+        "scheduled": settings.SCHEDULED_REPORTS,
+        "TIME_ZONE": organisation_zone().key,
+    }
+    context["send_day"] = context["send_weekday"][settings.REPORT_SEND_WEEKDAY]
+    context["send_hour"] = settings.REPORT_SEND_HOUR
+    return render(request, "reports/subscriptions.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(SUBSCRIBE_PERMISSION, raise_exception=True)
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _page(request)
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        return _page(request, error="Choose to subscribe or to unsubscribe.", status=400)
+    if action == "subscribe":
+        if not request.user.email:
+            return _page(
+                request,
+                error="Your account has no email address, so the report has nowhere to go. "
+                "Ask an administrator of this site to add one.",
+                status=400,
+            )
+        with transaction.atomic():
+            _, created = ReportSubscription.objects.get_or_create(
+                user=request.user, period_kind=PeriodKind.WEEKLY
+            )
+        if created:
+            messages.success(
+                request, f"Subscribed: the weekly report goes to {request.user.email}."
+            )
+        else:
+            messages.info(request, "You were already subscribed.")
+    else:
+        with transaction.atomic():
+            for subscription in ReportSubscription.objects.filter(
+                user=request.user, period_kind=PeriodKind.WEEKLY
+            ):
+                subscription.delete()  # one by one, so each removal is audited
+        messages.success(request, "Unsubscribed: no more weekly reports by email.")
+    return redirect("reports:subscriptions")

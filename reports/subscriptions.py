@@ -1,0 +1,146 @@
+"""Scheduled sending: each subscriber gets the finished week's issued PDF by email, once.
+
+The ``check_sla`` scan (``escalations.silence.after_scan``) calls ``scan_provider``. From the
+configured weekday and hour (``REPORT_SEND_WEEKDAY``, ``REPORT_SEND_HOUR``, organisation time)
+of each week, the week before is issued (``reports.issued.issue``) and mailed to every
+subscriber still allowed to subscribe. A ``ReportSend`` row is inserted before each email
+leaves: a second server running the scan at the same moment hits the unique constraint and
+skips that person. When the email fails the row is deleted again, so the next scan retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from escalations.notifications.notify import absolute_url, site_context, tidy
+from reports import issued
+from reports.models import IssuedReport, PeriodKind, ReportSend, ReportSubscription
+from reports.weeks import IsoWeek
+from tickets.sla.clock import organisation_zone
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIBE_PERMISSION = "reports.add_reportsubscription"
+
+
+def due_week(now: datetime) -> IsoWeek | None:
+    """The week whose report is due to go out at ``now``: the week before the current one,
+    once the configured weekday and hour of the current week have come, else None."""
+    local = timezone.localtime(now, organisation_zone())
+    moment = (settings.REPORT_SEND_WEEKDAY, settings.REPORT_SEND_HOUR)
+    if (local.weekday(), local.hour) < moment:
+        return None
+    return IsoWeek.containing(local.date()).previous
+
+
+def recipients(kind: str = PeriodKind.WEEKLY) -> list[ReportSubscription]:
+    """Subscriptions whose person is active, has an address and may still subscribe (a
+    manager who became an agent stops getting the report)."""
+    subscriptions = (
+        ReportSubscription.objects.filter(period_kind=kind, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+    )
+    return [s for s in subscriptions if s.user.has_perm(SUBSCRIBE_PERMISSION)]
+
+
+def message(report: IssuedReport, week: IsoWeek, to: str) -> EmailMessage:
+    context = {
+        "week": week,
+        "headline": report.figures.get("headline", []),
+        "issued_at": timezone.localtime(report.issued_at, organisation_zone()),
+        "site": site_context(),
+        "link": absolute_url(reverse("reports:week", args=[week])),
+        "manage_link": absolute_url(reverse("reports:subscriptions")),
+        "in_app": False,
+    }
+    subject = " ".join(
+        render_to_string("reports/email_subject.txt", {**context, "report": {"week": week}}).split()
+    )
+    body = tidy(render_to_string("reports/subscription_email_body.txt", context))
+    mail = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    mail.attach(f"weekly-report-{week}.pdf", bytes(report.pdf), "application/pdf")
+    return mail
+
+
+def _claim(subscription: ReportSubscription, week: IsoWeek, report: IssuedReport, now):
+    try:
+        with transaction.atomic():
+            return ReportSend.objects.create(
+                user=subscription.user,
+                email=subscription.user.email,
+                period_kind=subscription.period_kind,
+                period=str(week),
+                issued=report,
+                sent_at=now,
+            )
+    except IntegrityError:
+        return None  # sent already, or another server is sending it right now
+
+
+def send_due(now: datetime | None = None) -> int:
+    """Send the due week's issued report to every subscriber not yet sent it; how many went."""
+    now = now or timezone.now()
+    week = due_week(now)
+    if week is None:
+        return 0
+    done = set(
+        ReportSend.objects.filter(period_kind=PeriodKind.WEEKLY, period=str(week)).values_list(
+            "user_id", flat=True
+        )
+    )
+    waiting = [s for s in recipients() if s.user_id not in done]
+    if not waiting:
+        return 0
+    report = issued.issue(week, now=now)
+    sent = 0
+    for subscription in waiting:
+        claim = _claim(subscription, week, report, now)
+        if claim is None:
+            continue
+        try:
+            message(report, week, subscription.user.email).send()
+        except Exception:
+            # Release the claim: the next scan tries this person again.
+            claim.delete()
+            logger.exception("The report for %s could not be sent to %s", week, claim.email)
+            continue
+        sent += 1
+    return sent
+
+
+def scan_provider(*, now: datetime) -> dict[str, int]:
+    """From ``check_sla``: mail the finished week's report to its subscribers."""
+    if not settings.SCHEDULED_REPORTS:
+        return {}
+    try:
+        sent = send_due(now)
+    except Exception:
+        # A broken report must not stop the rest of the scan; the next scan tries again.
+        logger.exception("check_sla could not send the scheduled reports")
+        return {}
+    return {"reports_sent": sent} if sent else {}
+
+
+def demo_provider(*, now: datetime) -> dict[str, int]:
+    """From ``seed_demo``: the demo manager subscribes to the weekly report."""
+    from django.contrib.auth import get_user_model
+
+    manager = get_user_model().objects.filter(username="manager").first()
+    if manager is None:
+        return {}
+    if not manager.email:
+        manager.email = "manager@example.org"
+        manager.save(update_fields=["email"])
+    made = ReportSubscription.objects.get_or_create(
+        user=manager, period_kind=PeriodKind.WEEKLY, defaults={"created_at": now}
+    )[1]
+    return {"subscriptions": int(made)}
