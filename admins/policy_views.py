@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,13 +60,25 @@ def _edit(request: HttpRequest, policy: EscalationPolicy | None) -> HttpResponse
         form = PolicyForm(request.POST, instance=instance)
         formset = LevelFormSet(request.POST, prefix="levels")
         if form.is_valid() and formset.is_valid():
-            saved = _save(form, formset)
-            messages.success(
-                request,
-                f"Policy “{saved.name}” saved. It applies to requests that move from now on.",
-            )
-            return redirect("admins:policies")
-        status = 400
+            try:
+                saved = _save(form, formset)
+            except IntegrityError:
+                # Another supervisor saved the default or this policy's levels at the same
+                # moment: nothing of this save was written (one transaction).
+                form.add_error(
+                    None,
+                    "Someone else saved a policy at the same moment, so nothing was saved. "
+                    "Check the policies and save again.",
+                )
+                status = 409
+            else:
+                messages.success(
+                    request,
+                    f"Policy “{saved.name}” saved. It applies to requests that move from now on.",
+                )
+                return redirect("admins:policies")
+        else:
+            status = 400
     else:
         form = PolicyForm(instance=instance)
         formset = LevelFormSet(prefix="levels", initial=_level_initial(policy))
@@ -79,8 +91,11 @@ def _save(form: PolicyForm, formset) -> EscalationPolicy:
     """The policy and its levels, replaced together: a move keeps its own copy of the level it
     used, so nothing on record points at these rows."""
     with transaction.atomic():
+        if form.instance.pk:
+            # One edit of a policy at a time: the second waits, then replaces the levels whole.
+            EscalationPolicy.objects.select_for_update().filter(pk=form.instance.pk).first()
         if form.cleaned_data["is_default"]:
-            others = EscalationPolicy.objects.filter(is_default=True)
+            others = EscalationPolicy.objects.select_for_update().filter(is_default=True)
             for other in others.exclude(pk=form.instance.pk):
                 other.is_default = False
                 other.save(update_fields=["is_default", "updated_at"])

@@ -99,6 +99,27 @@ def test_making_a_policy_the_default_takes_it_from_the_old_one(supervisor_client
     ) == ["Fast"]
 
 
+def test_two_supervisors_making_a_default_at_once_get_a_message_not_a_500(supervisor_client):
+    # Another supervisor's new default lands after this save cleared the old one and before
+    # it writes its own: the database's one-default constraint refuses this save whole.
+    from admins.policy_forms import PolicyForm
+
+    saved = PolicyForm.save
+
+    def lose_the_race(form, *args, **kwargs):
+        EscalationPolicy.objects.create(name="Theirs", is_default=True)
+        return saved(form, *args, **kwargs)
+
+    data = {"name": "Mine", "is_default": "on", "repeat_count": "0"}
+    data |= level_data({"target": "asked"}, {"target": "supervisors"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PolicyForm, "save", lose_the_race)
+        response = supervisor_client.post(reverse("admins:policy_new"), data)
+    assert response.status_code == 409
+    assert "Someone else saved a policy at the same moment" in response.content.decode()
+    assert not EscalationPolicy.objects.filter(name="Mine").exists()
+
+
 def test_level_one_must_be_the_admin_asked_and_nothing_is_saved(supervisor_client):
     default = EscalationPolicy.objects.get(is_default=True)
     data = {"name": "Default", "is_default": "on", "repeat_count": "0"}
