@@ -3,7 +3,6 @@ exhausted chain, one silence per request, and concurrent scans."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ from admins.oncall import next_on_call, on_call
 from escalations import silence
 from escalations.handoffs.models import AdminResponse, Engagement, EngagementState, Outcome
 from escalations.notifications.models import NoticeKind, Notification, SentNotice
+from tests import scans
 from tests.escalations.test_handoff_services import complete_checklist, escalate
 from tests.factories import (
     AdministratorFactory,
@@ -357,24 +357,7 @@ def test_two_scans_at_once_move_a_request_once(migration_data, agent):
     two = policy((TargetKind.ASKED, {}), (TargetKind.ADMIN, {"admin": bo}))
     first = ask(agent, olga, service=ServiceFactory(policy=two))
     later = first.answer_due_at + timedelta(minutes=1)
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def scan():
-        try:
-            barrier.wait()
-            reports.append(silence.run(now=later))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    with time_machine.travel(later, tick=False):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    reports, errors = scans.at_once(silence.run, now=later)
 
     assert errors == []
     assert sum(r.rerouted for r in reports) == 1

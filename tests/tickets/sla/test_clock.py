@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
 from admins.models import PurviewRole
@@ -18,6 +16,7 @@ from escalations import silence as checks
 from escalations.handoffs.models import AdminResponse, Engagement, EngagementState, Outcome
 from escalations.handoffs.services import collaborate, escalate, save_checklist
 from escalations.notifications.models import Notification
+from tests import scans
 from tests.factories import (
     AdministratorFactory,
     AgentFactory,
@@ -366,24 +365,7 @@ def test_due_soon_and_breach_are_each_sent_once(
 def test_two_scans_at_once_never_double_notify_or_double_reroute(migration_data, agent):
     ticket, engagement = escalated_ticket(agent, local(2026, 11, 23, 10, 0))
     later = local(2026, 11, 26, 10, 0)
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def scan():
-        try:
-            barrier.wait()
-            reports.append(checks.run(now=later))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    with time_machine.travel(later, tick=False):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    reports, errors = scans.at_once(checks.run, now=later)
 
     assert errors == []
     assert sum(r.silences for r in reports) == 1
