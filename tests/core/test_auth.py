@@ -82,9 +82,14 @@ def test_roles_exist_with_their_permissions():
     assert "admins.add_administrator" in perms["Supervisor"]
     assert "admins.add_administrator" not in perms["Agent"]
     assert perms["Agent"] <= perms["Supervisor"]
-    # Managers change nothing except what they file themselves and their own notifications.
+    # Managers change nothing except what they file themselves, their own notifications and
+    # their own subscription to the emailed report.
     writes = {p for p in perms["Manager"] if p.split(".")[1].startswith(("add_", "change_"))}
-    assert writes == {"escalations.add_urgentrequest", "escalations.change_notification"}
+    assert writes == {
+        "escalations.add_urgentrequest",
+        "escalations.change_notification",
+        "reports.add_reportsubscription",
+    }
 
 
 def test_base_layout_shows_names_banner_and_navigation(agent_client, settings):
