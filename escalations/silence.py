@@ -48,7 +48,7 @@ class CheckReport:
     def __str__(self) -> str:
         return (
             f"{self.silences} unanswered request(s) logged as no response, "
-            f"{self.rerouted} re-routed to a backup, {self.warned} due-soon warning(s), "
+            f"{self.rerouted} passed to the next level, {self.warned} due-soon warning(s), "
             f"{self.breached} breach notice(s), {self.emailed} request email(s) and "
             f"reminder(s) sent, {self.not_delivered} not delivered, "
             f"{self.digests} weekly digest(s), "
