@@ -65,10 +65,12 @@ format: install-dev ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 # --ds: pytest-django prefers an exported DJANGO_SETTINGS_MODULE over pyproject.toml; the
-# suite always runs on the test settings, whatever the shell has.
+# suite always runs on the test settings, whatever the shell has. -n: one pytest-xdist worker
+# per core, at most 4 (each has its own test database); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: install-dev check-system lint ## Lint, then the whole suite: unit, view and browser tests
 	$(MANAGE) makemigrations --check --dry-run -v 0 --settings=config.settings_test
-	$(VENV)/bin/pytest --ds=config.settings_test $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --ds=config.settings_test -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 bench: install ## Page timings and SQL query counts on a seeded 100,000-ticket SQLite database
 	$(PY) -m benchmarks.pages $(BENCH_ARGS)
