@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import audit
+from core.claims import claim
 from core.models import AuditAction
 from escalations.handoffs.models import AdminResponse
 from reports import pdf
@@ -85,14 +86,11 @@ def issue(week: IsoWeek, *, now: datetime | None = None) -> IssuedReport:
         return existing
     now = now or timezone.now()
     fields = _rendered(week, now)
-    try:
-        with transaction.atomic():
-            return IssuedReport.objects.create(
-                period_kind=PeriodKind.WEEKLY, period=str(week), issued_at=now, **fields
-            )
-    except IntegrityError:
-        # Another server (or request) issued it first: theirs is the issue.
-        return current_issue(week)
+    report = claim(
+        IssuedReport, period_kind=PeriodKind.WEEKLY, period=str(week), issued_at=now, **fields
+    )
+    # None: another server (or request) issued it first, and theirs is the issue.
+    return report if report is not None else current_issue(week)
 
 
 class ReissueConflict(Exception):

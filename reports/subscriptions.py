@@ -15,11 +15,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.claims import claim
 from escalations.notifications.notify import absolute_url, site_context, tidy
 from reports import issued
 from reports.models import IssuedReport, PeriodKind, ReportSend, ReportSubscription
@@ -72,18 +72,16 @@ def message(report: IssuedReport, week: IsoWeek, to: str) -> EmailMessage:
 
 
 def _claim(subscription: ReportSubscription, week: IsoWeek, report: IssuedReport, now):
-    try:
-        with transaction.atomic():
-            return ReportSend.objects.create(
-                user=subscription.user,
-                email=subscription.user.email,
-                period_kind=subscription.period_kind,
-                period=str(week),
-                issued=report,
-                sent_at=now,
-            )
-    except IntegrityError:
-        return None  # sent already, or another server is sending it right now
+    # None: sent already, or another server is sending it right now.
+    return claim(
+        ReportSend,
+        user=subscription.user,
+        email=subscription.user.email,
+        period_kind=subscription.period_kind,
+        period=str(week),
+        issued=report,
+        sent_at=now,
+    )
 
 
 def send_due(now: datetime | None = None) -> int:

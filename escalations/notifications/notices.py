@@ -11,9 +11,10 @@ import logging
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from core.claims import claim
 from escalations.notifications.models import NoticeKind, SentNotice
 from escalations.notifications.notify import SUBJECT_MAX, Rendered, message_for, render
 
@@ -37,17 +38,16 @@ def send_once(
     """Record and, after the current transaction commits, send one notice. Returns None,
     sending nothing, when this notice was already claimed (by this call's twin in another
     scan, or earlier)."""
-    try:
-        with transaction.atomic():  # a savepoint: a refused claim leaves the caller's work
-            notice = SentNotice.objects.create(
-                kind=kind,
-                recipient=to.lower(),
-                admin=admin,
-                engagement=engagement,
-                week=week,
-                subject=rendered.subject[:SUBJECT_MAX],
-            )
-    except IntegrityError:
+    notice = claim(
+        SentNotice,
+        kind=kind,
+        recipient=to.lower(),
+        admin=admin,
+        engagement=engagement,
+        week=week,
+        subject=rendered.subject[:SUBJECT_MAX],
+    )
+    if notice is None:
         return None
     transaction.on_commit(partial(_deliver, notice.pk, rendered, to))
     return notice

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
+from core.claims import claim
 from core.roles import SUPERVISOR, display_name, members
 from escalations.notifications.notify import notify
 from escalations.urgent.models import UrgentRequest, UrgentStep, UrgentStepRecord
@@ -210,16 +211,14 @@ def record_step(request: UrgentRequest, *, step: str, by, note: str = "") -> Urg
                 code="step_done",
             )
         now = timezone.now()
-        try:
-            # The savepoint keeps the transaction usable if a concurrent click won the race.
-            with transaction.atomic():
-                record = UrgentStepRecord.objects.create(
-                    request=request, step=step, done_at=now, done_by=by, note=note
-                )
-        except IntegrityError:
+        # A concurrent click may have won the race: its record stands, this one is refused.
+        record = claim(
+            UrgentStepRecord, request=request, step=step, done_at=now, done_by=by, note=note
+        )
+        if record is None:
             raise ValidationError(
                 {"step": f"“{step.label}” was recorded meanwhile."}, code="step_done"
-            ) from None
+            )
         request.ticket.events.create(
             at=now,
             by=by,
