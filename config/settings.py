@@ -283,6 +283,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: writes every password change to the audit log, whatever the way it came.
+    {"NAME": "core.audit.PasswordChangesAudited"},
 ]
 
 LOGIN_URL = "login"

@@ -63,7 +63,7 @@ urlpatterns = [
     path("accounts/lockouts/<int:pk>/unlock/", accounts.unlock, name="lockout_unlock"),
     path(
         "accounts/password/",
-        accounts.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

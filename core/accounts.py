@@ -5,7 +5,6 @@ from __future__ import annotations
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -15,16 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 from core import audit
 
 RECENT = 50
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's own page, with the change written to the audit log."""
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            audit.password_changed(form.user)
-        return response
 
 
 @require_GET

@@ -9,11 +9,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
+        from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in
 
-        from core import audit, versions
+        from core import admin_actions, audit, versions
         from core.context_processors import remember_role
 
         audit.connect()
+        admin.site.add_action(admin_actions.delete_selected, "delete_selected")
         versions.connect(apps.get_models())
         user_logged_in.connect(remember_role, dispatch_uid="remember-role")

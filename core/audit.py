@@ -202,6 +202,21 @@ def _admin_logged(sender, instance, created, raw=False, **kwargs) -> None:
     )
 
 
+def deleted_in_admin(model: type[models.Model], doomed: list[tuple[Any, str]]) -> None:
+    """Records deleted at once with the admin's "Delete selected": (pk, label) of each.
+    Audited models recorded their own deletions through their signals."""
+    if model._meta.label in AUDITED:
+        return
+    for pk, label in doomed:
+        record(
+            AuditAction.DELETED,
+            target_type=model._meta.label_lower,
+            target_id=str(pk),
+            label=label,
+            changes={"Django admin": [None, "Deleted with “Delete selected”."]},
+        )
+
+
 def lockout_cleared(attempt: models.Model) -> AuditEntry:
     """A supervisor cleared someone's failed log-ins (called before the attempt is deleted)."""
     return record(
@@ -213,8 +228,25 @@ def lockout_cleared(attempt: models.Model) -> AuditEntry:
 
 
 def password_changed(user) -> AuditEntry:
-    """Someone changed their own password; the hash itself is never written to the log."""
+    """A password was set; the hash itself is never written to the log."""
     return record(AuditAction.CHANGED, target=user, changes={"password": ["(old)", "(new)"]})
+
+
+class PasswordChangesAudited:
+    """Listed in ``AUTH_PASSWORD_VALIDATORS`` for its hook, not as a rule: Django tells every
+    configured validator when a user is saved with a new password, whichever way it was set
+    (the password page, Django's admin, ``manage.py changepassword``, ``create_user``, a
+    shell), and never for the hash upgrades it makes itself at log-in."""
+
+    def validate(self, password, user=None) -> None:
+        return None
+
+    def password_changed(self, password, user=None) -> None:
+        if user is not None and user.pk is not None:
+            password_changed(user)
+
+    def get_help_text(self) -> str:
+        return "Every password change is recorded in the audit log (never the password)."
 
 
 def track(label: str, *, ignore: Iterable[str] = (), former_label: str = "") -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import AuditAction, AuditEntry
@@ -94,3 +97,54 @@ def test_a_password_change_is_audited_without_the_hash(client):
     assert entry.user == agent and "password" in entry.changes
     agent.refresh_from_db()
     assert agent.password not in str(entry.changes)
+
+
+def test_records_deleted_with_delete_selected_in_django_admin_are_audited(staff_client):
+    staff_client.user.is_superuser = True
+    staff_client.user.save()
+    doomed = [Group.objects.create(name=name) for name in ("Night shift", "Weekend shift")]
+    kept = Group.objects.create(name="Day shift")
+    page = "/django-admin/auth/group/"
+    selected = {"action": "delete_selected", "_selected_action": [g.pk for g in doomed]}
+
+    confirm = staff_client.post(page, selected)
+    assert confirm.status_code == 200 and "Are you sure" in confirm.content.decode()
+    assert not AuditEntry.objects.filter(target_type="auth.group").exists()
+
+    response = staff_client.post(page, {**selected, "post": "yes"})
+    assert response.status_code == 302
+    assert not Group.objects.filter(pk__in=[g.pk for g in doomed]).exists()
+    entries = AuditEntry.objects.filter(target_type="auth.group", action=AuditAction.DELETED)
+    assert sorted(entries.values_list("target", flat=True)) == ["Night shift", "Weekend shift"]
+    assert {e.user for e in entries} == {staff_client.user}
+    assert Group.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_password_changed_with_manage_py_changepassword_is_audited(monkeypatch):
+    agent = AgentFactory()
+    new = "Lantern-Thistle-2027"
+    answers = iter([new, new])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    call_command("changepassword", agent.username, stdout=StringIO())
+
+    agent.refresh_from_db()
+    assert agent.check_password(new)
+    entry = AuditEntry.objects.get(target_type="auth.user", target_id=str(agent.pk))
+    assert entry.action == AuditAction.CHANGED and entry.changes == {"password": ["(old)", "(new)"]}
+    assert agent.password not in str(entry.changes)
+
+
+def test_a_hash_upgrade_at_log_in_is_not_a_password_change(client, settings):
+    agent = AgentFactory()
+    # The stored hash was made by an older hasher: Django upgrades it at the next log-in.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    response = client.post(reverse("login"), {"username": agent.username, "password": PASSWORD})
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert agent.password.startswith("pbkdf2_sha256$")
+    assert not AuditEntry.objects.filter(
+        target_type="auth.user", action=AuditAction.CHANGED
+    ).exists()
