@@ -15,6 +15,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from admins.models import Service
@@ -158,10 +159,15 @@ def parse(text: str, mapping: dict[str, str] | None = None, note: str | None = N
         row = Row(line=reader.line_num, values={})
         _read_row(row, raw, mapping, look, seen)
         parsed.rows.append(row)
-    ids = [row.values["external_id"] for row in parsed.rows if "external_id" in row.values]
-    existing = set(Ticket.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+    # Ticket IDs are the same whatever their case ("inc-7" is "INC-7"), as in the log form.
+    keys = [row.values["external_id"].lower() for row in parsed.rows if "external_id" in row.values]
+    existing = set(
+        Ticket.objects.annotate(key=Lower("external_id"))
+        .filter(key__in=keys)
+        .values_list("key", flat=True)
+    )
     for row in parsed.rows:
-        row.exists = row.values.get("external_id") in existing
+        row.exists = row.values.get("external_id", "").lower() in existing
     return parsed
 
 
@@ -181,11 +187,10 @@ def _read_row(row: Row, raw: dict, mapping: dict, look: _Lookups, seen: dict) ->
         return
     values = row.values
     values["external_id"] = cells["external_id"]
-    if values["external_id"] in seen:
-        problem(
-            "external_id", cells["external_id"], f"the same ID as line {seen[cells['external_id']]}"
-        )
-    seen.setdefault(values["external_id"], row.line)
+    key = values["external_id"].lower()
+    if key in seen:
+        problem("external_id", cells["external_id"], f"the same ID as line {seen[key]}")
+    seen.setdefault(key, row.line)
     values["title"] = cells["title"]
     for name in ("requestor_name", "requestor_email", "department"):
         if cells.get(name):
@@ -249,7 +254,7 @@ def run(parsed: Parsed, *, by, filename: str, update=False, skip_bad=False) -> R
                 if not update:
                     result.existing_left += 1
                     continue
-                ticket = Ticket.objects.get(external_id=fields.pop("external_id"))
+                ticket = Ticket.objects.get(external_id__iexact=fields.pop("external_id"))
                 for name, value in fields.items():
                     setattr(ticket, name, value)
                 ticket.version += 1

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -322,6 +323,13 @@ class Ticket(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(external_id=""), name="ticket_external_id_not_empty"
+            ),
+            # "inc-7" and "INC-7" are one ticket: the log form and the import compare IDs
+            # without case, and the database refuses a second spelling, even under a race.
+            models.UniqueConstraint(
+                Lower("external_id"),
+                name="ticket_external_id_unique_any_case",
+                violation_error_message="A ticket with this ID is already logged.",
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),

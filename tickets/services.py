@@ -91,8 +91,10 @@ def log_ticket(*, by, **fields: Any) -> Ticket:
     fields.setdefault("agent", by)
     with transaction.atomic():
         ticket = Ticket(**fields)
-        # Uniqueness is left to the constraint: checking it here would only move the race.
-        ticket.full_clean(validate_unique=False)
+        # Uniqueness of the ID is left to the constraint: checking it here would only move
+        # the race. (Leaving the ID out also skips its not-empty check, which its field does.)
+        ticket.full_clean(validate_unique=False, validate_constraints=False)
+        ticket.validate_constraints(exclude={"external_id"})
         try:
             with transaction.atomic():
                 ticket.save()

@@ -84,6 +84,19 @@ def test_duplicate_ids_within_the_file():
     assert problem.line == 3 and "line 2" in problem.reason
 
 
+def test_ids_that_differ_only_by_case_are_one_ticket():
+    parsed = importer.parse(HEADER + _row("INC-7") + _row("inc-7"))
+    [problem] = parsed.problems
+    assert problem.line == 3 and "line 2" in problem.reason
+
+    user = SupervisorFactory(username="sup")
+    TicketFactory(external_id="INC-8", title="Old title")
+    parsed = importer.parse(HEADER + _row("inc-8"))
+    assert [row.line for row in parsed.existing] == [2]
+    importer.run(parsed, by=user, filename="f.csv", update=True)
+    assert list(Ticket.objects.values_list("external_id", "title")) == [("INC-8", "VPN down")]
+
+
 def test_bad_rows_refuse_everything_unless_skipped():
     user = SupervisorFactory()
     parsed = importer.parse(HEADER + _row() + _row("1002", priority="Nope"))

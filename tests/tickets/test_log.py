@@ -176,3 +176,31 @@ def test_a_racing_duplicate_gets_the_already_logged_answer_not_a_500(agent_clien
     existing = Ticket.objects.get()
     assert f'href="{existing.get_absolute_url()}"' in html
     assert not existing.events.exists()  # the refused request wrote no timeline entry
+
+
+def test_an_id_in_another_case_racing_in_is_refused_as_already_logged(agent_client):
+    # "INC-7" is logged by someone else after this request checked "inc-7": the database's
+    # case-blind constraint refuses the second spelling with the clear answer.
+    from tickets.forms import TicketLogForm
+
+    checked = TicketLogForm.validate_unique
+
+    def check_then_lose_the_race(form):
+        checked(form)
+        TicketFactory(external_id=form.cleaned_data["external_id"].upper())
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TicketLogForm, "validate_unique", check_then_lose_the_race)
+        response = agent_client.post(URL, valid(external_id="inc-7"))
+    assert response.status_code == 400
+    assert "is already logged." in response.content.decode()
+    assert list(Ticket.objects.values_list("external_id", flat=True)) == ["INC-7"]
+
+
+def test_the_database_refuses_an_id_that_differs_only_by_case(db):
+    from django.db import IntegrityError, transaction
+
+    TicketFactory(external_id="INC-7")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TicketFactory(external_id="inc-7")
+    assert Ticket.objects.count() == 1
