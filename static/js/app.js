@@ -108,9 +108,10 @@ function showResult(main, state) {
   const form = formFor(main, state.path);
   if (form) {
     const details = form.closest("details");
-    if (details) details.open = details.open || !!form.querySelector(".errorlist, [data-focus]");
+    if (details) details.open = details.open || !!form.querySelector(".errorlist, [data-focus], [data-error-summary]");
     const problem =
       form.querySelector("[data-focus]") ||
+      form.querySelector("[data-error-summary]") ||
       form.querySelector(".errorlist[role=alert]") ||
       form.querySelector("[aria-invalid=true]");
     if (problem && !feedback.textContent.trim()) {
@@ -176,3 +177,18 @@ document.addEventListener("htmx:afterSettle", () => {
 
 // A plain (no-htmx) post that came back with errors: the summary is read out first.
 document.addEventListener("DOMContentLoaded", () => focusResult(document.getElementById("main")));
+
+// An error summary's links: focus the field itself (with its label in view), as a click on a
+// label would, rather than only scrolling to it.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-error-summary] a[href^='#']");
+  if (!link) return;
+  const field = document.getElementById(link.getAttribute("href").slice(1));
+  if (!field) return;
+  event.preventDefault();
+  const details = field.closest("details:not([open])");
+  if (details) details.open = true;
+  const label = field.closest(".field") || field;
+  label.scrollIntoView({ block: "center" });
+  field.focus({ preventScroll: true });
+});

@@ -44,7 +44,7 @@ def test_escalate_after_the_checklist_log_the_answer_and_see_the_summary(live_se
     escalate.get_by_label("Tag").fill("vpn")
     escalate.get_by_label("Reason").fill("The VPN concentrator needs an admin.")
     escalate.get_by_role("button", name="Escalate").click()
-    refusal = page.locator("form[action$='/escalate/'] .errorlist")
+    refusal = page.locator("form[action$='/escalate/'] .error-summary")
     expect(refusal).to_contain_text("Complete the pre-escalation checklist first")
     expect(refusal).to_contain_text("Tried the first-line steps")
 

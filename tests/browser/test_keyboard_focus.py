@@ -67,6 +67,25 @@ def test_escalating_by_keyboard_lands_focus_on_each_result(live_server, page, lo
     login(agent, PASSWORD)
     page.goto(live_server.url + ticket.get_absolute_url())
 
+    # Escalating before the checklist is done, by keyboard: refused, and focus lands on the
+    # error summary at the top of the escalate form (a live region), not on <body>.
+    tab_to(page, "details:has(form[action$='/escalate/']) > summary", limit=200)
+    page.keyboard.press("Enter")
+    tab_to(page, "form[action$='/escalate/'] input[name='esc-tag']")
+    page.keyboard.type("vpn")
+    tab_to(page, "form[action$='/escalate/'] textarea[name='esc-reason']")
+    page.keyboard.type("Needs an admin.")
+    tab_to(page, "form[action$='/escalate/'] button[type=submit]")
+    page.keyboard.press("Enter")
+    summary = page.locator("form[action$='/escalate/'] .error-summary")
+    expect(summary).to_contain_text("Complete the pre-escalation checklist first")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate(
+        "s => document.querySelector(s).contains(document.activeElement)",
+        "form[action$='/escalate/']",
+    )
+
     # The checklist, ticked with Space and saved with Enter: focus on the saved message.
     boxes = page.locator("#checklist form input[type=checkbox]").count()
     for n in range(min(boxes, 5)):

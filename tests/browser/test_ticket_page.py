@@ -120,8 +120,9 @@ def test_each_result_is_in_view_and_focused(live_server, page, login):
         escalate.get_by_label("Tag").fill("vpn")
         escalate.get_by_label("Reason").fill("Needs an admin.")
         escalate.get_by_role("button", name="Escalate").click()
-        refusal = page.locator("form[action$='/escalate/'] .errorlist").first
+        refusal = page.locator("form[action$='/escalate/'] .error-summary")
         expect(refusal).to_contain_text("Complete the pre-escalation checklist first")
+        expect(refusal).to_have_attribute("role", "alert")
         assert_in_view_and_focused(refusal)
 
         # The checklist saved: the message beside the checklist, focused.
@@ -144,10 +145,15 @@ def test_each_result_is_in_view_and_focused(live_server, page, login):
     assert_in_view_and_focused(page.locator("#messages"))
     page.get_by_text("Log an admin's response or silence").click()
     answer = page.locator("form[action$='/responses/']")
-    # A redirect that names nobody: the error on its field, and focus on that field.
+    # A redirect that names nobody: the error summary at the form's top, focused and
+    # announced; its link takes focus to the field, whose own error is read with it.
     answer.get_by_label("Redirected", exact=True).check()
     answer.get_by_label("Channel").select_option("ticket")
     answer.get_by_role("button", name="Log response").click()
+    summary = page.locator("form[action$='/responses/'] .error-summary")
+    expect(summary).to_contain_text("Name the admin or the procedure")
+    assert_in_view_and_focused(summary)
+    summary.get_by_role("link").first.click()
     error = page.locator("form[action$='/responses/'] .has-error .errorlist").first
     expect(error).to_contain_text("Name the admin or the procedure")
     assert_in_view_and_focused(error)
