@@ -9,18 +9,29 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from admins.models import Service
 from core import audit
-from tickets.models import Category, Classification, EventKind, Priority, Status, Ticket
+from tickets.models import (
+    Category,
+    Classification,
+    EventKind,
+    Priority,
+    ServiceTarget,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from tickets.sla import clock as sla
 
 # Our field -> the TDX header names that mean it (compared case- and spacing-insensitively).
@@ -237,49 +248,143 @@ class ImportRefused(Exception):
     """Bad rows without "skip bad rows", or no usable columns: nothing was saved."""
 
 
-def run(parsed: Parsed, *, by, filename: str, update=False, skip_bad=False) -> Result:
+# New tickets are written this many at a time: a batch is one INSERT of the tickets, one of
+# their timeline entries and one of their audit entries.
+BATCH = 1000
+RELATED = [f.name for f in Ticket._meta.concrete_fields if f.is_relation]
+
+
+def _checked(ticket: Ticket, line: int) -> Ticket:
+    # The form's own checks, without a query per row: parse already found the IDs that exist
+    # or repeat (the database's unique constraint catches a ticket logged meanwhile) and took
+    # the category, priority, service and agent from rows it had just read.
+    try:
+        ticket.full_clean(exclude=RELATED, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise ImportRefused(f"line {line}: {'; '.join(error.messages)}") from None
+    return ticket
+
+
+@dataclass
+class Plan:
+    """What an import will write, every row already checked: nothing is saved yet."""
+
+    by: Any
+    note: str
+    new: list[Ticket]
+    changed: list[tuple[Row, dict]]
+    result: Result
+    filename: str
+
+    @property
+    def total(self) -> int:
+        return len(self.new) + len(self.changed)
+
+
+def prepare(parsed: Parsed, *, by, filename: str, update=False, skip_bad=False) -> Plan:
+    """Check every row as logging the ticket would; ``ImportRefused`` names the first that
+    fails. Writes nothing."""
     if parsed.errors:
         raise ImportRefused(" ".join(parsed.errors))
     bad = [row for row in parsed.rows if row.problems]
     if bad and not skip_bad:
         raise ImportRefused(f"{len(bad)} bad row(s); nothing was imported.")
-    result = Result(skipped=len(bad))
-    note = f"imported from TDX export {filename} by {by.get_username()}"
+    plan = Plan(
+        by=by,
+        note=f"imported from TDX export {filename} by {by.get_username()}",
+        new=[],
+        changed=[],
+        result=Result(skipped=len(bad)),
+        filename=filename,
+    )
+    for row in parsed.good:
+        fields = {k: v for k, v in row.values.items() if v is not None}
+        fields["agent"] = fields.get("agent") or by
+        if not row.exists:
+            plan.new.append(_checked(Ticket(**fields), row.line))
+        elif update:
+            plan.changed.append((row, fields))
+        else:
+            plan.result.existing_left += 1
+    return plan
+
+
+def save(plan: Plan) -> Iterator[tuple[int, int]]:
+    """Write the plan in one transaction, yielding (tickets saved, tickets to save) after
+    each batch; ``plan.result`` holds the counts once it is done. Closing the iterator before
+    its end rolls everything back."""
+    result, by, note = plan.result, plan.by, plan.note
     now = timezone.now()
-    with transaction.atomic():
-        for row in parsed.good:
-            fields = {k: v for k, v in row.values.items() if v is not None}
-            fields["agent"] = fields.get("agent") or by
-            if row.exists:
-                if not update:
-                    result.existing_left += 1
-                    continue
+    try:
+        with transaction.atomic():
+            for row, fields in plan.changed:
                 ticket = Ticket.objects.get(external_id__iexact=fields.pop("external_id"))
                 for name, value in fields.items():
                     setattr(ticket, name, value)
                 ticket.version += 1
-                kind = EventKind.CHANGED
+                _checked(ticket, row.line).save()
+                ticket.events.create(by=by, kind=EventKind.CHANGED, at=now, note=note)
+                sla.refresh(ticket)
                 result.updated += 1
-            else:
-                ticket = Ticket(**fields)
-                kind = EventKind.LOGGED
-                result.created += 1
-            try:
-                ticket.full_clean()
-            except ValidationError as error:
-                raise ImportRefused(f"line {row.line}: {'; '.join(error.messages)}") from None
-            ticket.save()
-            ticket.events.create(by=by, kind=kind, at=now, note=note)
-            sla.refresh(ticket)
-        audit.record(
-            "tickets.import",
-            target_type="tickets.ticket",
-            label=filename[:200],
-            changes={
-                "created": result.created,
-                "updated": result.updated,
-                "skipped": result.skipped,
-            },
-            user=by,
+            if plan.changed:
+                yield result.updated, plan.total
+            for _ in _create(plan.new, by=by, note=note, now=now, result=result):
+                yield result.updated + result.created, plan.total
+            audit.record(
+                "tickets.import",
+                target_type="tickets.ticket",
+                label=plan.filename[:200],
+                changes={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "skipped": result.skipped,
+                },
+                user=by,
+            )
+    except IntegrityError:
+        # Only the unique ticket ID can be broken here: prepare checked everything else.
+        raise ImportRefused(
+            "A ticket with one of these IDs was logged while the import ran; nothing was "
+            "imported. Check the file again and import."
+        ) from None
+
+
+def run(
+    parsed: Parsed,
+    *,
+    by,
+    filename: str,
+    update=False,
+    skip_bad=False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Check every row, then save the good ones in one transaction; ``progress(done,
+    total)`` is called after each batch."""
+    plan = prepare(parsed, by=by, filename=filename, update=update, skip_bad=skip_bad)
+    for done, total in save(plan):
+        if progress:
+            progress(done, total)
+    return plan.result
+
+
+def _create(new: list[Ticket], *, by, note, now, result: Result) -> Iterator[None]:
+    """The new tickets in batches, each with its SLA clock computed as logging it would, its
+    timeline entry and its audit entry; yields after each batch."""
+    if not new:
+        return
+    cal = sla.load_calendar(now)
+    share = sla.due_soon_share()
+    targets = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
+    for start in range(0, len(new), BATCH):
+        batch = new[start : start + BATCH]
+        for ticket in batch:
+            target = targets.get((ticket.category_id, ticket.priority_id))
+            sla.advance(ticket, now=now, cal=cal, target=target, share=share)
+            ticket.clock_stale = False
+        Ticket.objects.bulk_create(batch)
+        TicketEvent.objects.bulk_create(
+            [TicketEvent(ticket=t, by=by, kind=EventKind.LOGGED, at=now, note=note) for t in batch]
         )
-    return result
+        audit.created_in_bulk(batch, user=by)
+        result.created += len(batch)
+        yield

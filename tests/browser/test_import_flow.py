@@ -32,3 +32,29 @@ def test_upload_preview_import(live_server, page, login, tmp_path, width, height
     expect(page.locator("#import-result")).to_contain_text("Created 1")
     page.screenshot(path=str(tmp_path / f"import-{width}.png"), full_page=True)
     assert list(Ticket.objects.values_list("external_id", flat=True)) == ["7001"]
+
+
+def test_a_large_import_shows_its_progress_then_the_result(
+    live_server, page, login, tmp_path, monkeypatch
+):
+    from tickets import import_views, importer
+
+    monkeypatch.setattr(import_views, "PROGRESS_FROM", 10)
+    monkeypatch.setattr(importer, "BATCH", 5)
+    supervisor = SupervisorFactory(username="sam")
+    cat = Category.objects.get(number=1).name
+    path = tmp_path / "tdx-export-large.csv"
+    rows = "".join(f"{8000 + n},Printer {n},High,{cat},2026-03-02 09:15\n" for n in range(60))
+    path.write_text("ID,Title,Priority,Category,Created\n" + rows)
+    login(supervisor, PASSWORD)
+    page.goto(live_server.url + "/tickets/import/")
+    page.get_by_label("CSV file").set_input_files(str(path))
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("heading", name="Importing tdx-export-large.csv")).to_be_visible()
+    progress = page.get_by_role("status")
+    expect(progress.locator("#import-result")).to_contain_text("Created 60")
+    # Only the latest line shows: the progress lines before the result are hidden.
+    expect(progress.locator(".import-step").last).to_be_hidden()
+    assert progress.locator(".import-step").count() == 12
+    assert Ticket.objects.count() == 60

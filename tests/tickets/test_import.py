@@ -148,3 +148,50 @@ def test_command_refuses_bad_rows_with_the_reason(tmp_path, capsys):
     assert not Ticket.objects.exists()
     call_command("import_tickets", str(path), "--by", "sup", "--skip-bad-rows")
     assert Ticket.objects.count() == 1
+
+
+def test_a_large_import_is_saved_in_batches_each_ticket_as_if_logged_by_hand(monkeypatch):
+    monkeypatch.setattr(importer, "BATCH", 2)
+    user = SupervisorFactory(username="sup")
+    rows = "".join(_row(str(1001 + n), f"Ticket {n}") for n in range(5))
+    steps = []
+    result = importer.run(
+        importer.parse(HEADER + rows),
+        by=user,
+        filename="big.csv",
+        progress=lambda *s: steps.append(s),
+    )
+    assert result.created == 5
+    assert steps == [(2, 5), (4, 5), (5, 5)]
+    from tickets.sla import clock
+
+    for ticket in Ticket.objects.all():
+        # Its timeline entry, and the audit entry saving it one by one would have made.
+        assert ticket.events.get().note == "imported from TDX export big.csv by sup"
+        entry = AuditEntry.objects.get(action="created", target_id=str(ticket.pk))
+        assert entry.user == user and entry.target_type == "tickets.ticket"
+        assert entry.changes["title"] == [None, ticket.title]
+        # The SLA clock the batch computed is the one a refresh computes now.
+        stored = [getattr(ticket, f) for f in clock.CLOCK_FIELDS]
+        clock.refresh(ticket)
+        ticket.refresh_from_db()
+        assert stored == [getattr(ticket, f) for f in clock.CLOCK_FIELDS]
+        assert ticket.response_due_at is not None and not ticket.clock_stale
+
+
+def test_a_ticket_logged_while_the_import_runs_stops_it_with_nothing_saved():
+    user = SupervisorFactory()
+    parsed = importer.parse(HEADER + _row() + _row("1002", "Mail slow"))
+    TicketFactory(external_id="1002")  # logged by an agent after the preview
+    with pytest.raises(importer.ImportRefused, match="logged while the import ran"):
+        importer.run(parsed, by=user, filename="f.csv")
+    assert list(Ticket.objects.values_list("external_id", flat=True)) == ["1002"]
+    assert not AuditEntry.objects.filter(action="tickets.import").exists()
+
+
+def test_a_row_the_ticket_form_would_refuse_stops_the_import_before_anything_is_saved():
+    user = SupervisorFactory()
+    parsed = importer.parse(HEADER + _row() + _row("1002", created="2026-03-20 09:15"))
+    with pytest.raises(importer.ImportRefused, match="line 3: The opened time cannot be"):
+        importer.run(parsed, by=user, filename="f.csv")
+    assert not Ticket.objects.exists()

@@ -78,3 +78,46 @@ def test_posts_need_the_csrf_token():
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(SupervisorFactory())
     assert csrf_client.post(URL, {"step": "upload", "file": _csv("A,1,High")}).status_code == 403
+
+
+def test_a_large_import_streams_its_progress_then_the_result(client, monkeypatch):
+    from tickets import import_views, importer
+
+    monkeypatch.setattr(import_views, "PROGRESS_FROM", 3)
+    monkeypatch.setattr(importer, "BATCH", 1)
+    client.force_login(SupervisorFactory(username="sup"))
+    rows = [f"Ticket {n},{2001 + n},High" for n in range(40)]
+    mapping = {"map_external_id": "ID", "map_priority": "Priority", "map_category": "Category"}
+    mapping |= {"map_opened_at": "Created", "map_title": "Ticket Title"}
+    client.post(URL, {"step": "upload", "file": _csv(*rows)})
+    page = client.post(URL, {"step": "import", **mapping})
+    assert page.status_code == 200 and page.streaming
+    chunks = [chunk.decode() for chunk in page.streaming_content]
+    # The page's top first, then the first batch and one line per 5 % more, then the result
+    # and the page's end.
+    assert "Importing export.csv" in chunks[0] and "40 ticket(s) to save" in chunks[0]
+    steps = [c for c in chunks if "import-step" in c]
+    assert len(steps) == 21
+    assert 'value="1"' in steps[0] and 'value="2"' in steps[1]
+    assert "Saved 40 of 40 tickets" in steps[-1]
+    assert "Created 40" in chunks[-2] and "</html>" in chunks[-1]
+    assert Ticket.objects.count() == 40
+    # The upload is used up: the page offers a new one.
+    assert "Upload the file again" in client.post(URL, {"step": "import"}).content.decode()
+
+
+def test_a_streamed_import_that_fails_says_so_and_saves_nothing(client, monkeypatch):
+    from tickets import import_views
+
+    monkeypatch.setattr(import_views, "PROGRESS_FROM", 1)
+    client.force_login(SupervisorFactory())
+    mapping = {"map_external_id": "ID", "map_priority": "Priority", "map_category": "Category"}
+    mapping |= {"map_opened_at": "Created", "map_title": "Ticket Title"}
+    client.post(URL, {"step": "upload", "file": _csv("One,3001,High", "Two,3002,High")})
+    page = client.post(URL, {"step": "import", **mapping})
+    from tests.factories import TicketFactory
+
+    TicketFactory(external_id="3002")  # logged by an agent while the page streams
+    html = "".join(chunk.decode() for chunk in page.streaming_content)
+    assert "logged while the import ran" in html and "Created" not in html
+    assert list(Ticket.objects.values_list("external_id", flat=True)) == ["3002"]
