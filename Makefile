@@ -10,7 +10,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-load
+.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-load bench-import
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ serve: install ## Serve with gunicorn and production settings (needs SECRET_KEY,
 	@DEBUG=0 $(MANAGE) collectstatic --no-input -v 0
 	@DEBUG=0 $(MANAGE) migrate --no-input -v 0
 	@DEBUG=0 $(MANAGE) createcachetable
-	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --timeout $${GUNICORN_TIMEOUT:-120} --access-logfile -
 
 check-system: ## Install (as root on Debian) or name the system packages the tests need
 	@bash scripts/check-system.sh
@@ -77,6 +77,9 @@ bench: install ## Page timings and SQL query counts on a seeded 100,000-ticket S
 
 bench-load: install ## 20 users for 60 s against gunicorn, on SQLite, then on a throwaway PostgreSQL
 	$(PY) -m benchmarks.load $(BENCH_ARGS)
+
+bench-import: install ## Import of a 100,000-row TDX export on SQLite, step by step
+	$(PY) -m benchmarks.import_csv $(BENCH_ARGS)
 
 lock: ## Recompile the hashed lock files from pyproject.toml (needs uv)
 	UV_PYTHON_DOWNLOADS=never uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
