@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
+import math
 import time
-from collections import deque
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import httpx
 import tenacity
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -55,50 +55,70 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
+class TdxBusy(TdxError):
+    """The rate limit's budget for this window is spent and the caller chose not to wait."""
+
+    def __init__(self, message: str, retry_in: float):
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
 class RateLimiter:
-    """At most ``calls`` per ``period`` seconds for each endpoint, in this process: a call that
-    would go over waits until the oldest one in the window has aged out."""
+    """At most ``calls`` per ``period`` seconds for each endpoint, counted in Django's cache, so
+    every worker and server (and sync_tdx beside the web) spends one budget: TDX counts per IP
+    address, not per process.
+
+    Windows are fixed (``period`` long, counted from the epoch, so every server agrees on
+    them) and each of a window's ``calls`` calls is a slot key taken with ``cache.add``. An
+    add is atomic on every backend (an INSERT the primary key refuses on the database cache,
+    SET NX on Redis), where ``cache.incr`` is not: on the database cache it is a read and then
+    a write, so two workers could both count the 5th call. A slot key names its window and is
+    never reused; an expired one would be re-added without that guarantee. On the database
+    cache a slot is taken in the caller's transaction: call TDX outside ``atomic`` blocks.
+    Fixed windows let up to twice ``calls`` through in a ``period`` astride a boundary; a 429
+    that causes is retried like any other."""
 
     def __init__(
         self,
         calls: int,
         period: float,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.calls, self.period = calls, period
         self.clock, self.sleep = clock, sleep
-        self.sent: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
+        # Long enough that a server whose clock runs a little behind still finds the keys.
+        self.ttl = max(1, math.ceil(2 * period))
+
+    def try_call(self, endpoint: str) -> bool:
+        """Take one call in the current window; False, taking nothing, when it is full."""
+        window = int(self.clock() // self.period)
+        keys = [f"tdx-rate:{endpoint}:{self.period:g}:{window}:{n}" for n in range(self.calls)]
+        taken = cache.get_many(keys)
+        # Another worker may take a free-looking slot first: its add wins, this one moves on.
+        return any(key not in taken and cache.add(key, 1, self.ttl) for key in keys)
+
+    def retry_in(self) -> float:
+        """Seconds until the next window starts (never 0, so a waiting loop moves on)."""
+        now = self.clock()
+        return max(0.001, (now // self.period + 1) * self.period - now)
 
     def wait(self, endpoint: str) -> None:
-        with self.lock:
-            window = self.sent.setdefault(endpoint, deque())
-            now = self.clock()
-            while window and now - window[0] >= self.period:
-                window.popleft()
-            if len(window) >= self.calls:
-                self.sleep(self.period - (now - window[0]))
-                window.popleft()
-            window.append(self.clock())
+        """Take one call, sleeping into the next window while this one is full."""
+        while not self.try_call(endpoint):
+            self.sleep(self.retry_in())
 
 
-# One limiter per process: the limit is per IP address, whatever client instance calls.
-_limiter: RateLimiter | None = None
 # The JWT lives in process memory only (never the database); it lasts 24 hours, and a 401
 # fetches a new one.
 _token: dict[str, str] = {}
 
 
 def shared_limiter() -> RateLimiter:
-    global _limiter
-    if _limiter is None or (_limiter.calls, _limiter.period) != (
-        settings.TDX_RATE_LIMIT_CALLS,
-        settings.TDX_RATE_LIMIT_SECONDS,
-    ):
-        _limiter = RateLimiter(settings.TDX_RATE_LIMIT_CALLS, settings.TDX_RATE_LIMIT_SECONDS)
-    return _limiter
+    """The limiter from the settings; its count lives in the cache, so every instance shares
+    it."""
+    return RateLimiter(settings.TDX_RATE_LIMIT_CALLS, settings.TDX_RATE_LIMIT_SECONDS)
 
 
 def forget_token() -> None:
@@ -107,7 +127,9 @@ def forget_token() -> None:
 
 class TdxClient:
     """The calls this product makes; every one has a timeout, the rate limit and bounded
-    retries. Raises TdxError subclasses only."""
+    retries. Raises TdxError subclasses only. With ``wait_for_limit=False`` a call the rate
+    limit has no room for raises TdxBusy at once instead of sleeping into the next window
+    (for a person waiting on a page)."""
 
     def __init__(
         self,
@@ -115,8 +137,10 @@ class TdxClient:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         attempts: int | None = None,
+        wait_for_limit: bool = True,
     ):
         self.attempts = attempts or settings.TDX_MAX_ATTEMPTS
+        self.wait_for_limit = wait_for_limit
         self.base = settings.TDX_BASE_URL.rstrip("/") + "/"
         self.app = settings.TDX_APP_ID
         self.limiter = limiter or shared_limiter()
@@ -229,7 +253,7 @@ class TdxClient:
 
     def _once(self, method: str, path: str, *, endpoint: str, json: Any) -> httpx.Response:
         token = self.token()
-        self.limiter.wait(endpoint)
+        self._within_limit(endpoint)
         try:
             return self.http.request(
                 method, path, json=json, headers={"Authorization": f"Bearer {token}"}
@@ -240,6 +264,18 @@ class TdxClient:
         except httpx.TransportError as exc:
             log.warning("TDX could not be reached on %s: %s", endpoint, type(exc).__name__)
             raise _Retry("could not connect") from None
+
+    def _within_limit(self, endpoint: str) -> None:
+        if self.wait_for_limit:
+            self.limiter.wait(endpoint)
+        elif not self.limiter.try_call(endpoint):
+            retry_in = self.limiter.retry_in()
+            log.info("TDX rate limit spent on %s; not waiting %.0f s", endpoint, retry_in)
+            raise TdxBusy(
+                f"TDX's limit of {self.limiter.calls} calls in {self.limiter.period:g} s is "
+                f"used up for the next {math.ceil(retry_in)} s.",
+                retry_in,
+            )
 
     def token(self) -> str:
         key = self.base
@@ -254,7 +290,7 @@ class TdxClient:
         else:
             path = "api/auth"
             body = {"username": settings.TDX_USERNAME, "password": settings.TDX_PASSWORD}
-        self.limiter.wait("auth")
+        self._within_limit("auth")
         try:
             response = self.http.post(path, json=body)
         except httpx.TimeoutException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime
 
 from django.db.models import Model
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from tickets.forms import TicketLogForm
 from tickets.models import Ticket
-from tickets.tdx.client import TdxClient, TdxError, TdxNotFound
+from tickets.tdx.client import TdxBusy, TdxClient, TdxError, TdxNotFound
 from tickets.tdx.mapping import form_values
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,17 @@ def look_up(query, *, configured: bool = True) -> tuple[TicketLogForm, str, list
         note = f"Ticket #{number} is already logged here."
     else:
         try:
-            # One try only: a person is waiting, and the form works without TDX.
-            with TdxClient(attempts=1) as client:
+            # One try only, and no waiting on the rate limit (every worker shares it): a person
+            # is waiting, and the form works without TDX.
+            with TdxClient(attempts=1, wait_for_limit=False) as client:
                 values = form_values(client.get_ticket(number))
         except TdxNotFound:
             note = f"TDX has no ticket #{number}: fill in the details by hand."
+        except TdxBusy as exc:
+            note = (
+                "TDX is busy (the connector's calls to it are used up for the next "
+                f"{math.ceil(exc.retry_in)} s): fill in the details by hand."
+            )
         except TdxError as exc:
             log.warning("TDX look-up of #%s failed: %s", number, exc)
             note = f"TDX could not be asked ({exc}) Fill in the details by hand."
