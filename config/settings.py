@@ -102,6 +102,11 @@ TDX_BEID = os.environ.get("TDX_BEID", "")
 TDX_WEB_SERVICES_KEY = os.environ.get("TDX_WEB_SERVICES_KEY", "")
 TDX_USERNAME = os.environ.get("TDX_USERNAME", "")
 TDX_PASSWORD = os.environ.get("TDX_PASSWORD", "")
+# TDX's web application, where people open a ticket: the part of a ticket's address before
+# /Apps/, e.g. https://example.teamdynamix.com/TDNext. Empty: taken from TDX_BASE_URL, whose
+# last segment TDWebApi (SBTDWebApi in a sandbox) becomes TDNext (SBTDNext); a base URL
+# ending otherwise (a proxy) gives no links until this is set.
+TDX_WEB_URL = os.environ.get("TDX_WEB_URL", "").rstrip("/")
 # Post hand-off messages to the TDX ticket's feed (off: the connector only reads).
 TDX_WRITE_BACK = env_bool("TDX_WRITE_BACK", False)
 TDX_TIMEOUT_SECONDS = float(os.environ.get("TDX_TIMEOUT_SECONDS", "10"))
@@ -111,6 +116,8 @@ TDX_MAX_BACKOFF_SECONDS = float(os.environ.get("TDX_MAX_BACKOFF_SECONDS", "60"))
 # The documented limit: 60 calls per IP address every 60 seconds, per endpoint.
 TDX_RATE_LIMIT_CALLS = int(os.environ.get("TDX_RATE_LIMIT_CALLS", "60"))
 TDX_RATE_LIMIT_SECONDS = float(os.environ.get("TDX_RATE_LIMIT_SECONDS", "60"))
+if TDX_WEB_URL and not TDX_WEB_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("TDX_WEB_URL is an http(s) address, e.g. https://host/TDNext.")
 if TDX_BASE_URL and not TDX_APP_ID:
     raise ImproperlyConfigured("TDX_BASE_URL is set: TDX_APP_ID (the ticketing app's id) is too.")
 if TDX_BASE_URL and not ((TDX_BEID and TDX_WEB_SERVICES_KEY) or (TDX_USERNAME and TDX_PASSWORD)):

@@ -106,3 +106,11 @@ def test_the_suite_runs_on_the_test_settings():
     assert settings.SETTINGS_MODULE == "config.settings_test"
     assert os.environ["DJANGO_SETTINGS_MODULE"] == "config.settings_test"
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_a_tdx_web_url_that_is_not_an_http_address_refuses_to_start():
+    # It becomes the href of every TDX link: a javascript: address would run on a click.
+    result = manage("check", TDX_WEB_URL="javascript:alert(1)//")
+    assert result.returncode != 0
+    assert "TDX_WEB_URL" in result.stderr
+    assert manage("check", TDX_WEB_URL="https://h.example/TDNext").returncode == 0

@@ -15,7 +15,7 @@ from django_htmx.http import trigger_client_event
 from core.forms import report_unshown
 from core.hooks import ContextHooks
 from core.htmx import render_page
-from tickets import services
+from tickets import services, tdx
 from tickets.forms import NoteForm, TicketEditForm, TierForm
 from tickets.models import Ticket, Tier
 
@@ -56,8 +56,11 @@ def render_detail(
         "conflict": conflict,
         "open_form": next(iter(bound), ""),
         "now": timezone.now(),
-        "ticket_system_url": ticket_system_url(ticket),
+        "tdx_url": tdx.ticket_url(ticket.external_id),
     }
+    system_url = ticket_system_url(ticket)
+    # A TICKET_URL_TEMPLATE pointing at the same TDX page would only be the link twice.
+    context["ticket_system_url"] = "" if system_url == context["tdx_url"] else system_url
     context.update(page_context.collect(request, ticket, bound))
     if request.user.has_perm("tickets.change_ticket"):
         # With the whole timeline loaded, its newest event is known without another query.

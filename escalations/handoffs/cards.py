@@ -63,9 +63,10 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             Prefetch(
                 "responses",
                 # Only whether a response became a procedure is shown: a count, not the rows.
-                AdminResponse.objects.select_related("redirect_admin", "logged_by").annotate(
-                    procedure_count=Count("procedures")
-                ),
+                # The TDX feed entry it was read from comes along for its link.
+                AdminResponse.objects.select_related(
+                    "redirect_admin", "logged_by", "tdx_entry"
+                ).annotate(procedure_count=Count("procedures")),
             ),
             "deliveries",
             Prefetch("inbound_mail", InboundMail.objects.shown_on_request(), to_attr="mail_notes"),

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from escalations.handoffs import tdx_feed
 from escalations.handoffs.models import AdminResponse, Channel, Outcome, TdxFeedAnswer
@@ -133,3 +135,58 @@ def test_demo_administrators_have_a_stable_tdx_account():
 
     Administrator.objects.all().delete()
     assert {a.email: a.tdx_uid for a in ensure_administrators()[0]} == first
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_answer_read_from_the_feed_links_to_its_entry_in_tdx(
+    tdx, request_to_admin, agent_client
+):
+    tdx.feeds[7001] = [feed_entry(804, "5a1b-uid-admin", "Use the <new> gateway")]
+    assert read() == 1
+    html = agent_client.get(request_to_admin.ticket.get_absolute_url()).content.decode()
+    ticket_page = tdx.server.url_for("/TDNext/Apps/77/Tickets/TicketDet?TicketID=7001")
+    link = f'<a href="{ticket_page}" rel="noopener">Answered in the TDX ticket feed, entry 804</a>'
+    assert link in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_without_tdx_settings_an_answer_from_the_feed_has_no_link(
+    tdx, request_to_admin, agent_client, settings
+):
+    tdx.feeds[7001] = [feed_entry(805, "5a1b-uid-admin", "Use the new gateway")]
+    assert read() == 1
+    settings.TDX_BASE_URL = ""
+    html = agent_client.get(request_to_admin.ticket.get_absolute_url()).content.decode()
+    assert "Use the new gateway" in html
+    assert "TDX ticket feed" not in html and "TicketDet" not in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_answer_logged_here_has_no_feed_entry_link(tdx, request_to_admin, agent_client):
+    request_to_admin.record_response(
+        outcome=Outcome.GAVE_INPUT, channel=Channel.EMAIL, responded_at=NOW, by=None, note="Ok"
+    )
+    html = agent_client.get(request_to_admin.ticket.get_absolute_url()).content.decode()
+    assert "Open #7001 in TDX" in html
+    assert "TDX ticket feed" not in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_feed_entry_links_cost_the_ticket_page_no_query(
+    tdx, request_to_admin, agent_client, settings
+):
+    tdx.feeds[7001] = [feed_entry(806, "5a1b-uid-admin", "Done")]
+    assert read() == 1
+    EngagementFactory(ticket=request_to_admin.ticket).record_response(
+        outcome=Outcome.DECLINED, channel=Channel.EMAIL, responded_at=NOW, by=None
+    )
+    url = request_to_admin.ticket.get_absolute_url()
+    agent_client.get(url)  # caches filled: both pages measured warm
+    counts = {}
+    for base_url in ("", settings.TDX_BASE_URL):
+        settings.TDX_BASE_URL = base_url
+        with CaptureQueriesContext(connection) as queries:
+            html = agent_client.get(url).content.decode()
+        counts[base_url] = len(queries)
+        assert ("entry 806</a>" in html) == bool(base_url)
+    assert len(set(counts.values())) == 1
