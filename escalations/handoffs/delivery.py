@@ -172,7 +172,9 @@ def _post_to_tdx(delivery: Delivery, engagement: Engagement, *, now: datetime) -
     try:
         if not engagement.admin.tdx_uid:
             raise Undeliverable(f"{engagement.admin.name} has no TDX account to notify")
-        with TdxClient(attempts=1) as client:
+        # Never waiting on the shared rate limit: this may run as a person's page is answered,
+        # and a spent budget is kept on the request and retried like any failure.
+        with TdxClient(attempts=1, wait_for_limit=False) as client:
             client.add_feed(
                 engagement.ticket.external_id,
                 comments=copy_text(engagement, checklist_summary(engagement)),

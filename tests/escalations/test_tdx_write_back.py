@@ -87,3 +87,22 @@ def test_a_failed_post_is_shown_on_the_request_and_retried(
 
     assert delivery.attempt(failed, now=failed.due_at) is True
     assert len(tdx.posted) == 1
+
+
+def test_a_spent_rate_limit_keeps_the_post_for_a_retry_without_waiting(
+    agent, ticket, tdx, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tickets.tdx import client as tdx_client
+
+    settings.TDX_WRITE_BACK = True
+    settings.TDX_RATE_LIMIT_CALLS = 1
+    slept: list[float] = []
+    monkeypatch.setattr(tdx_client.time, "sleep", slept.append)
+    # Another worker has just spent the feed endpoint's budget for this window.
+    tdx_client.shared_limiter().try_call("feed_add")
+    admin = AdministratorFactory(name="Ada Network", tdx_uid="uid-ada")
+    with django_capture_on_commit_callbacks(execute=True):
+        escalate(ticket, agent, admin)
+    assert tdx.posted == [] and slept == []
+    kept = Delivery.objects.get(kind=DeliveryKind.TDX_FEED)
+    assert kept.sent_at is None and "used up" in kept.error and kept.due_at is not None
