@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -40,7 +42,15 @@ def test_a_large_import_shows_its_progress_then_the_result(
     from tickets import import_views, importer
 
     monkeypatch.setattr(import_views, "PROGRESS_FROM", 10)
-    monkeypatch.setattr(importer, "BATCH", 5)
+    monkeypatch.setattr(importer, "BATCH", 10)
+    # Each batch made slow enough to watch the page while it is still arriving.
+    created_in_bulk = importer.audit.created_in_bulk
+
+    def slowly(*args, **kwargs):
+        time.sleep(0.4)
+        created_in_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(importer.audit, "created_in_bulk", slowly)
     supervisor = SupervisorFactory(username="sam")
     cat = Category.objects.get(number=1).name
     path = tmp_path / "tdx-export-large.csv"
@@ -53,8 +63,13 @@ def test_a_large_import_shows_its_progress_then_the_result(
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Importing tdx-export-large.csv")).to_be_visible()
     progress = page.get_by_role("status")
+    # While the page is still arriving, one progress line shows: the latest.
+    expect(progress.locator(".import-step")).not_to_have_count(0)
+    assert progress.locator("#import-result").count() == 0
+    expect(progress.locator(".import-step:visible")).to_have_count(1)
+    expect(progress.locator(".import-step:visible")).to_contain_text(" of 60 tickets")
     expect(progress.locator("#import-result")).to_contain_text("Created 60")
-    # Only the latest line shows: the progress lines before the result are hidden.
-    expect(progress.locator(".import-step").last).to_be_hidden()
-    assert progress.locator(".import-step").count() == 12
+    # Then only the result: the progress lines before it are hidden.
+    expect(progress.locator(".import-step:visible")).to_have_count(0)
+    assert progress.locator(".import-step").count() == 6
     assert Ticket.objects.count() == 60
