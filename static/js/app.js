@@ -192,3 +192,19 @@ document.addEventListener("click", (event) => {
   label.scrollIntoView({ block: "center" });
   field.focus({ preventScroll: true });
 });
+
+// A wide table that scrolls sideways (a phone, a long report) must scroll by keyboard too:
+// its wrapper becomes a named, focusable region, only while it overflows.
+function scrollableTables(root) {
+  for (const wrap of root.querySelectorAll(".table-wrap:not([tabindex])")) {
+    if (wrap.scrollWidth <= wrap.clientWidth) continue;
+    const table = wrap.querySelector("table");
+    const caption = table && table.caption;
+    const heading = wrap.closest("section, main")?.querySelector("h1, h2, h3");
+    wrap.setAttribute("tabindex", "0");
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", (caption || heading)?.textContent.trim() || "Table");
+  }
+}
+document.addEventListener("DOMContentLoaded", () => scrollableTables(document));
+document.addEventListener("htmx:load", (event) => scrollableTables(event.detail.elt));

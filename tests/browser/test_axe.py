@@ -51,7 +51,8 @@ def test_main_pages_have_no_axe_violations_at_both_widths(live_server, page, log
     for n in range(6):
         old = TicketFactory(opened_at=monday + timedelta(hours=n), title="A long title " * 4)
         EngagementFactory(ticket=old, admin=AdministratorFactory(name=f"Administrator {n}"))
-    EngagementFactory(ticket=ticket, admin=AdministratorFactory())
+    busy = AdministratorFactory(name="Administrator with a long name")
+    EngagementFactory(ticket=ticket, admin=busy)
     found = {}
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
@@ -68,11 +69,25 @@ def test_main_pages_have_no_axe_violations_at_both_widths(live_server, page, log
             ("purview", reverse("admins:purview")),
             ("guide", reverse("escalations:guide")),
             ("weekly report", reverse("reports:week", args=[str(current_week().previous)])),
+            ("administrator", reverse("admins:detail", args=[busy.pk])),
+            ("weeks", reverse("reports:weekly")),
+            ("thresholds", reverse("reports:thresholds")),
+            ("subscriptions", reverse("reports:subscriptions")),
         ]:
             page.goto(live_server.url + path)
             if name == "ticket":
                 for summary in page.locator("details > summary").all():
                     summary.click()
             found[(width, name)] = violations(page)
+        # The ticket page with an error summary: a refused escalation.
+        page.goto(live_server.url + ticket.get_absolute_url())
+        page.get_by_text("Escalate: move ownership to an admin").click()
+        escalate = page.locator("form[action$='/escalate/']")
+        escalate.get_by_label("New owner").select_option(index=1)
+        escalate.get_by_label("Tag").fill("vpn")
+        escalate.get_by_label("Reason").fill("Needs an admin.")
+        escalate.get_by_role("button", name="Escalate").click()
+        page.locator("form[action$='/escalate/'] .error-summary").wait_for()
+        found[(width, "ticket, refused escalation")] = violations(page)
     problems = {key: v for key, v in found.items() if v}
     assert problems == {}

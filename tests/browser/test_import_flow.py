@@ -73,3 +73,33 @@ def test_a_large_import_shows_its_progress_then_the_result(
     expect(progress.locator(".import-step:visible")).to_have_count(0)
     assert progress.locator(".import-step").count() == 6
     assert Ticket.objects.count() == 60
+
+
+def test_a_preview_table_too_wide_for_a_phone_scrolls_by_keyboard(
+    live_server, page, login, tmp_path
+):
+    supervisor = SupervisorFactory(username="sam")
+    cat = Category.objects.get(number=1).name
+    path = tmp_path / "wide.csv"
+    long_id = "INC-" + "7" * 24
+    path.write_text(
+        f"ID,Title,Priority,Category,Created\n{long_id},Unbreakable-{'x' * 60},High,{cat},"
+        "2026-03-02 09:15\n"
+    )
+    login(supervisor, PASSWORD)
+    for width, scrolls in ((1366, False), (390, True)):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(live_server.url + "/tickets/import/")
+        page.get_by_label("CSV file").set_input_files(str(path))
+        page.get_by_role("button", name="Preview").click()
+        wrap = page.locator("#import-preview .table-wrap")
+        expect(wrap).to_be_visible()
+        if not scrolls:
+            assert wrap.get_attribute("tabindex") is None
+            continue
+        # Overflowing: a named region in the Tab order, and the arrow keys scroll it.
+        expect(page.get_by_role("region", name="Preview of wide.csv")).to_be_visible()
+        wrap.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("el => el.scrollLeft > 0", arg=wrap.element_handle())

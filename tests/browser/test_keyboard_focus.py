@@ -54,9 +54,10 @@ def test_quick_log_by_keyboard_focuses_the_error_summary_then_the_result(live_se
     assert Ticket.objects.filter(external_id="70002").exists()
     state = focused(page)
     assert state["tag"] != "BODY", state
-    assert page.evaluate(
-        "() => document.getElementById('quick-log').contains(document.activeElement)"
-    )
+    # Focus is on the result itself, which names the ticket just logged.
+    result = page.locator("#quick-log [data-focus-result]")
+    expect(result).to_be_focused()
+    expect(result).to_contain_text("#70002 logged")
 
 
 def test_escalating_by_keyboard_lands_focus_on_each_result(live_server, page, login):

@@ -39,3 +39,17 @@ def test_static_files_stay_cacheable(agent_client):
     response = agent_client.get("/static/css/app.css")
     assert response.status_code == 200
     assert "no-store" not in directives(response)
+
+
+def test_downloads_with_personal_data_are_private_and_never_stored(supervisor_client):
+    from reports.weekly import current_week
+
+    TicketFactory(requestor_name="Rita Requestor")
+    for path in [
+        reverse("tickets:export"),
+        reverse("reports:week_pdf", args=[current_week().previous]),
+    ]:
+        response = supervisor_client.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"].split(";")[0] in {"text/csv", "application/pdf"}
+        assert {"private", "no-store"} <= directives(response), path

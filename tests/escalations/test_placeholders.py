@@ -78,3 +78,43 @@ def test_a_service_name_with_braces_fills_in_early_and_prints_as_named():
     early = fill_placeholders("{service} needs {admin}", final=False, service="Mail {Exchange}")
     check_placeholders(early)  # still a valid template: the agent need not edit it
     assert fill_placeholders(early, admin="Ada") == "Mail {Exchange} needs Ada"
+
+
+@pytest.mark.parametrize("message", HOSTILE)
+def test_an_escalation_message_with_more_than_plain_names_is_refused_and_nothing_moves(
+    agent_client, message
+):
+    from escalations.handoffs.models import ChecklistItem
+
+    ticket = TicketFactory()
+    admin = AdministratorFactory()
+    checklist = {f"item_{i.pk}": "on" for i in ChecklistItem.objects.filter(active=True)}
+    agent_client.post(reverse("tickets:checklist", args=[ticket.external_id]), checklist)
+    response = agent_client.post(
+        reverse("tickets:escalate", args=[ticket.external_id]),
+        {
+            "esc-admin": admin.pk,
+            "esc-tag": "identity",
+            "esc-reason": "Needs the identity team.",
+            "esc-message": f"Hi {message}, what can we do next time?",
+            "esc-meta_confirmed": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert "Only the plain names" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.tier != Tier.ESCALATE and not Engagement.objects.filter(ticket=ticket).exists()
+
+
+@pytest.mark.parametrize("wording", HOSTILE)
+def test_editing_a_scenario_to_more_than_plain_names_is_refused_and_keeps_the_old_wording(
+    supervisor_client, wording
+):
+    scenario = Scenario.objects.create(scenario="Probe", wording="Hi {admin}", order=0)
+    response = supervisor_client.post(
+        reverse("escalations:scenario_edit", args=[scenario.pk]), scenario_data(wording)
+    )
+    assert response.status_code == 400
+    assert "Only the plain names" in response.content.decode()
+    scenario.refresh_from_db()
+    assert scenario.wording == "Hi {admin}"
