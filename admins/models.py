@@ -94,6 +94,10 @@ class Service(models.Model):
         help_text="Told when a ticket for this service gets no first response in time.",
     )
 
+    objects = VersionedQuerySet.as_manager()
+    # The ticket forms' option lists are cached under this token (tickets.forms).
+    cache_versions = ("services",)
+
     class Meta:
         ordering = ["name"]
 

@@ -64,6 +64,12 @@ class LevelForm(forms.Form):
         help_text="Empty: the priority's usual answer time.",
     )
 
+    def __init__(self, *args, choices: dict[str, list] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The formset reads the administrators and rotations once for all its forms.
+        for name, options in (choices or {}).items():
+            self.fields[name].choices = [("", self.fields[name].empty_label), *options]
+
     def clean(self):
         data = super().clean()
         target = data.get("target")
@@ -75,6 +81,14 @@ class LevelForm(forms.Form):
 
 
 class BaseLevelFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        if not hasattr(self, "_choices"):
+            self._choices = {
+                "admin": [(a.pk, str(a)) for a in Administrator.objects.active()],
+                "rotation": [(r.pk, str(r)) for r in Rotation.objects.all()],
+            }
+        return {**super().get_form_kwargs(index), "choices": self._choices}
+
     def levels(self) -> list[dict]:
         return [f.cleaned_data for f in self.forms if f.cleaned_data.get("target")]
 

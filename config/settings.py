@@ -167,6 +167,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After authentication: it reads the keys every signed-in page needs in one go.
+    "core.requestcache.RequestCacheMiddleware",
     "core.audit.AuditMiddleware",
     "core.cache.PrivateNoStoreMiddleware",
     # After authentication: it reads the zone only for signed-in users.
@@ -182,7 +184,8 @@ MIDDLEWARE = [
 # address, that pair is locked for AXES_COOLOFF_MINUTES; a supervisor can unlock it sooner.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with each user's permissions kept in the shared cache.
+    "core.permissions.CachedPermissionsBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))

@@ -15,15 +15,17 @@ under the first token, which the second makes useless. Raw SQL writes call ``bum
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.core.cache import cache
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+
+from core import requestcache
 
 T = TypeVar("T")
 PREFIX = "versions:"
@@ -33,8 +35,17 @@ def _token_key(source: str) -> str:
     return f"{PREFIX}token:{source}"
 
 
+def _value_key(key: str) -> str:
+    return f"{PREFIX}value:{key}"
+
+
+def keys_for(sources: Iterable[str], key: str) -> list[str]:
+    """The cache keys ``cached(sources, key, …)`` reads, for a request to read them first."""
+    return [*(_token_key(source) for source in sources), _value_key(key)]
+
+
 def _replace(sources: Iterable[str]) -> None:
-    cache.set_many({_token_key(source): uuid.uuid4().hex for source in sources}, None)
+    requestcache.set_many({_token_key(source): uuid.uuid4().hex for source in sources}, None)
 
 
 def bump(*sources: str) -> None:
@@ -59,14 +70,14 @@ def cached(
     """
     sources = tuple(sources)
     token_keys = [_token_key(source) for source in sources]
-    value_key = f"{PREFIX}value:{key}"
-    found = cache.get_many([*token_keys, value_key])
+    value_key = _value_key(key)
+    found = requestcache.get_many([*token_keys, value_key])
     missing = {k: uuid.uuid4().hex for k in token_keys if k not in found}
     if missing:
         # First read since a restart or an eviction: new tokens, so nothing older matches.
         for k, token in missing.items():
-            cache.add(k, token, None)
-        found |= cache.get_many(list(missing))
+            requestcache.add(k, token, None)
+        found |= requestcache.get_many(list(missing))
     tokens = tuple(found.get(k) for k in token_keys)
     now = now or timezone.now()
     stored = found.get(value_key)
@@ -75,7 +86,7 @@ def cached(
         if stored_tokens == tokens and (holds_until is None or now < holds_until):
             return figure
     figure, holds_until = compute()
-    cache.set(value_key, (tokens, holds_until, figure), None)
+    requestcache.set_many({value_key: (tokens, holds_until, figure)}, None)
     return figure
 
 
@@ -117,6 +128,21 @@ class VersionedQuerySet(models.QuerySet):
 
 def _bump_on_write(sender, **kwargs) -> None:
     bump(*sources_of(sender))
+
+
+# Sources bumped by receivers of their own rather than by a model's ``cache_versions``.
+EXTRA_SOURCES: set[str] = set()
+
+
+def bump_all(sender=None, **kwargs) -> None:
+    """Every figure computed again at its next read: after ``migrate``, whose data migrations
+    write rows without the signals that bump (connected to post_migrate)."""
+    from django.apps import apps
+
+    sources = {source for model in apps.get_models() for source in sources_of(model)}
+    # No cache table yet: then no figure was cached either.
+    with contextlib.suppress(DatabaseError):
+        _replace(sorted(sources | EXTRA_SOURCES))
 
 
 def connect(all_models: Iterable[type[models.Model]]) -> None:

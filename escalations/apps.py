@@ -8,7 +8,7 @@ class EscalationsConfig(AppConfig):
 
     def ready(self) -> None:
         from admins.views import service_context
-        from core import audit
+        from core import audit, requestcache
         from escalations.handoffs import receivers  # noqa: F401 - connects the signal receivers
         from escalations.handoffs.cards import handoff_context, service_procedures
         from tickets.detail import page_context
@@ -16,6 +16,10 @@ class EscalationsConfig(AppConfig):
         # Pages of the layers below show hand-off records (core.hooks explains why this way).
         page_context.register(handoff_context)
         service_context.register(service_procedures)
+        # The navigation's unread count is read with the keys every page needs.
+        from escalations.notifications.context_processors import prefetch as unread
+
+        requestcache.PREFETCH.append(unread)
 
         audit.track("escalations.Engagement", ignore={"answer_due_at", "first_response_seconds"})
         audit.track("escalations.ChecklistAnswer")

@@ -7,7 +7,13 @@ class TicketsConfig(AppConfig):
     name = "tickets"
 
     def ready(self) -> None:
-        from core import audit
+        from core import audit, requestcache
+        from tickets.forms import prefetch_options
+        from tickets.sla.models import BusinessCalendar
+
+        # Every page shows times in the calendar's zone; ticket pages render the form options.
+        requestcache.PREFETCH.append(lambda request: [BusinessCalendar.PAGE_SETTINGS_CACHE_KEY])
+        requestcache.PREFETCH.append(prefetch_options)
 
         # The SLA clock columns are derived from the audited fields and the calendar.
         audit.track(

@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from admins.models import Service
+from core import versions
 from core.forms import BoundedDateTimeField, LocalDateTimeInput
 from core.roles import AGENT, SUPERVISOR, display_name
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
@@ -46,6 +47,45 @@ class PriorityChoiceField(forms.ModelChoiceField):
         if priority.category_id:
             return f"{priority.name} ({priority.category.name} only)"
         return priority.name
+
+
+# The option lists of the ticket forms (every ticket page and the log form render them), kept
+# in the cache until a category, priority, service or user is written.
+OPTION_SOURCES = ("reference", "services", "permissions")
+OPTIONS_KEY = "ticket-form-options"
+OPTION_FIELDS = {"category": "categories", "priority": "priorities", "service": "services"}
+
+
+def _options() -> tuple[dict[str, list[tuple[int, str]]], None]:
+    priority_label = PriorityChoiceField.label_from_instance
+    return {
+        "categories": [(c.pk, c.name) for c in Category.objects.filter(active=True)],
+        "priorities": [
+            (p.pk, priority_label(None, p))
+            for p in Priority.objects.filter(active=True).select_related("category")
+        ],
+        "services": [(s.pk, str(s)) for s in Service.objects.all()],
+        "agents": [(u.pk, display_name(u)) for u in staff_users()],
+    }, None
+
+
+def form_options() -> dict[str, list[tuple[int, str]]]:
+    return versions.cached(OPTION_SOURCES, OPTIONS_KEY, _options)
+
+
+def prefetch_options(request) -> list[str]:
+    """The option lists' cache keys, read with the other keys every page needs."""
+    return versions.keys_for(OPTION_SOURCES, OPTIONS_KEY)
+
+
+def use_cached_options(form: forms.Form) -> None:
+    """The category, priority, service and agent options from the cache, not four queries;
+    a posted value is still checked against the database by the field."""
+    options = form_options()
+    for name, key in (*OPTION_FIELDS.items(), ("agent", "agents")):
+        field = form.fields[name]
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        field.choices = [*empty, *options[key]]
 
 
 class TicketFieldsMixin:
@@ -127,6 +167,7 @@ class TicketLogForm(TicketFieldsMixin, forms.ModelForm):
             }
         )
         ext.help_text = "The number the ticketing system gave the ticket."
+        use_cached_options(self)
         if lookup:
             # Typing a TDX number fills the rest from TDX (tickets.tdx); the fields stay editable.
             ext.widget.attrs.update(
@@ -214,6 +255,7 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
         # Validation writes the posted values onto the instance; the stored ones stay here.
         self.stored = copy.copy(ticket)
         self.fields["agent"] = UserChoiceField(staff_users(), label="Agent")
+        use_cached_options(self)
         # Resolve, close and reopen are their own actions; the edit keeps an open ticket open.
         # Waiting on admin follows an escalation; it is not a status to pick by hand.
         open_choices = [

@@ -23,6 +23,10 @@ class Category(models.Model):
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
 
+    objects = VersionedQuerySet.as_manager()
+    # The ticket forms' option lists are cached under this token (tickets.forms).
+    cache_versions = ("reference",)
+
     class Meta:
         ordering = ["number"]
         verbose_name_plural = "categories"
@@ -53,6 +57,9 @@ class Priority(models.Model):
         help_text="How long an admin has to answer at this priority; empty uses the "
         "calendar's default.",
     )
+
+    objects = VersionedQuerySet.as_manager()
+    cache_versions = ("reference",)
 
     class Meta:
         ordering = ["category__number", "number"]

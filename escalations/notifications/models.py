@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.versions import VersionedQuerySet
+
 
 class Notification(models.Model):
     """Something a person should know, kept in the app and sent by email."""
@@ -25,6 +27,10 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VersionedQuerySet.as_manager()
+    # The unread counts in the navigation are cached under this token.
+    cache_versions = ("notifications",)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -117,6 +117,7 @@ def test_query_count_does_not_grow_with_engagements_or_purview(
         agent_client.get(detail(dana))
     with CaptureQueriesContext(connection) as small:
         agent_client.get(detail(dana))
+    small = len(small)  # now: a later request empties the log it reads
     for n in range(20):
         engagement = engage(dana, days_ago=n + 2, outcome=Outcome.ACCEPTED, after=timedelta(1))
         engagement.record_response(
@@ -128,9 +129,10 @@ def test_query_count_does_not_grow_with_engagements_or_purview(
         )
         PurviewFactory(admin=dana)
         AdministratorFactory(backup=dana)
+    agent_client.get(detail(dana))  # warm again: the writes above replaced the cached figures
     with CaptureQueriesContext(connection) as large:
         agent_client.get(detail(dana))
-    assert len(large) == len(small)
+    assert len(large) == small
 
 
 def test_only_supervisors_edit(client, agent, manager, dana):

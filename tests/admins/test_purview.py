@@ -182,13 +182,15 @@ def test_query_count_does_not_grow_with_services_admins_or_declarations(
         supervisor_client.get(URL)
     with CaptureQueriesContext(connection) as small:
         supervisor_client.get(URL)
+    small = len(small)  # now: a later request empties the log it reads
     for _ in range(10):
         service = ServiceFactory()
         PurviewFactory(service=service)
         PurviewFactory(service=service, role="backup", admin=AdministratorFactory(active=False))
+    supervisor_client.get(URL)  # warm: the writes replaced the cached figures
     with CaptureQueriesContext(connection) as large:
         supervisor_client.get(URL)
-    assert len(large) == len(small)
+    assert len(large) == small
 
 
 def test_agents_and_managers_cannot_change_purview(client, agent, manager, world):

@@ -92,15 +92,17 @@ def test_service_page_query_count_does_not_grow(agent_client, vpn, django_assert
         agent_client.get(page(vpn))
     with CaptureQueriesContext(connection) as small:
         agent_client.get(page(vpn))
+    small = len(small)  # now: a later request empties the log it reads
     for n in range(8):
         PurviewFactory(service=vpn, role="backup")
         answered = engage(
             AdministratorFactory(), days_ago=n + 1, outcome=Outcome.ACCEPTED, after=timedelta(1)
         )
         procedure(vpn, title=f"Procedure {n}", source=answered.responses.get())
+    agent_client.get(page(vpn))  # warm: the writes replaced the cached figures
     with CaptureQueriesContext(connection) as large:
         agent_client.get(page(vpn))
-    assert len(large) == len(small)
+    assert len(large) == small
 
 
 def test_only_supervisors_edit_a_service(client, agent, manager, vpn):

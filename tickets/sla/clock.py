@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.utils import timezone
 
+from core import requestcache
 from core.conditions import matches
 from tickets.models import Priority, SlaState, Status, Ticket, sla_conditions
 from tickets.sla.calendar import Calendar, add_business_seconds, business_seconds_between
@@ -48,11 +48,11 @@ def load_calendar(now: datetime | None = None) -> Calendar:
 def page_settings() -> tuple[str, int]:
     """(time zone name, due-soon percent) from the calendar. Every page reads them, so they
     are kept in the cache for a minute; saving the calendar clears it."""
-    values = cache.get(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY)
+    values = requestcache.get(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY)
     if values is None:
         calendar = BusinessCalendar.current()
         values = (calendar.time_zone, calendar.due_soon_percent)
-        cache.set(BusinessCalendar.PAGE_SETTINGS_CACHE_KEY, values, 60)
+        requestcache.set_many({BusinessCalendar.PAGE_SETTINGS_CACHE_KEY: values}, 60)
     return values
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.db.models import F, Q
+
+from core import requestcache
 
 
 class Weekday(models.IntegerChoices):
@@ -68,7 +69,7 @@ class BusinessCalendar(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
-        cache.delete(self.PAGE_SETTINGS_CACHE_KEY)
+        requestcache.delete(self.PAGE_SETTINGS_CACHE_KEY)
 
     @classmethod
     def current(cls) -> BusinessCalendar:
