@@ -10,7 +10,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-load bench-import
+.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-peer bench-load bench-import
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ test: install-dev check-system lint ## Lint, then the whole suite: unit, view an
 
 bench: install ## Page timings and SQL query counts on a seeded 100,000-ticket SQLite database
 	$(PY) -m benchmarks.pages $(BENCH_ARGS)
+
+bench-peer: install ## The main pages beside django-helpdesk 2.6.1 at 100,000 tickets, interleaved
+	$(PY) -m benchmarks.peer $(BENCH_ARGS)
 
 bench-load: install ## 20 users for 60 s against gunicorn, on SQLite, then on a throwaway PostgreSQL
 	$(PY) -m benchmarks.load $(BENCH_ARGS)

@@ -27,6 +27,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.common import (
     PYTHON,
@@ -38,10 +39,16 @@ from benchmarks.common import (
     sqlite_db,
 )
 
+if TYPE_CHECKING:
+    from django.test import Client
+
 P95_TARGET_MS = 150
 PDF_TARGET_MS = 3000
 QUERY_TARGET = 20
 BASELINE = "baseline: notifications"
+# Pages computed on every request (the cache cleared before each, outside the clock), not
+# served from the cache.
+FRESH = ("week", "week_pdf")
 
 
 def pages() -> list[tuple[str, str, str, int]]:
@@ -102,29 +109,38 @@ def pages() -> list[tuple[str, str, str, int]]:
     return result
 
 
-def measure(repeat: int, warmup: int) -> dict:
-    """Runs in the child process (SQLITE_PATH or DATABASE_URL set): each page, timed and counted."""
+def logged_in_client() -> Client:
+    """The child's test client, logged in as the supervisor (who sees every panel), with
+    Django loaded as a gunicorn worker loads it and DEBUG off for the timed requests."""
     # No collectstatic for an in-process run: whitenoise's warning about it is noise here.
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.cache import cache
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    # Django is loaded as gunicorn loads it, through config.wsgi (which also freezes the
-    # start-up objects out of the garbage collector's way, as in a served worker).
+    # Through config.wsgi, which also freezes the start-up objects out of the garbage
+    # collector's way, as in a served worker.
     import config.wsgi  # noqa: F401
-    from tickets.models import Ticket
 
     # Timed requests log no queries; CaptureQueriesContext forces logging on inside it only.
     settings.DEBUG = False
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username="supervisor"))
+    return client
+
+
+def measure(repeat: int, warmup: int) -> dict:
+    """Runs in the child process (SQLITE_PATH or DATABASE_URL set): each page, timed and counted."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in_client()
+    from tickets.models import Ticket
+
     rows = []
     for key, name, url, divisor in pages():
-        fresh = key in ("week", "week_pdf")  # computed every time, not from the cache
+        fresh = key in FRESH
         runs = max(3, repeat // divisor)
         for _ in range(warmup):
             _get(client, url)
