@@ -24,7 +24,7 @@ from django.utils import timezone
 from core import audit
 from core.claims import claim
 from core.models import AuditAction
-from escalations.handoffs.models import AdminResponse
+from escalations.handoffs.models import AdminResponse, Engagement
 from reports import pdf
 from reports.models import IssuedReport, PeriodKind
 from reports.scalars import one_row, total
@@ -208,12 +208,19 @@ def reasons(week: IsoWeek, since: datetime) -> list[str]:
                 updated_at__gt=since,
             )
         ),
+        withdrawn=total(
+            Engagement.objects.filter(within("requested_at", start, end), withdrawn_at__gt=since)
+        ),
     )
     words = {
         "late_answers": ("late answer logged since", "late answers logged since"),
         "changed_tickets": (
             "ticket of the week changed since",
             "tickets of the week changed since",
+        ),
+        "withdrawn": (
+            "request of the week withdrawn since",
+            "requests of the week withdrawn since",
         ),
     }
     return [f"{n} {words[k][n != 1]}" for k, n in counts.items() if n]

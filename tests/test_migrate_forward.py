@@ -83,7 +83,7 @@ CHANGED_COLUMNS = {
     ),
     "admins_service": ({"policy_id", "manager_name", "manager_email"}, set()),
     "escalations_engagement": (
-        {"chain_id", "level", "levels", "round", "level_target", "exhausted_at"},
+        {"chain_id", "level", "levels", "round", "level_target", "exhausted_at", "withdrawn_at"},
         set(),
     ),
 }

@@ -233,6 +233,7 @@ class Handoffs:
             else:
                 # Handed on without logging the silence: escalate() withdraws the open one.
                 engagement.state = EngagementState.WITHDRAWN
+                engagement.withdrawn_at = handover
                 engagement.closed_note = f"Ownership moved to {admin.name}."
             message = self._message(
                 [HANDOVER_MESSAGE], ticket, admin, previous=silent.name.split()[0]

@@ -94,7 +94,9 @@ class EngagementQuerySet(VersionedQuerySet):
         from core import audit
 
         pks = list(self.open().values_list("pk", flat=True))
-        count = self.filter(pk__in=pks).update(state=EngagementState.WITHDRAWN, closed_note=note)
+        count = self.filter(pk__in=pks).update(
+            state=EngagementState.WITHDRAWN, closed_note=note, withdrawn_at=timezone.now()
+        )
         audit.changed_rows(
             Engagement, pks, {"state": (EngagementState.OPEN, EngagementState.WITHDRAWN)}
         )
@@ -144,6 +146,9 @@ class Engagement(models.Model):
     # When silence becomes "no response" (business time); check_sla acts on it.
     answer_due_at = models.DateTimeField(null=True, blank=True)
     closed_note = models.TextField(blank=True)
+    # When it was withdrawn (ticket finished, taken back, handed on): a withdrawal after a
+    # week's report was issued is one of the changes the report names.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     # Where the request stands in its escalation policy, as it was when it moved here: a later
     # edit of the policy never rewrites these.
     chain = models.ForeignKey(

@@ -108,3 +108,31 @@ def test_the_command_writes_the_issued_pdf(manager_client, known_week, tmp_path)
     out = tmp_path / "r.pdf"
     call_command("weekly_report", WEEK, output=str(out))
     assert out.read_bytes() == bytes(IssuedReport.objects.get(period=WEEK).pdf)
+
+
+def test_a_request_withdrawn_after_the_issue_is_named_among_the_changes(manager_client, known_week):
+    from datetime import timedelta
+
+    import time_machine
+    from django.core.cache import cache
+
+    from escalations.handoffs.models import Engagement
+    from tests.reports.conftest import LATER, may
+
+    waiting = EngagementFactory(
+        ticket=known_week.tickets[1],
+        admin=known_week.lee,
+        kind="collaborate",
+        requested_at=may(12, 10),
+    )
+    manager_client.get(PAGE)  # issued with the request still awaiting an answer
+    assert "of the week withdrawn since" not in manager_client.get(PAGE).content.decode()
+    traveller = time_machine.travel(LATER + timedelta(hours=2), tick=False)
+    traveller.start()
+    TRAVELLERS.append(traveller)
+    cache.clear()
+    Engagement.objects.filter(pk=waiting.pk).withdraw("Ticket resolved.")
+    waiting.refresh_from_db()
+    assert waiting.withdrawn_at == LATER + timedelta(hours=2)
+    page = manager_client.get(PAGE).content.decode()
+    assert "1 request of the week withdrawn since" in page
