@@ -76,6 +76,10 @@ def week_list(request: HttpRequest) -> HttpResponse:
         "error": error,
         "typed": typed,
         "TIME_ZONE": zone().key,
+        "longer": [
+            (f"{p.adjective.capitalize()} report {p.title}", url_for(p))
+            for p in (Month.containing(_today()).previous, Quarter.containing(_today()).previous)
+        ],
     }
     return render(request, "reports/week_list.html", context)
 
