@@ -30,7 +30,10 @@ def _check_year(year: int, text: str) -> None:
 
 
 def _dates(first: date, last: date) -> str:
-    """The days a span covers as people write them: 1–30 Nov 2026, 28 Dec 2026 – 3 Jan 2027."""
+    """The days a span covers as people write them: 1–30 Nov 2026, 28 Dec 2026 – 3 Jan 2027,
+    30 Nov 2026 (a week the month cuts to one day)."""
+    if first == last:
+        return f"{last.day} {last:%b %Y}"
     if first.year != last.year:
         return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
     if first.month != last.month:

@@ -308,3 +308,15 @@ def test_the_queries_stay_flat_in_the_number_of_tickets(
     with django_assert_max_num_queries(budget):
         response = manager_client.get(url)
     assert response.context["report"].current.tickets["logged"] == 50
+
+
+def test_periods_know_their_neighbours_and_edges():
+    assert str(Month(2026, 12).next) == "2027-01" and str(Month(2027, 1).previous) == "2026-12"
+    assert str(Quarter(2026, 4).next) == "2027-Q1" and str(Quarter(2027, 1).previous) == "2026-Q4"
+    assert Month.parse("9998-12").next == Month(9999, 1)  # the last month asked for has a next
+    assert Quarter.parse("2026-q3") == Quarter(2026, 3)
+    assert Month(2026, 11).parts[-1].dates == "30 Nov 2026"  # W49 cut to one day
+    assert [p.label for p in Quarter(2026, 4).parts] == ["Oct", "Nov", "Dec"]
+    for text in ("2026-13", "1899-12", "9999-01", "2026-11-01", ""):
+        with pytest.raises(ValueError):
+            Month.parse(text)
