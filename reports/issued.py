@@ -27,6 +27,7 @@ from core.models import AuditAction
 from escalations.handoffs.models import AdminResponse, Engagement
 from reports import pdf
 from reports.models import IssuedReport, PeriodKind
+from reports.periods import Period
 from reports.scalars import one_row, total
 from reports.weekly import WeeklyReport, build, current_week, within, zone
 from reports.weeks import IsoWeek
@@ -35,7 +36,15 @@ from tickets.models import Ticket
 logger = logging.getLogger(__name__)
 
 
-def ended(week: IsoWeek, now: datetime | None = None) -> bool:
+KINDS = {"week": PeriodKind.WEEKLY, "month": PeriodKind.MONTHLY}
+
+
+def kind_of(period: Period) -> PeriodKind:
+    """The kind an issue of ``period`` is stored under; weeks and months are issued."""
+    return KINDS[period.kind]
+
+
+def ended(week: Period, now: datetime | None = None) -> bool:
     return week.bounds(zone())[1] <= (now or timezone.now())
 
 
@@ -56,13 +65,13 @@ def figures_of(report: WeeklyReport) -> dict:
     return {"values": values, "headline": headline}
 
 
-def current_issue(week: IsoWeek) -> IssuedReport | None:
+def current_issue(week: Period) -> IssuedReport | None:
     return IssuedReport.objects.filter(
-        period_kind=PeriodKind.WEEKLY, period=str(week), is_current=True
+        period_kind=kind_of(week), period=str(week), is_current=True
     ).first()
 
 
-def _rendered(week: IsoWeek, now: datetime) -> dict:
+def _rendered(week: Period, now: datetime) -> dict:
     """Everything an issue stores, made before any row is written (WeasyPrint is slow)."""
     report = build(week, now=now)
     content = pdf.render_html(report)
@@ -79,15 +88,16 @@ def _rendered(week: IsoWeek, now: datetime) -> dict:
     }
 
 
-def issue(week: IsoWeek, *, now: datetime | None = None) -> IssuedReport:
-    """The week's current issue, issuing it now if it has none. Only for a finished week."""
+def issue(week: Period, *, now: datetime | None = None) -> IssuedReport:
+    """The period's current issue, issuing it now if it has none. Only for a finished week
+    or month."""
     existing = current_issue(week)
     if existing is not None:
         return existing
     now = now or timezone.now()
     fields = _rendered(week, now)
     report = claim(
-        IssuedReport, period_kind=PeriodKind.WEEKLY, period=str(week), issued_at=now, **fields
+        IssuedReport, period_kind=kind_of(week), period=str(week), issued_at=now, **fields
     )
     # None: another server (or request) issued it first, and theirs is the issue.
     return report if report is not None else current_issue(week)

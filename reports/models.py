@@ -130,7 +130,13 @@ class ThresholdCrossing(models.Model):
 
 
 class PeriodKind(models.TextChoices):
+    """How often a report is issued and sent: the cadence of a subscription."""
+
     WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
+PERIOD_HELP = "The ISO week (2026-W20) or the month (2026-05)."
 
 
 class IssuedReport(models.Model):
@@ -141,7 +147,7 @@ class IssuedReport(models.Model):
     tens of kilobytes and a week issues one or two."""
 
     period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
-    period = models.CharField(max_length=10, help_text="The ISO week, such as 2026-W20.")
+    period = models.CharField(max_length=10, help_text=PERIOD_HELP)
     issued_at = models.DateTimeField(default=timezone.now)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -207,7 +213,7 @@ class ReportSend(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     email = models.EmailField()
     period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
-    period = models.CharField(max_length=10, help_text="The ISO week, such as 2026-W20.")
+    period = models.CharField(max_length=10, help_text=PERIOD_HELP)
     issued = models.ForeignKey(IssuedReport, on_delete=models.PROTECT, related_name="sends")
     sent_at = models.DateTimeField(default=timezone.now)
 

@@ -71,4 +71,4 @@ def render_pdf(report: WeeklyReport) -> bytes:
 
 
 def filename(report: WeeklyReport) -> str:
-    return f"weekly-report-{report.week}.pdf"
+    return f"{report.period.adjective}-report-{report.period}.pdf"

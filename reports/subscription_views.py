@@ -1,5 +1,6 @@
 """The report subscriptions page: managers and supervisors subscribe themselves to the weekly
-PDF by email and see what was sent to them; supervisors also see every subscription."""
+or the monthly PDF (or both) by email and see what was sent to them; supervisors also see
+every subscription."""
 
 from __future__ import annotations
 
@@ -11,23 +12,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from reports.links import url_for
 from reports.models import PeriodKind, ReportSend, ReportSubscription
+from reports.periods import Month
 from reports.subscriptions import SUBSCRIBE_PERMISSION
+from reports.weeks import IsoWeek
 from tickets.sla.clock import organisation_zone
 
 ACTIONS = ("subscribe", "unsubscribe")
 
 
 def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    mine = ReportSubscription.objects.filter(
-        user=request.user, period_kind=PeriodKind.WEEKLY
-    ).first()
+    mine = {s.period_kind: s for s in ReportSubscription.objects.filter(user=request.user)}
     everyone = None
     if request.user.has_perm("reports.view_reportsubscription"):
         everyone = ReportSubscription.objects.select_related("user")
+    sends = list(ReportSend.objects.filter(user=request.user)[:52])
     context = {
-        "subscription": mine,
-        "sends": ReportSend.objects.filter(user=request.user)[:52],
+        "cadences": [(kind, kind.label, mine.get(kind.value)) for kind in PeriodKind],
+        "sends": [(send, _report_url(send)) for send in sends],
         "everyone": everyone,
         "error": error,
         "send_weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
@@ -46,8 +49,11 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
     action = request.POST.get("action", "")
-    if action not in ACTIONS:
+    cadence = request.POST.get("cadence", PeriodKind.WEEKLY)
+    if action not in ACTIONS or cadence not in PeriodKind.values:
         return _page(request, error="Choose to subscribe or to unsubscribe.", status=400)
+    cadence = PeriodKind(cadence)
+    label = cadence.label.lower()
     if action == "subscribe":
         if not request.user.email:
             return _page(
@@ -58,19 +64,28 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             )
         with transaction.atomic():
             _, created = ReportSubscription.objects.get_or_create(
-                user=request.user, period_kind=PeriodKind.WEEKLY
+                user=request.user, period_kind=cadence
             )
         if created:
             messages.success(
-                request, f"Subscribed: the weekly report goes to {request.user.email}."
+                request, f"Subscribed: the {label} report goes to {request.user.email}."
             )
         else:
             messages.info(request, "You were already subscribed.")
     else:
         with transaction.atomic():
             for subscription in ReportSubscription.objects.filter(
-                user=request.user, period_kind=PeriodKind.WEEKLY
+                user=request.user, period_kind=cadence
             ):
                 subscription.delete()  # one by one, so each removal is audited
-        messages.success(request, "Unsubscribed: no more weekly reports by email.")
+        messages.success(request, f"Unsubscribed: no more {label} reports by email.")
     return redirect("reports:subscriptions")
+
+
+def _report_url(send: ReportSend) -> str:
+    """The page of the period a send was for (weeks and months are sent)."""
+    try:
+        period = Month.parse(send.period) if send.period_kind == PeriodKind.MONTHLY else None
+        return url_for(period or IsoWeek.parse(send.period))
+    except ValueError:
+        return ""

@@ -1,9 +1,11 @@
-"""Scheduled sending: each subscriber gets the finished week's issued PDF by email, once.
+"""Scheduled sending: each subscriber gets the finished period's issued PDF by email, once.
 
 The ``check_sla`` scan (``escalations.silence.after_scan``) calls ``scan_provider``. From the
 configured weekday and hour (``REPORT_SEND_WEEKDAY``, ``REPORT_SEND_HOUR``, organisation time)
-of each week, the week before is issued (``reports.issued.issue``) and mailed to every
-subscriber still allowed to subscribe. A ``ReportSend`` row is inserted before each email
+of each week, the week before is issued (``reports.issued.issue``) and mailed to every weekly
+subscriber still allowed to subscribe; from ``REPORT_SEND_HOUR`` of the first business day of
+each month (the business calendar's working days and closures), the month before goes to every
+monthly subscriber. A ``ReportSend`` row is inserted before each email
 leaves: a second server running the scan at the same moment hits the unique constraint and
 skips that person. When the email fails the row is deleted again, so the next scan retries.
 """
@@ -11,7 +13,7 @@ skips that person. When the email fails the row is deleted again, so the next sc
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -22,9 +24,12 @@ from django.utils import timezone
 from core.claims import claim
 from escalations.notifications.notify import absolute_url, site_context, tidy
 from reports import issued
+from reports.links import url_for
 from reports.models import IssuedReport, PeriodKind, ReportSend, ReportSubscription
+from reports.periods import Month, Period
 from reports.weeks import IsoWeek
-from tickets.sla.clock import organisation_zone
+from tickets.sla.calendar import Calendar, is_working_day
+from tickets.sla.clock import load_calendar, organisation_zone
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,28 @@ def due_week(now: datetime) -> IsoWeek | None:
     return IsoWeek.containing(local.date()).previous
 
 
+def first_business_day(month: Month, calendar: Calendar) -> date:
+    """The month's first working day by the business calendar (its first day when the
+    calendar has none in the month, so a month is never skipped)."""
+    day = month.first
+    while day < month.end:
+        if is_working_day(calendar, day):
+            return day
+        day += timedelta(days=1)
+    return month.first
+
+
+def due_month(now: datetime, calendar: Calendar | None = None) -> Month | None:
+    """The month whose report is due to go out at ``now``: the month before the current one,
+    from the configured hour of the current month's first business day, else None."""
+    local = timezone.localtime(now, organisation_zone())
+    month = Month.containing(local.date())
+    send_on = first_business_day(month, calendar or load_calendar(now))
+    if (local.date(), local.hour) < (send_on, settings.REPORT_SEND_HOUR):
+        return None
+    return month.previous
+
+
 def recipients(kind: str = PeriodKind.WEEKLY) -> list[ReportSubscription]:
     """Subscriptions whose person is active, has an address and may still subscribe (a
     manager who became an agent stops getting the report)."""
@@ -52,26 +79,34 @@ def recipients(kind: str = PeriodKind.WEEKLY) -> list[ReportSubscription]:
     return [s for s in subscriptions if s.user.has_perm(SUBSCRIBE_PERMISSION)]
 
 
-def message(report: IssuedReport, week: IsoWeek, to: str) -> EmailMessage:
+def message(report: IssuedReport, week: Period, to: str) -> EmailMessage:
     context = {
         "week": week,
+        "kind": week.adjective,
         "headline": report.figures.get("headline", []),
         "issued_at": timezone.localtime(report.issued_at, organisation_zone()),
         "site": site_context(),
-        "link": absolute_url(reverse("reports:week", args=[week])),
+        "link": absolute_url(url_for(week)),
         "manage_link": absolute_url(reverse("reports:subscriptions")),
         "in_app": False,
     }
     subject = " ".join(
-        render_to_string("reports/email_subject.txt", {**context, "report": {"week": week}}).split()
+        render_to_string(
+            "reports/email_subject.txt",
+            {**context, "report": {"week": week, "title": _title(week)}},
+        ).split()
     )
     body = tidy(render_to_string("reports/subscription_email_body.txt", context))
     mail = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    mail.attach(f"weekly-report-{week}.pdf", bytes(report.pdf), "application/pdf")
+    mail.attach(f"{week.adjective}-report-{week}.pdf", bytes(report.pdf), "application/pdf")
     return mail
 
 
-def _claim(subscription: ReportSubscription, week: IsoWeek, report: IssuedReport, now):
+def _title(period: Period) -> str:
+    return f"{period.adjective.capitalize()} report {period.title}"
+
+
+def _claim(subscription: ReportSubscription, week: Period, report: IssuedReport, now):
     # None: sent already, or another server is sending it right now.
     return claim(
         ReportSend,
@@ -85,17 +120,21 @@ def _claim(subscription: ReportSubscription, week: IsoWeek, report: IssuedReport
 
 
 def send_due(now: datetime | None = None) -> int:
-    """Send the due week's issued report to every subscriber not yet sent it; how many went."""
+    """Send the due week's and the due month's issued reports to every subscriber of each not
+    yet sent it; how many went."""
     now = now or timezone.now()
-    week = due_week(now)
-    if week is None:
-        return 0
+    due = [(PeriodKind.WEEKLY, due_week(now)), (PeriodKind.MONTHLY, due_month(now))]
+    return sum(_send(kind, period, now) for kind, period in due if period is not None)
+
+
+def _send(kind: PeriodKind, week: Period, now: datetime) -> int:
+    """Send ``week`` (a week or a month) to its subscribers of ``kind`` not yet sent it."""
     done = set(
-        ReportSend.objects.filter(period_kind=PeriodKind.WEEKLY, period=str(week)).values_list(
+        ReportSend.objects.filter(period_kind=kind, period=str(week)).values_list(
             "user_id", flat=True
         )
     )
-    waiting = [s for s in recipients() if s.user_id not in done]
+    waiting = [s for s in recipients(kind) if s.user_id not in done]
     if not waiting:
         return 0
     report = issued.issue(week, now=now)

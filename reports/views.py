@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,7 +14,9 @@ from reports import issued as issues
 from reports import pdf
 from reports.converters import parse_in_range
 from reports.forms import ReissueForm
+from reports.links import KINDS, ROUTES, url_for
 from reports.models import ReportDownload
+from reports.periods import Month, Period, Quarter, period_days
 from reports.weekly import build_cached, current_week, week_rows, zone
 from reports.weeks import IsoWeek
 
@@ -25,6 +28,29 @@ def _reportable(week: IsoWeek) -> IsoWeek:
     if week > current_week():
         raise Http404("That week has not started yet.")
     return week
+
+
+def _today():
+    return timezone.localtime(timezone.now(), zone()).date()
+
+
+def navigation(period: Period) -> dict:
+    """The report page's links: its PDF, the periods before and after (none after a period
+    still running), and the week, month and quarter that hold the period's first day."""
+    first = period_days(period)[0]
+    today = _today()
+    after = period.next
+    kinds = [
+        ("Week", IsoWeek.containing(first)),
+        ("Month", Month.containing(first)),
+        ("Quarter", Quarter.containing(first)),
+    ]
+    return {
+        "pdf": url_for(period, pdf=True),
+        "previous": (period.previous.title, url_for(period.previous)),
+        "next": (after.title, url_for(after)) if period_days(after)[0] <= today else None,
+        "kinds": [(label, url_for(p), type(p) is type(period)) for label, p in kinds],
+    }
 
 
 @require_GET
@@ -50,6 +76,10 @@ def week_list(request: HttpRequest) -> HttpResponse:
         "error": error,
         "typed": typed,
         "TIME_ZONE": zone().key,
+        "longer": [
+            (f"{p.adjective.capitalize()} report {p.title}", url_for(p))
+            for p in (Month.containing(_today()).previous, Quarter.containing(_today()).previous)
+        ],
     }
     return render(request, "reports/week_list.html", context)
 
@@ -72,7 +102,12 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
                 :LAST_DOWNLOADS
             ]
         )
-    context = {**pdf.context(report), "downloads": downloads, "live": _live(request)}
+    context = {
+        **pdf.context(report),
+        "downloads": downloads,
+        "live": _live(request),
+        "nav": navigation(week),
+    }
     if issues.ended(week):
         issue = issues.issue(week)
         context |= {
@@ -131,3 +166,52 @@ def week_reissue(request: HttpRequest, week: IsoWeek) -> HttpResponse:
             status = 400
     context = {"week": week, "issue": current, "form": form}
     return render(request, "reports/reissue.html", context, status=status)
+
+
+def _period(request: HttpRequest, kind: str) -> Month | Quarter | HttpResponse:
+    """The month or quarter asked for in the query (the last complete one when none is), or
+    a page saying what was wrong with the value (400) or that it has not started (404)."""
+    cls = KINDS[kind]
+    parameter = ROUTES[kind][2]
+    typed = request.GET.get(parameter, "").strip()
+    current = cls.containing(_today())
+    if not typed:
+        return current.previous
+    try:
+        period = cls.parse(typed)
+    except ValueError as error:
+        context = {"kind": kind, "error": str(error), "example": current.previous}
+        context["url"] = url_for(current.previous)
+        return render(request, "reports/period_invalid.html", context, status=400)
+    if period > current:
+        raise Http404(f"That {kind} has not started yet.")
+    return period
+
+
+@require_GET
+@permission_required("reports.view_weekly_report", raise_exception=True)
+def period_report(request: HttpRequest, kind: str) -> HttpResponse:
+    """The month's or the quarter's report: the weekly report's template and figures over a
+    longer period, always the live figures."""
+    period = _period(request, kind)
+    if isinstance(period, HttpResponse):
+        return period
+    report = build_cached(period)
+    context = {**pdf.context(report), "downloads": None, "nav": navigation(period)}
+    return render(request, "reports/weekly_report.html", context)
+
+
+@require_GET
+@permission_required("reports.view_weekly_report", raise_exception=True)
+def period_pdf(request: HttpRequest, kind: str) -> HttpResponse:
+    """The month's or the quarter's report as a PDF attachment, made afresh."""
+    period = _period(request, kind)
+    if isinstance(period, HttpResponse):
+        return period
+    report = build_cached(period)
+    return FileResponse(
+        io.BytesIO(pdf.render_pdf(report)),
+        as_attachment=True,
+        filename=pdf.filename(report),
+        content_type="application/pdf",
+    )

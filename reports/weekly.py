@@ -39,6 +39,8 @@ from escalations.handoffs.models import (
     Outcome,
 )
 from reports import definitions, funnel, governance, knowledge, metrics, timings
+from reports.links import url_for
+from reports.periods import Month, Part, Period, Quarter
 from reports.scalars import SecondsBetween, one_row, total
 from reports.summary import AdminSummary, response_summary
 from reports.summary_table import WEEK_KEYS, table_context
@@ -607,21 +609,41 @@ def off_policy(start: datetime, end: datetime) -> tuple[list[dict], list[AdminRe
 
 @dataclass
 class Trend:
-    weeks: list[IsoWeek]
+    # The weeks before and including a week's own, or a month's weeks, or a quarter's months.
+    weeks: list[IsoWeek | Part]
     # (title, chart): tickets on their own scale, the much smaller counts on theirs.
     charts: list[tuple[str, metrics.Chart]]
-    # One row per series, one value per week.
+    # One row per series, one value per column.
     rows: list[tuple[str, list[int]]]
 
+    @property
+    def columns(self) -> list[tuple[str, str, str]]:
+        """(heading, address of its own report, its dates when it is cut at the period's
+        edges, else "") for each column of the trend table."""
+        result = []
+        for column in self.weeks:
+            if isinstance(column, Part):
+                cut = "" if column.whole else column.dates
+                heading = str(column.period) if isinstance(column.period, IsoWeek) else None
+                heading = heading or column.period.title
+                result.append((heading, url_for(column.period), cut))
+            else:
+                result.append((str(column), url_for(column), ""))
+        return result
 
-def trend(weeks: list[IsoWeek], figures: list[WeekFigures]) -> Trend:
-    """The chart and table of the last weeks, from their ``weekly_figures``."""
+
+def _short_label(column: IsoWeek | Part) -> str:
+    return column.label if isinstance(column, Part) else f"W{column.week:02d}"
+
+
+def trend(weeks: list[IsoWeek | Part], figures: list[WeekFigures]) -> Trend:
+    """The chart and table of the trend's columns, from their ``weekly_figures``."""
     values = {
         "logged": [f["tickets"]["logged"] for f in figures],
         "escalated": [f["engagements"]["escalate"] for f in figures],
         "no_response": [f["responses"][Outcome.NO_RESPONSE] for f in figures],
     }
-    labels = [f"W{w.week:02d}" for w in weeks]
+    labels = [_short_label(w) for w in weeks]
     styles = {key: (colour, dash) for _, key, colour, dash in TREND_SERIES}
     names = {key: name for name, key, _, _ in TREND_SERIES}
     charts = [
@@ -643,7 +665,9 @@ def trend(weeks: list[IsoWeek], figures: list[WeekFigures]) -> Trend:
 
 @dataclass
 class WeeklyReport:
-    week: IsoWeek
+    """The report of one period: an ISO week, a month or a quarter (the same figures)."""
+
+    period: Period
     start: datetime
     end: datetime
     as_of: datetime
@@ -675,16 +699,65 @@ class WeeklyReport:
     knowledge: dict = dataclass_field(default_factory=dict)
 
     @property
+    def week(self) -> Period:
+        # The name every weekly caller knows; a month's or a quarter's report answers too.
+        return self.period
+
+    @property
+    def is_week(self) -> bool:
+        return isinstance(self.period, IsoWeek)
+
+    @property
+    def title(self) -> str:
+        return f"{self.period.adjective.capitalize()} report {self.period.title}"
+
+    @property
+    def trend_title(self) -> str:
+        if self.is_week:
+            return f"The last {len(self.trend.weeks)} weeks"
+        return "Week by week" if isinstance(self.period, Month) else "Month by month"
+
+    @property
+    def trend_unit(self) -> str:
+        return "Month" if isinstance(self.period, Quarter) else "Week"
+
+    @property
+    def trend_last(self) -> str:
+        return self.trend.columns[-1][0] if self.trend.weeks else ""
+
+    @property
+    def compare_span(self) -> str:
+        """The part of the previous period a running one is compared with, in words."""
+        if self.compared_until is None:
+            return ""
+        start = timezone.localtime(self.period.previous.bounds(zone())[0], zone())
+        until = timezone.localtime(self.compared_until, zone())
+        if self.is_week:
+            return f"Monday 00:00 to {until:%A %H:%M}"
+        return f"{start.day} {start:%b} 00:00 to {until.day} {until:%b %H:%M}"
+
+    @property
+    def this_period(self) -> str:
+        return f"this {self.period.kind}"
+
+    @property
+    def the_period(self) -> str:
+        return f"the {self.period.kind}"
+
+    @property
     def hours(self) -> float:
         return (self.end.timestamp() - self.start.timestamp()) / 3600
 
     @property
     def compared_with(self) -> str:
         """What the headline figures are compared with, in a few words."""
+        previous = self.period.previous.title
         if self.compared_until is None:
-            return str(self.week.previous)
+            return previous
         until = timezone.localtime(self.compared_until, zone())
-        return f"{self.week.previous} to {until:%a %H:%M}"
+        if self.is_week:
+            return f"{previous} to {until:%a %H:%M}"
+        return f"{previous} to {until.day} {until:%b %H:%M}"
 
     @property
     def summary_table(self) -> dict:
@@ -739,26 +812,51 @@ def same_point_a_week_before(moment: datetime) -> datetime:
     return (local.replace(tzinfo=None) - timedelta(days=7)).replace(tzinfo=zone())
 
 
-def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
-    """Everything the report shows for ``week``, as of ``now`` for a week still running."""
+def same_point_before(period: Period, moment: datetime) -> datetime:
+    """As far into the previous period as ``moment`` is into ``period``, by the wall clock
+    (for a week: ``same_point_a_week_before``), but not past the previous period's end: the
+    31st of a month is compared with the whole of a 30-day month before it."""
+    if isinstance(period, IsoWeek):
+        return same_point_a_week_before(moment)
+    start = period.bounds(zone())[0].replace(tzinfo=None)
+    previous_start, previous_end = period.previous.bounds(zone())
+    local = timezone.localtime(moment, zone()).replace(tzinfo=None)
+    point = (previous_start.replace(tzinfo=None) + (local - start)).replace(tzinfo=zone())
+    return min(point, previous_end)
+
+
+def trend_columns(period: Period) -> list[IsoWeek | Part]:
+    """A week's trend is the weeks up to it; a month's its weeks, a quarter's its months."""
+    if isinstance(period, IsoWeek):
+        return weeks_back(period, TREND_WEEKS)
+    return period.parts
+
+
+def build(period: Period, *, now: datetime | None = None) -> WeeklyReport:
+    """Everything the report shows for ``period`` (a week, a month or a quarter), as of
+    ``now`` for a period still running. Every period goes through the same figure code."""
+    week = period
     now = now or timezone.now()
-    start, end = week.bounds(zone())
+    start, end = period.bounds(zone())
     in_progress = start <= now < end
-    # The trend's weeks end with the previous week and this one: their headline figures come
-    # in the same query.
-    trend_weeks = weeks_back(week, TREND_WEEKS)
-    bounds = [w.bounds(zone()) for w in trend_weeks]
+    columns = trend_columns(period)
+    bounds = [c.bounds(zone()) for c in columns]
+    # A week's trend ends with the previous week and this one; a month's or a quarter's
+    # parts are followed by the previous period and its own. All in the same one query.
+    rows = list(bounds)
+    if not isinstance(period, IsoWeek):
+        rows += [period.previous.bounds(zone()), (start, end)]
+    own = len(rows) - 1
     compared_until = None
     if in_progress:
-        # A running week against a whole one always looks like a fall ("resolved down 33%"
-        # on a Wednesday): compare with the previous week up to the same weekday and time.
-        compared_until = same_point_a_week_before(now)
-        figures = weekly_figures([*bounds, (bounds[-2][0], compared_until)], headline_weeks=2)
-        compared = figures.pop()
-    else:
-        figures = weekly_figures(bounds, headline_weeks=2)
-        compared = figures[-2]
-    previous, current = Headline.from_figures(compared), Headline.from_figures(figures[-1])
+        # A running period against a whole one always looks like a fall ("resolved down
+        # 33%" on a Wednesday): compare with the previous one up to the same point.
+        compared_until = same_point_before(period, now)
+        rows.append((rows[own - 1][0], compared_until))
+    figures = weekly_figures(rows, headline_weeks=2)
+    compared = figures[-1] if in_progress else figures[own - 1]
+    previous, current = Headline.from_figures(compared), Headline.from_figures(figures[own])
+    figures = figures[: len(columns)]
     tickets = week_tickets(start, end)
     tiers, categories = volumes(tickets)
     sla_rows, sla_total = sla_by_priority(tickets)
@@ -769,8 +867,13 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
     ]
     summary.sort(key=lambda r: (-r.requests, r.admin.name.lower()))
     off_policy_admins, off_policy_latest = off_policy(start, end)
+    against = metrics.PREVIOUS_WEEK
+    if not isinstance(period, IsoWeek):
+        against = f"the previous {period.kind}"
+    if in_progress:
+        against = f"{period.previous.title} to the same point"
     return WeeklyReport(
-        week=week,
+        period=period,
         start=start,
         end=end,
         as_of=min(end, now),
@@ -782,7 +885,7 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         figures=headline_figures(
             current,
             previous,
-            against=f"{week.previous} to the same point" if in_progress else metrics.PREVIOUS_WEEK,
+            against=against,
         ),
         by_tier=tiers,
         by_category=categories,
@@ -793,8 +896,11 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         aging=open_escalations(min(end, now)),
         off_policy_admins=off_policy_admins,
         off_policy_latest=off_policy_latest,
-        trend=trend(trend_weeks, figures),
-        governance_breaches=governance.breaches(week, now=now),
+        trend=trend(columns, figures),
+        # The thresholds are limits per ISO week: a month is not held against them.
+        governance_breaches=(
+            governance.breaches(week, now=now) if isinstance(week, IsoWeek) else []
+        ),
         timings=timings.timings(start, end),
         activity=timings.activity(start, end),
         escalations_by=timings.escalations_by(start, end),
@@ -806,7 +912,7 @@ def build(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
 FINISHED_WEEK_SECONDS = 300
 
 
-def build_cached(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
+def build_cached(week: Period, *, now: datetime | None = None) -> WeeklyReport:
     """``build``, kept once the week is over until a ticket, request, answer or administrator
     is written (core.versions), and at most five minutes for what those tokens do not cover
     (timeline entries, procedures): a late answer shows at the next view, so the issued page's
@@ -817,7 +923,7 @@ def build_cached(week: IsoWeek, *, now: datetime | None = None) -> WeeklyReport:
         return build(week, now=now)
     return versions.cached(
         ("tickets", "handoffs", "admins"),
-        f"weekly-report:{week}",
+        f"{week.adjective}-report:{week}",
         lambda: (build(week, now=now), now + timedelta(seconds=FINISHED_WEEK_SECONDS)),
         now=now,
     )

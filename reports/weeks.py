@@ -20,6 +20,9 @@ class IsoWeek:
     year: int
     week: int
 
+    kind = "week"
+    adjective = "weekly"
+
     def __post_init__(self) -> None:
         try:
             date.fromisocalendar(self.year, self.week, 1)
@@ -43,6 +46,10 @@ class IsoWeek:
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def title(self) -> str:
+        return str(self)
 
     @property
     def monday(self) -> date:

@@ -71,6 +71,8 @@ def test_main_pages_have_no_axe_violations_at_both_widths(live_server, page, log
             ("weekly report", reverse("reports:week", args=[str(current_week().previous)])),
             ("administrator", reverse("admins:detail", args=[busy.pk])),
             ("weeks", reverse("reports:weekly")),
+            ("monthly report", reverse("reports:monthly")),
+            ("quarterly report", reverse("reports:quarterly")),
             ("thresholds", reverse("reports:thresholds")),
             ("subscriptions", reverse("reports:subscriptions")),
         ]:
