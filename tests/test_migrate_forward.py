@@ -71,7 +71,7 @@ CUSTOM_PERMISSIONS = {"reissue_weekly_report"}
 # Columns later migrations added or dropped on purpose; the rows' other columns must not move.
 CHANGED_COLUMNS = {
     "tickets_ticket": (
-        {"due_soon_at", "tdx_responsible", "clock_escalated_at", "clock_stale"},
+        {"due_soon_at", "tdx_responsible", "clock_escalated_at"},
         set(),
     ),
     "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
@@ -100,6 +100,7 @@ ADDED_TABLES = {
     "reports_issuedreport": "issuedreport",
     "reports_reportsubscription": "reportsubscription",
     "reports_reportsend": "reportsend",
+    "tickets_clockmark": "clockmark",
 }
 # Added tables a data migration fills: the default escalation policy and its three levels.
 SEEDED = {"admins_escalationpolicy": 1, "admins_policylevel": 3}

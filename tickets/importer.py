@@ -380,7 +380,6 @@ def _create(new: list[Ticket], *, by, note, now, result: Result) -> Iterator[Non
         for ticket in batch:
             target = targets.get((ticket.category_id, ticket.priority_id))
             sla.advance(ticket, now=now, cal=cal, target=target, share=share)
-            ticket.clock_stale = False
         Ticket.objects.bulk_create(batch)
         TicketEvent.objects.bulk_create(
             [TicketEvent(ticket=t, by=by, kind=EventKind.LOGGED, at=now, note=note) for t in batch]

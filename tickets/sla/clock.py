@@ -213,7 +213,8 @@ def refresh(
     time: pause on waiting statuses, resume (counting the pause in business time),
     note the first response, recompute the due times and when the ticket turns "due soon"
     (``share`` of the target left; the calendar's setting unless given). Stores only the
-    clock columns, and clears a pending recompute mark (``Ticket.clock_stale``)."""
+    clock columns. A pending recompute mark (``ClockMark``) stays: the batch gives the same
+    clock again, and deleting it here would cost every save a query."""
     now = now or timezone.now()
     cal = cal or load_calendar(now)
     if target is False:
@@ -225,10 +226,7 @@ def refresh(
         target=target,
         share=due_soon_share() if share is None else share,
     )
-    ticket.clock_stale = False
-    Ticket.objects.filter(pk=ticket.pk).update(
-        clock_stale=False, **{f: getattr(ticket, f) for f in CLOCK_FIELDS}
-    )
+    Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in CLOCK_FIELDS})
     return ticket
 
 

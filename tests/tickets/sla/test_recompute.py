@@ -1,5 +1,6 @@
-"""A calendar, closure or target change marks the open tickets in one UPDATE and recomputes
-their clocks in short batches: the clocks must come out exactly as the one-by-one refresh."""
+"""A calendar, closure or target change marks the open tickets in one INSERT … SELECT and
+recomputes their clocks in short batches: the clocks must come out exactly as the one-by-one
+refresh."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from tickets.models import OPEN_STATUSES, Category, Status, Ticket
+from tickets.models import OPEN_STATUSES, Category, ClockMark, Status, Ticket
 from tickets.services import log_ticket
 from tickets.sla import clock as sla
 from tickets.sla.holidays import mark_open, recompute_marked
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 LA = ZoneInfo("America/Los_Angeles")
 START = datetime(2026, 11, 16, 8, 30, tzinfo=LA)
 CHANGED_AT = datetime(2026, 11, 20, 11, 15, tzinfo=LA)
-COLUMNS = (*sla.CLOCK_FIELDS, "clock_stale")
+COLUMNS = sla.CLOCK_FIELDS
 
 
 def clocks() -> dict[int, tuple]:
@@ -78,7 +79,6 @@ def one_by_one() -> dict[int, tuple]:
     with transaction.atomic():
         for ticket in Ticket.objects.open().order_by("pk"):
             sla.refresh(ticket, cal=cal)
-        Ticket.objects.update(clock_stale=False)
         expected = clocks()
         transaction.set_rollback(True)
     return expected
@@ -115,14 +115,30 @@ def test_batched_recompute_gives_the_clocks_of_the_one_by_one_refresh(agent, sup
     # left the finished tickets' clocks as they were.
     assert sum(after[pk] != before[pk] for pk in after) >= 15
     for pk in Ticket.objects.exclude(status__in=OPEN_STATUSES).values_list("pk", flat=True):
-        assert after[pk][:-1] == before[pk][:-1]
-    assert not Ticket.objects.filter(clock_stale=True).exists()
+        assert after[pk] == before[pk]
+    assert not ClockMark.objects.exists()
 
 
-def test_marking_is_one_update_whatever_the_number_of_tickets(agent, django_assert_num_queries):
+def test_marking_is_one_query_and_writes_no_ticket_row(agent, django_assert_num_queries):
     a_mix_of_tickets(agent)
+    before = list(Ticket.objects.order_by("pk").values_list("pk", "updated_at", *COLUMNS))
     with django_assert_num_queries(1):
         assert mark_open(Ticket.objects.all()) == 35
+    assert set(ClockMark.objects.values_list("ticket_id", flat=True)) == set(
+        Ticket.objects.open().values_list("pk", flat=True)
+    )
+    assert list(Ticket.objects.order_by("pk").values_list("pk", "updated_at", *COLUMNS)) == before
+
+
+def test_marking_again_keeps_one_mark_a_ticket_and_only_the_open_ones(agent):
+    a_mix_of_tickets(agent)
+    some = Ticket.objects.filter(pk__in=Ticket.objects.order_by("pk").values("pk")[:12])
+    open_in_some = some.open().count()
+    assert mark_open(some) == open_in_some
+    assert mark_open(Ticket.objects.all()) == 35
+    assert ClockMark.objects.count() == 35
+    assert recompute_marked() == 35
+    assert not ClockMark.objects.exists()
 
 
 def test_a_closure_added_on_the_page_leaves_every_clock_right(agent, supervisor_client):
@@ -156,9 +172,12 @@ def test_a_ticket_saved_after_the_change_keeps_the_clock_it_was_given(agent):
     with time_machine.travel(CHANGED_AT, tick=False):
         Closure.objects.create(day=date(2026, 11, 23), name="Staff training")
         mark_open(Ticket.objects.all())
-        # An agent's save between the commit and the batch refreshes its own clock.
+        # An agent's save between the commit and the batch refreshes its own clock; its mark
+        # stays, and the batch gives it the same clock again.
         Ticket.objects.filter(pk=ticket.pk).update(status=Status.IN_PROGRESS)
         saved = sla.refresh(Ticket.objects.get(pk=ticket.pk))
-        assert not Ticket.objects.get(pk=ticket.pk).clock_stale
-        assert recompute_marked() == 34
+        expected = clocks()[ticket.pk]
+    with time_machine.travel(CHANGED_AT + timedelta(minutes=3), tick=False):
+        assert recompute_marked() == 35
     assert Ticket.objects.get(pk=ticket.pk).resolution_due_at == saved.resolution_due_at
+    assert clocks()[ticket.pk] == expected
