@@ -67,17 +67,21 @@ class Command(BaseCommand):
         )
 
 
-# What the seeding connection trades for speed on SQLite. The database is empty (checked
-# above) and filled in one transaction, so a crash loses only the seed itself, which is run
-# again: no need to wait for the disk at every write. A large page cache keeps the indexes
-# of 100,000 tickets in memory instead of spilling half-written pages to the log.
+# What the seeding connection trades for speed on SQLite. The seed goes into a database
+# without tickets, in one transaction: the command failing midway rolls it back as before,
+# but the disk is not waited for at each write, so a power cut or an operating-system crash
+# while seeding can damage the file (SQLite's warning for synchronous=OFF). It is a demo
+# database: migrate makes it again. A large page cache keeps the indexes of 100,000 tickets
+# in memory instead of spilling half-written pages to the log.
 SEEDING_PRAGMAS = {"synchronous": "OFF", "cache_size": "-262144", "temp_store": "MEMORY"}
 
 
 @contextmanager
 def _fast_sqlite() -> Iterator[None]:
-    """SEEDING_PRAGMAS on this connection only, while seeding; the settings' values after."""
-    if connection.vendor != "sqlite":
+    """SEEDING_PRAGMAS on this connection only, while seeding; the settings' values after.
+    Not inside a transaction someone else opened (a test's): SQLite refuses to change the
+    safety level there, and it is that transaction's commit that would need it."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
     with connection.cursor() as cursor:
