@@ -77,8 +77,9 @@ def insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     with connection.cursor() as cursor:
         while chunk := list(islice(rows, CHUNK)):
             cursor.executemany(sql, chunk)
+    alias = connection.alias  # the proxy looks the connection up at every attribute
     for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
+        obj._state.adding, obj._state.db = False, alias
     versions.bump(*versions.sources_of(model))
     return objs
 
