@@ -25,6 +25,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from core.roles import MANAGER, SUPERVISOR
+from escalations.demo.bulk import insert
 from escalations.demo.clocks import Clocks
 from escalations.demo.content import SHOWCASE_MIN_TICKETS, UNLOGGED_SILENCES, UNSENT_NOTICES
 from escalations.demo.handoffs import Handoffs, capture_procedures
@@ -136,14 +137,14 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
         handoffs.plan(ticket)
     silences = handoffs.log_overdue(unlogged=sla_rng.randint(*UNLOGGED_SILENCES))
 
-    created = Ticket.objects.bulk_create(rows, batch_size=2000)
-    TicketEvent.objects.bulk_create(
+    created = insert(Ticket, rows)
+    insert(
+        TicketEvent,
         [TicketEvent(ticket=t, at=t.opened_at, by=t.agent, kind=EventKind.LOGGED) for t in created]
         + handoffs.events,
-        batch_size=2000,
     )
-    ChecklistAnswer.objects.bulk_create(handoffs.answers, batch_size=2000)
-    Engagement.objects.bulk_create(handoffs.engagements, batch_size=2000)
+    insert(ChecklistAnswer, handoffs.answers)
+    insert(Engagement, handoffs.engagements)
     stamp_first_escalation(
         Ticket.objects.filter(
             Exists(Engagement.objects.filter(ticket=OuterRef("pk"), kind=EngagementKind.ESCALATE))
@@ -151,7 +152,7 @@ def seed(*, tickets: int, weeks: int, seed: int, now: datetime | None = None) ->
     )
     name_service_managers()
     clock_escalated = mark_clock_escalations(now=now, cal=clocks.cal)
-    AdminResponse.objects.bulk_create(handoffs.responses, batch_size=2000)
+    insert(AdminResponse, handoffs.responses)
     if handoffs.responses:
         # logged_at is set on insert; the agent logged each response when it came.
         AdminResponse.objects.filter(

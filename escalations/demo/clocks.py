@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from escalations.demo.content import LATE_RESOLUTION, LATE_RESPONSE, WAITING_ON_VENDOR
-from tickets.models import SlaState, Status, Ticket
+from tickets.models import SlaState, Status, Ticket, sla_conditions
 from tickets.sla import clock as sla
 from tickets.sla.models import BusinessCalendar, ServiceTarget
 
@@ -97,5 +97,6 @@ class Clocks:
 
     def states(self, tickets: list[Ticket]) -> dict[str, int]:
         """How many tickets show each SLA badge at ``now``, every badge listed."""
-        counts = Counter(sla.state(t, now=self.now) for t in tickets)
+        conditions = sla_conditions(now=self.now)
+        counts = Counter(sla.state(t, now=self.now, conditions=conditions) for t in tickets)
         return {state.value: counts[state] for state in SlaState}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core import requestcache
@@ -241,13 +242,17 @@ STATE_ORDER = (
 )
 
 
-def state(ticket: Ticket, *, now: datetime) -> SlaState:
+def state(
+    ticket: Ticket, *, now: datetime, conditions: dict[SlaState, Q] | None = None
+) -> SlaState:
     """What the SLA badge says, from the stored clock columns only.
 
     The rule is ``sla_conditions``, the same conditions the ticket filter and the dashboard
-    counts run in SQL, here evaluated on the one ticket without a query.
+    counts run in SQL, here evaluated on the one ticket without a query. A caller reading
+    many tickets at one ``now`` passes ``sla_conditions(now=now)`` once: building them costs
+    more than evaluating them.
     """
-    conditions = sla_conditions(now=now)
+    conditions = conditions or sla_conditions(now=now)
     return next((s for s in STATE_ORDER if matches(conditions[s], ticket)), SlaState.NO_SLA)
 
 
