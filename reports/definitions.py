@@ -19,14 +19,27 @@ DEFINITIONS: list[tuple[str, str]] = [
         "before the period ended (its numerator is “logged tickets escalated”).",
     ),
     (
-        "Requests to administrators",
+        "Requests to administrators, Collaborate",
         "Collaborate and Escalate requests made to administrators during the period, "
-        "including any withdrawn since. One ticket can have several.",
+        "including any withdrawn since; Collaborate: the requests for input among them. One "
+        "ticket can have several.",
+    ),
+    (
+        "Answered so far, Still awaiting an answer",
+        "Of the requests made during the period: those with an answer of any kind logged by "
+        "now, and those still waiting for one now (neither answered, withdrawn nor logged as "
+        "no response).",
     ),
     (
         "Escalate requests",
         "The Escalate requests among them (the trend's line): a ticket escalated to two "
         "administrators, or twice, counts each time.",
+    ),
+    (
+        "Escalate requests by agents, Tickets escalated by the clock",
+        "Escalate requests made by agents during the period (the same count as Escalate "
+        "requests), and tickets that got no first response by their response target and "
+        "escalated on their own during it.",
     ),
     (
         "Tickets first escalated",
@@ -45,10 +58,19 @@ DEFINITIONS: list[tuple[str, str]] = [
         "tickets first escalated during the period.",
     ),
     (
-        "Median, 90th percentile",
-        "Half the times were shorter than the median; nine in ten were at or under the 90th "
-        "percentile (the nearest-rank value). Both are worked out from exact seconds, so a few "
-        "slow answers move them far less than they move the mean.",
+        "First answer (wall clock), First answer (business hours), To first escalation, "
+        "To resolve, Over",
+        "The times table: from a request to its first answer, in all hours and in business "
+        "hours only; from a ticket's opening to its first Escalate request; from opening to "
+        "resolution. Over: how many requests or tickets of the period each row is worked out "
+        "over.",
+    ),
+    (
+        "Mean, Median, 90th percentile",
+        "The mean is the average. Half the times were shorter than the median; nine in ten "
+        "were at or under the 90th percentile (the nearest-rank value). Both are worked out "
+        "from exact seconds, so a few slow answers move them far less than they move the "
+        "mean.",
     ),
     (
         "Business hours",
@@ -69,7 +91,7 @@ DEFINITIONS: list[tuple[str, str]] = [
         "without a target.",
     ),
     (
-        "Open at the end, breached among them",
+        "Open at the end, Breached among them",
         "Tickets opened before the period ended and not resolved by then; breached: those "
         "whose resolution was due before the end.",
     ),
@@ -79,23 +101,31 @@ DEFINITIONS: list[tuple[str, str]] = [
         "are logged for.",
     ),
     (
-        "Re-routed, redirected",
-        "Re-routed: requests moved on to a backup or the next level after silence, by the "
-        "support center, during the period. Redirected: answers in which the administrator "
-        "named someone else or a procedure.",
+        "Re-routed, Redirected",
+        "Re-routed: requests the escalation policy moved on to a backup or the next level "
+        "after silence during the period (an agent passing a request on makes a new request "
+        "instead). Redirected: answers in which the administrator named someone else or a "
+        "procedure.",
     ),
     (
-        "De-escalated, withdrawn",
-        "Tickets taken back from Escalate, and requests closed without an answer (ticket "
-        "resolved, taken back or moved on), as recorded on the tickets' timelines in the "
-        "period.",
+        "De-escalated, Withdrawn",
+        "De-escalated: tickets taken back from Escalate during the period. Withdrawn: "
+        "requests closed without an answer during it (ticket resolved or closed, taken back, "
+        "handed on to another administrator), by the time they were withdrawn.",
+    ),
+    (
+        "Responses logged, Accepted, Gave input, Redirected, Declined without redirect, "
+        "No response",
+        "Every response logged during the period, by the time it is logged for, and by "
+        "outcome: the administrator took the ticket, gave input, named someone else or a "
+        "procedure, declined naming nobody, or stayed silent past the answer time.",
     ),
     (
         "Urgent requests",
         "Urgent escalations filed by managers during the period.",
     ),
     (
-        "Escalations by service, by team",
+        "Escalate requests by service, by team",
         "Escalate requests made in the period, by the ticket's service and by the team of "
         "the administrator asked (agents have no team in the app). Unanswered: still awaiting "
         "an answer now.",
@@ -103,8 +133,12 @@ DEFINITIONS: list[tuple[str, str]] = [
     (
         "Open escalations",
         "Escalate requests made before the end of the period with no response of any kind "
-        "logged by then, on tickets not yet resolved. Requests withdrawn since are left out, "
-        "since when they were withdrawn is not recorded.",
+        "logged by then, on tickets not yet resolved by then; a request withdrawn after the "
+        "end still counts, as it was waiting then.",
+    ),
+    (
+        "Under 1 day, 1 to 3 days, 3 to 7 days, 7 days or more",
+        "The open escalations by how long they had been waiting at the end of the period.",
     ),
     (
         "Off-policy direct messages",

@@ -24,7 +24,7 @@ STAGES = [
     ("logged", "Logged"),
     ("collaborate", "Collaborate"),
     ("escalate", "Escalate"),
-    ("answered", "Responded"),
+    ("answered", "Answered"),
     ("resolved", "Resolved"),
 ]
 

@@ -42,7 +42,7 @@ class Breach:
 
     def __str__(self) -> str:
         return (
-            f"{self.threshold.subject}: {self.count} escalations this week, "
+            f"{self.threshold.subject}: {self.count} Escalate requests this week, "
             f"limit {self.threshold.limit}"
         )
 

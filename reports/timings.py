@@ -87,7 +87,8 @@ def activity(start: datetime, end: datetime) -> dict[str, int]:
 
     ``open_at_end``: tickets opened before the week ended and not resolved by then;
     ``open_breached``: those of them whose resolution was due before the end. ``rerouted``,
-    ``deescalated``, ``withdrawn``: those steps on the tickets' timelines during the week.
+    ``deescalated``: those steps on the tickets' timelines during the week; ``withdrawn``:
+    requests withdrawn during it, however (resolved, taken back, handed on).
     ``urgent``: urgent requests filed in the week."""
     open_at_end = Ticket.objects.filter(opened_at__lt=end).filter(
         Q(resolved_at__isnull=True) | Q(resolved_at__gte=end)
@@ -98,7 +99,7 @@ def activity(start: datetime, end: datetime) -> dict[str, int]:
         open_breached=total(open_at_end.filter(resolution_due_at__lt=end)),
         rerouted=total(events.filter(kind=EventKind.REROUTED)),
         deescalated=total(events.filter(kind=EventKind.DEESCALATED)),
-        withdrawn=total(events.filter(kind=EventKind.WITHDRAWN)),
+        withdrawn=total(Engagement.objects.filter(_within("withdrawn_at", start, end))),
         urgent=total(UrgentRequest.objects.filter(_within("filed_at", start, end))),
         redirected=total(
             AdminResponse.objects.filter(

@@ -528,8 +528,8 @@ class Aging:
 
 def open_escalations(as_of: datetime) -> Aging:
     """Escalations still waiting for the admin's first answer at ``as_of``: requested before
-    it, no response of any kind logged before it, ticket not resolved before it. A request
-    withdrawn since then is left out, since when it was withdrawn is not recorded."""
+    it, no response of any kind logged before it, ticket not resolved before it, and not
+    withdrawn before it (a request withdrawn since was still waiting then)."""
     answered_before = AdminResponse.objects.filter(
         engagement=OuterRef("pk"), responded_at__lt=as_of
     )
@@ -540,7 +540,8 @@ def open_escalations(as_of: datetime) -> Aging:
     waiting = (
         Engagement.objects.filter(kind=EngagementKind.ESCALATE, requested_at__lt=as_of)
         .filter(Q(first_response_at=None) | Q(pk__in=answered_since))
-        .exclude(state=EngagementState.WITHDRAWN)
+        .exclude(state=EngagementState.WITHDRAWN, withdrawn_at__lt=as_of)
+        .exclude(state=EngagementState.WITHDRAWN, withdrawn_at=None)
         .filter(Q(ticket__resolved_at=None) | Q(ticket__resolved_at__gte=as_of))
         .filter(~Exists(answered_before))
     )

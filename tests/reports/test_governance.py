@@ -75,7 +75,7 @@ def test_a_threshold_notice_is_sent_once_per_week_to_supervisors_and_managers(
     )
     for person in (supervisor, manager):
         (note,) = Notification.objects.filter(user=person)
-        assert "VPN: 14 escalations this week, limit 10" in note.body
+        assert "VPN: 14 Escalate requests this week, limit 10" in note.body
     assert len([m for m in mailoutbox if m.to == [manager.email]]) == 1
     # The next week starts again: a crossing there is a new notice.
     monday = datetime(2026, 11, 16, 9, 0, tzinfo=LA)
@@ -156,7 +156,7 @@ def test_the_dashboard_and_the_weekly_report_say_so(client, supervisor, manager)
     vpn = ServiceFactory(name="VPN")
     GovernanceThreshold.objects.create(scope=ThresholdScope.SERVICE, service=vpn, limit=10)
     escalations(14, service=vpn)
-    line = "VPN: 14 escalations this week, limit 10"
+    line = "VPN: 14 Escalate requests this week, limit 10"
     with time_machine.travel(WEDNESDAY, tick=False):
         for person in (supervisor, manager):
             client.force_login(person)

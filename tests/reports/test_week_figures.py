@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from admins.models import Service
-from escalations.handoffs.models import Channel, EngagementKind, Outcome, Procedure
+from escalations.handoffs.models import Channel, EngagementKind, EngagementState, Outcome, Procedure
 from escalations.urgent.models import UrgentRequest
 from reports import funnel, knowledge, timings
 from reports.definitions import defined
@@ -76,10 +76,13 @@ def test_the_weeks_other_counts(known_week):
         (EventKind.REROUTED, may(12, 9)),
         (EventKind.REROUTED, may(18, 1)),  # the next week
         (EventKind.DEESCALATED, may(14, 9)),
-        (EventKind.WITHDRAWN, may(13, 10)),
-        (EventKind.WITHDRAWN, may(16, 10)),
     ]:
         TicketEvent.objects.create(ticket=t[2], kind=kind, at=at)
+    # Requests withdrawn in the week, however (resolved, taken back, handed on), and one after.
+    for at in (may(13, 10), may(16, 10), may(18, 2)):
+        EngagementFactory(
+            ticket=t[2], state=EngagementState.WITHDRAWN, requested_at=may(12, 8), withdrawn_at=at
+        )
     UrgentRequest.objects.create(
         ticket=t[4], filed_by=UserFactory(), filed_at=may(13, 9), business_impact="x", reason="y"
     )
@@ -240,3 +243,26 @@ def test_page_and_pdf_print_every_definition_and_the_new_sections(manager_client
         assert expected.replace("“", "").replace("”", "") in text.replace("“", "").replace(
             "”", ""
         ), expected
+
+
+def test_every_figure_label_and_table_heading_on_the_page_has_its_definition(
+    manager_client, known_week
+):
+    import re
+
+    html = manager_client.get("/reports/weekly/2026-W20/").content.decode()
+
+    def text(fragment: str) -> str:
+        return re.sub(r"<[^>]+>", "", fragment).strip()
+
+    # Figures sit in <dl class="figures">; <dl class="definitions"> are the definitions.
+    figures = re.findall(r'<dl class="figures"[^>]*>(.*?)</dl>', html, re.S)
+    labels = {text(dt) for dl in figures for dt in re.findall(r"<dt>(.*?)</dt>", dl, re.S)}
+    for table_id in ("times-table", "outcome-table"):
+        table = html[html.index(f'id="{table_id}"') :]
+        table = table[: table.index("</table>")]
+        headings = [text(th) for th in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+        labels |= {h for h in headings if h != "Time"}  # "Time": the rows' own label
+    assert labels, "no figure labels found"
+    missing = sorted(label for label in labels if not defined(label))
+    assert missing == [], ", ".join(missing)
