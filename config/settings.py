@@ -80,7 +80,8 @@ UNANSWERED_TICKET_DAYS = int(os.environ.get("UNANSWERED_TICKET_DAYS", "2"))
 if UNANSWERED_TICKET_DAYS < 1:
     raise ImproperlyConfigured("UNANSWERED_TICKET_DAYS is a whole number of days, at least 1.")
 # Scheduled reports: a finished week's report is issued (frozen) by the first check_sla scan
-# after it ends. SCHEDULED_REPORTS=0 leaves issuing to the first view of the week.
+# after it ends, never by a page view. SCHEDULED_REPORTS=0 stops that and the sending below:
+# weeks then stay live ("not issued yet") until `weekly_report --email` issues and sends one.
 SCHEDULED_REPORTS = os.environ.get("SCHEDULED_REPORTS", "1") == "1"
 # ... and emailed to its subscribers (/reports/subscriptions/) by the first scan at or after this
 # weekday (0 = Monday to 6 = Sunday) and hour, organisation time, once per week and person.

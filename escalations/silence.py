@@ -43,6 +43,7 @@ class CheckReport:
     digests: int = 0
     clock_escalated: int = 0
     governance: int = 0
+    reports_issued: int = 0
     reports_sent: int = 0
 
     def __str__(self) -> str:
@@ -54,7 +55,8 @@ class CheckReport:
             f"{self.digests} weekly digest(s), "
             f"{self.clock_escalated} ticket(s) escalated for no first response, "
             f"{self.governance} governance threshold(s) crossed, "
-            f"{self.reports_sent} weekly report(s) emailed to subscribers."
+            f"{self.reports_issued} finished week(s) issued, "
+            f"{self.reports_sent} report(s) emailed to subscribers."
         )
 
 
@@ -85,6 +87,7 @@ def run(now: datetime | None = None) -> CheckReport:
         collected = after_scan.collect(now=now)
         report.digests = collected.get("digests", 0)
         report.governance = collected.get("governance", 0)
+        report.reports_issued = collected.get("reports_issued", 0)
         report.reports_sent = collected.get("reports_sent", 0)
     except Exception:
         # The digests must not stop the scan's own work from being reported, nor the next run.

@@ -1,9 +1,12 @@
 """Issued weeks: a finished week's report, stored once and served unchanged from then on.
 
-A week is issued by the first view of it after it ended, or by the first ``check_sla`` scan
-after it ended (``escalations.silence.after_scan``), whichever comes first; the partial unique
-constraint on the current issue lets two servers race and keep one. A supervisor may re-issue
-with a reason: the earlier issue is kept, marked superseded, and the change is audited.
+A week is issued only by the periodic job: the first ``check_sla`` scan after it ended
+(``scan_provider``, from ``escalations.silence.after_scan``) or the scheduled send
+(``reports.subscriptions``, also what ``weekly_report --email`` runs). Opening the page or
+downloading the PDF never issues it: a GET writes no issue, and until the job has run, the week
+shows its live figures, marked as not issued. The partial unique constraint on the current
+issue lets two servers race and keep one. A supervisor may re-issue an issued week with a
+reason: the earlier issue is kept, marked superseded, and the change is audited.
 
 The figures are stored as a flat {"group.name": number} dict read generically from the
 report's headline figures, so figures added to the report later are compared as well.
@@ -90,27 +93,40 @@ def _rendered(week: Period, now: datetime) -> dict:
 
 def issue(week: Period, *, now: datetime | None = None) -> IssuedReport:
     """The period's current issue, issuing it now if it has none. Only for a finished week
-    or month."""
+    or month, and only from the periodic job and the scheduled send, never from a page view
+    (views read ``current_issue``)."""
     existing = current_issue(week)
     if existing is not None:
         return existing
+    # None: another server (or scan) issued it first, and theirs is the issue.
+    return claim_issue(week, now=now) or current_issue(week)
+
+
+def claim_issue(week: Period, *, now: datetime | None = None) -> IssuedReport | None:
+    """Issue the period now; None when another run's issue got in first (the partial unique
+    constraint on the current issue keeps one), so each issue is counted by one run only."""
     now = now or timezone.now()
     fields = _rendered(week, now)
-    report = claim(
-        IssuedReport, period_kind=kind_of(week), period=str(week), issued_at=now, **fields
-    )
-    # None: another server (or request) issued it first, and theirs is the issue.
-    return report if report is not None else current_issue(week)
+    return claim(IssuedReport, period_kind=kind_of(week), period=str(week), issued_at=now, **fields)
 
 
 class ReissueConflict(Exception):
     pass
 
 
+class NotIssued(Exception):
+    """The week has no issue yet: there is nothing to re-issue until the periodic job has
+    issued it."""
+
+
 def reissue(week: IsoWeek, *, by, reason: str, now: datetime | None = None) -> IssuedReport:
-    """A new current issue with today's figures; the earlier one is kept and points to it."""
+    """A new current issue with today's figures; the earlier one is kept and points to it.
+    Raises ``NotIssued`` for a week the periodic job has not issued yet: re-issuing is a
+    correction of an issue, never the way a week is first issued."""
     now = now or timezone.now()
-    earlier = issue(week, now=now)
+    earlier = current_issue(week)
+    if earlier is None:
+        raise NotIssued(str(week))
     fields = _rendered(week, now)
     try:
         with transaction.atomic():
@@ -254,9 +270,9 @@ def scan_provider(*, now: datetime) -> dict[str, int]:
     if current_issue(week) is not None:
         return {}
     try:
-        issue(week, now=now)
+        issued = claim_issue(week, now=now)
     except Exception:
-        # Issuing must not stop the digests or the scan; the first view issues it instead.
+        # Issuing must not stop the digests or the scan; the next scan of the week tries again.
         logger.exception("check_sla could not issue the report for %s", week)
         return {}
-    return {"reports_issued": 1}
+    return {"reports_issued": 1} if issued is not None else {}

@@ -66,9 +66,9 @@ def html_to_pdf(html: str) -> bytes:
     return document.write_pdf(stylesheets=list(stylesheets(settings.REPORT_PAGE_SIZE)))
 
 
-def render_pdf(report: WeeklyReport) -> bytes:
-    return html_to_pdf(render_html(report))
+def render_pdf(report: WeeklyReport, **extra) -> bytes:
+    return html_to_pdf(render_html(report, **extra))
 
 
-def filename(report: WeeklyReport) -> str:
-    return f"{report.period.adjective}-report-{report.period}.pdf"
+def filename(report: WeeklyReport, suffix: str = "") -> str:
+    return f"{report.period.adjective}-report-{report.period}{suffix}.pdf"

@@ -5,9 +5,11 @@ configured weekday and hour (``REPORT_SEND_WEEKDAY``, ``REPORT_SEND_HOUR``, orga
 of each week, the week before is issued (``reports.issued.issue``) and mailed to every weekly
 subscriber still allowed to subscribe; from ``REPORT_SEND_HOUR`` of the first business day of
 each month (the business calendar's working days and closures), the month before goes to every
-monthly subscriber. A ``ReportSend`` row is inserted before each email
-leaves: a second server running the scan at the same moment hits the unique constraint and
-skips that person. When the email fails the row is deleted again, so the next scan retries.
+monthly subscriber. ``manage.py weekly_report --email`` sends a week the same way
+(``send_period``), so a person gets it once whichever runs first. A ``ReportSend`` row is
+inserted before each email leaves: a second server running the scan at the same moment hits
+the unique constraint and skips that person. When the email fails the row is deleted again, so
+the next scan retries.
 """
 
 from __future__ import annotations
@@ -124,11 +126,14 @@ def send_due(now: datetime | None = None) -> int:
     yet sent it; how many went."""
     now = now or timezone.now()
     due = [(PeriodKind.WEEKLY, due_week(now)), (PeriodKind.MONTHLY, due_month(now))]
-    return sum(_send(kind, period, now) for kind, period in due if period is not None)
+    return sum(send_period(kind, period, now=now) for kind, period in due if period is not None)
 
 
-def _send(kind: PeriodKind, week: Period, now: datetime) -> int:
-    """Send ``week`` (a week or a month) to its subscribers of ``kind`` not yet sent it."""
+def send_period(kind: PeriodKind, week: Period, *, now: datetime) -> int:
+    """Send the finished ``week`` (a week or a month) to its subscribers of ``kind`` not yet
+    sent it, issuing it first if need be; how many went. Each send is claimed and recorded
+    (``ReportSend``) before the mail leaves, so the scan and ``weekly_report --email``, on any
+    number of servers, send a period to a person once."""
     done = set(
         ReportSend.objects.filter(period_kind=kind, period=str(week)).values_list(
             "user_id", flat=True

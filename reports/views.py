@@ -91,9 +91,10 @@ def _live(request: HttpRequest) -> bool:
 @require_GET
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
-    """A finished week shows its issued report (issued on this first view if need be), what
-    has changed in the live figures since, and every earlier issue; ``?live=1`` shows the
-    figures as they are now. The week still running is always live."""
+    """A finished week shows its issued report, what has changed in the live figures since,
+    and every earlier issue; ``?live=1`` shows the figures as they are now. A finished week the
+    periodic job has not issued yet shows its live figures, saying so: a page view never
+    issues a week. The week still running is always live."""
     report = build_cached(_reportable(week))
     downloads = None
     if request.user.has_perm("reports.view_reportdownload"):
@@ -108,8 +109,9 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
         "live": _live(request),
         "nav": navigation(week),
     }
-    if issues.ended(week):
-        issue = issues.issue(week)
+    ended = issues.ended(week)
+    issue = issues.current_issue(week) if ended else None
+    if issue is not None:
         context |= {
             "issue": issue,
             "history": [i for i in issues.history(week) if i.pk != issue.pk],
@@ -120,6 +122,8 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
         if not context["live"]:
             # Our own rendering, escaped when it was issued.
             context["issued_html"] = mark_safe(issue.html)  # noqa: S308
+    else:
+        context["not_issued"] = ended
     return render(request, "reports/weekly_report.html", context)
 
 
@@ -127,29 +131,45 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def week_pdf(request: HttpRequest, week: IsoWeek) -> FileResponse:
     """The report as a PDF attachment; each download is recorded (who, when, which week). A
-    finished week's PDF is its issued file, byte for byte; ``?live=1`` makes one afresh."""
+    finished week's PDF is its issued file, byte for byte; ``?live=1`` makes one afresh, and
+    so does a finished week not issued yet, named ``…-live-not-issued.pdf`` so that nobody
+    takes it for the issued file (a download never issues a week)."""
     _reportable(week)
-    if issues.ended(week) and not _live(request):
-        content = bytes(issues.issue(week).pdf)
+    ended = issues.ended(week)
+    issue = issues.current_issue(week) if ended else None
+    if issue is not None and not _live(request):
+        content = bytes(issue.pdf)
         name = f"weekly-report-{week}.pdf"
     else:
         report = build_cached(week)
-        content = pdf.render_pdf(report)
-        name = pdf.filename(report)
+        not_issued = ended and issue is None
+        content = pdf.render_pdf(report, not_issued=not_issued)
+        name = pdf.filename(report, suffix="-live-not-issued" if not_issued else "")
     ReportDownload.objects.create(user=request.user, week_start=week.monday)
     return FileResponse(
         io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
     )
 
 
+NOT_ISSUED = (
+    "{week} has not been issued yet, so there is nothing to re-issue: the periodic job "
+    "issues each week shortly after it ends. Until then the page shows the live figures."
+)
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("reports.reissue_weekly_report", raise_exception=True)
 def week_reissue(request: HttpRequest, week: IsoWeek) -> HttpResponse:
-    """Re-issue a finished week with today's figures: asks for a reason and confirmation;
-    the earlier issue is kept and listed on the week's page."""
+    """Re-issue an issued week with today's figures: asks for a reason and confirmation;
+    the earlier issue is kept and listed on the week's page. A week not issued yet is
+    refused with a message on its page: re-issuing corrects an issue, it does not make the
+    first one (the periodic job does)."""
     if not issues.ended(_reportable(week)):
         raise Http404("Only a finished week is issued.")
-    current = issues.issue(week)
+    current = issues.current_issue(week)
+    if current is None:
+        messages.error(request, NOT_ISSUED.format(week=week))
+        return redirect("reports:week", week=week)
     form = ReissueForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -159,6 +179,9 @@ def week_reissue(request: HttpRequest, week: IsoWeek) -> HttpResponse:
             except issues.ReissueConflict:
                 form.add_error(None, "Someone re-issued this week a moment ago; look again.")
                 status = 409
+            except issues.NotIssued:
+                messages.error(request, NOT_ISSUED.format(week=week))
+                return redirect("reports:week", week=week)
             else:
                 messages.success(request, f"{week} re-issued; the earlier issue is kept.")
                 return redirect("reports:week", week=week)

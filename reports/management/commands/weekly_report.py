@@ -2,28 +2,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.utils import timezone
 
-from core.roles import MANAGER, members
-from escalations.notifications.notify import absolute_url, site_context, tidy
-from reports import issued, pdf
-from reports.weekly import WeeklyReport, build, current_week
+from reports import issued, pdf, subscriptions
+from reports.models import PeriodKind, ReportSend
+from reports.weekly import build, current_week
 from reports.weeks import IsoWeek
-
-
-def managers():
-    """Active users in the Manager group who have an email address."""
-    return members(MANAGER).exclude(email="")
 
 
 class Command(BaseCommand):
     help = (
-        "Write one ISO week's report as a PDF, and/or email it to the managers. Without a "
-        "week, the previous (last complete) week."
+        "Write one ISO week's report as a PDF, and/or email a finished week's issued report to "
+        "the weekly report's subscribers who have not had it yet. Without a week, the previous "
+        "(last complete) week."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +33,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--email",
             action="store_true",
-            help="send the PDF to every active manager with an email address",
+            help=(
+                "send the issued PDF to each subscriber of the weekly report (/reports/"
+                "subscriptions/) not sent it yet, as the scheduled send does: once per person"
+            ),
         )
 
     def handle(self, *args, week: str | None, previous: bool, output, email: bool, **opts):
@@ -57,36 +52,47 @@ class Command(BaseCommand):
                 raise CommandError(f"{chosen} has not started yet; the current week is {current}.")
         else:
             chosen = current.previous
-        recipients = list(managers()) if email else []
-        if email and not recipients:
-            raise CommandError("No active manager has an email address; nothing was sent.")
-
-        report = build(chosen)
-        if issued.ended(chosen):
-            # A finished week is the issued file, byte for byte (issued now if need be).
-            content = bytes(issued.issue(chosen).pdf)
-        else:
-            content = pdf.render_pdf(report)
-        if output or not email:
-            path = Path(output or pdf.filename(report))
-            path.write_bytes(content)
-            self.stdout.write(f"Wrote {path} ({len(content) // 1024} KB), the report for {chosen}.")
         if email:
-            sent = get_connection().send_messages(
-                [self.message(report, content, user.email) for user in recipients]
-            )
-            self.stdout.write(f"Sent the report for {chosen} to {sent} manager(s).")
+            self.email(chosen)
+        if output or not email:
+            self.write(chosen, Path(output) if output else None)
 
-    @staticmethod
-    def message(report: WeeklyReport, content: bytes, to: str) -> EmailMessage:
-        context = {
-            "report": report,
-            "site": site_context(),
-            "link": absolute_url(reverse("reports:week", args=[report.week])),
-            "in_app": False,
-        }
-        subject = " ".join(render_to_string("reports/email_subject.txt", context).split())
-        body = tidy(render_to_string("reports/email_body.txt", context))
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-        message.attach(pdf.filename(report), content, "application/pdf")
-        return message
+    def email(self, week: IsoWeek) -> None:
+        """The scheduled send for ``week``, run now: issued if need be, each subscriber's send
+        claimed and recorded, so neither this command run twice nor the scan sends it again."""
+        if not issued.ended(week):
+            raise CommandError(
+                f"{week} is still running: only a finished week is emailed, as issued."
+            )
+        people = subscriptions.recipients(PeriodKind.WEEKLY)
+        if not people:
+            raise CommandError(
+                "Nobody with an email address subscribes to the weekly report "
+                "(/reports/subscriptions/); nothing was sent."
+            )
+        had = ReportSend.objects.filter(
+            period_kind=PeriodKind.WEEKLY, period=str(week), user__in=[p.user for p in people]
+        ).count()
+        sent = subscriptions.send_period(PeriodKind.WEEKLY, week, now=timezone.now())
+        line = f"Sent the report for {week} to {sent} subscriber(s); {had} had it already."
+        if failed := len(people) - had - sent:
+            line += f" {failed} could not be sent (see the log); the next run or scan retries."
+        self.stdout.write(line)
+
+    def write(self, week: IsoWeek, path: Path | None) -> None:
+        """A finished week's issued PDF, byte for byte; the live figures for a week still
+        running or not issued yet (writing a file never issues a week)."""
+        ended = issued.ended(week)
+        issue = issued.current_issue(week) if ended else None
+        if issue is not None:
+            content, kind = bytes(issue.pdf), "as issued"
+        else:
+            content = pdf.render_pdf(build(week), not_issued=ended)
+            kind = "the live figures"
+            if ended:
+                kind += " (not issued yet: the periodic job issues each week after it ends)"
+        path = path or Path(f"weekly-report-{week}.pdf")
+        path.write_bytes(content)
+        self.stdout.write(
+            f"Wrote {path} ({len(content) // 1024} KB), the report for {week}, {kind}."
+        )
