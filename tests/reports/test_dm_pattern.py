@@ -9,18 +9,21 @@ America/Los_Angeles; its trend is W13 to W20).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from escalations.handoffs.models import Channel, Outcome
-from reports import dm_pattern
+from reports import definitions, dm_pattern
 from reports.weekly import build, trend_columns, zone
 from reports.weeks import IsoWeek
 from tests.factories import AdministratorFactory, EngagementFactory
 from tests.reports.conftest import WEEK
+from tests.reports.test_views import pdf_text
 from tickets.sla.models import BusinessCalendar
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -176,3 +179,61 @@ def test_pattern_query_count_is_flat(db, frozen, django_assert_num_queries):
     with django_assert_num_queries(1):
         large = dm_pattern.pattern(until=frozen, columns=columns)
     assert (len(small), len(large)) == (2, 14)
+
+
+def test_report_page_shows_the_pattern_with_its_definition(manager_client, known_pattern):
+    page = manager_client.get(reverse("reports:week", args=[WEEK])).content.decode()
+    table = page[
+        page.index('id="dm-pattern"') : page.index("</table>", page.index('id="dm-pattern"'))
+    ]
+    pat = table[table.index("Pat Quinn") : table.index("</tr>", table.index("Pat Quinn"))]
+    assert '<time datetime="2026-05-04">2026-05-04</time></td>' in pat
+    cells = re.findall(r'<td[^>]*class="num">(?:<span[^>]*>)?(\d+)', pat)
+    assert cells == ["2", "3", "2", "0", "0", "0", "0", "0", "0", "1", "2"]
+    eve = table[table.index("Eve Santos") : table.index("</tr>", table.index("Eve Santos"))]
+    assert "(everyone)" in eve
+    assert '<th scope="col" class="num">W13</th>' in table
+    assert "<dt>Direct messages before and after the policy</dt>" in page
+    assert definitions.DM_POLICY_RULE in page.replace("&#x27;", "'")
+
+
+def test_report_pdf_shows_the_pattern_with_its_definition(manager_client, known_pattern):
+    text = pdf_text(manager_client.get(reverse("reports:week_pdf", args=[WEEK])))
+    assert "Before and after the policy was communicated" in text
+    assert "Pat Quinn 2026-05-04 2 3 2 0 0 0 0 0 0 1 2" in text
+    assert "Direct messages before and after the policy" in text
+    assert "from 00:00 (organisation time) on the next day" in text
+
+
+def test_admin_page_shows_the_pattern_with_its_definition(agent_client, known_pattern):
+    page = agent_client.get(reverse("admins:detail", args=[known_pattern.pat.pk])).content
+    page = page.decode()
+    assert (
+        'Policy communicated on <time datetime="2026-05-04">2026-05-04</time> (their own date)'
+        in page
+    )
+    # Up to now (3 June): the answer of 19 May counts too.
+    assert "<dt>Before the policy</dt><dd>2</dd>" in page
+    assert "<dt>After the policy (the documented pattern)</dt><dd>4</dd>" in page
+    trend = page[page.index('id="dm-trend"') : page.index("</table>", page.index('id="dm-trend"'))]
+    # W16 … W23: 5 May (W19), 12 and 13 May (W20), 19 May (W21).
+    assert re.findall(r'<td class="num">(\d+)</td>', trend) == [
+        "0",
+        "0",
+        "0",
+        "1",
+        "2",
+        "1",
+        "0",
+        "0",
+    ]
+    assert definitions.DM_POLICY_RULE in page.replace("&#x27;", "'")
+
+
+def test_admin_page_with_the_everyone_date_and_with_none(agent_client, known_pattern):
+    eve = agent_client.get(reverse("admins:detail", args=[known_pattern.eve.pk])).content
+    assert b"2026-04-20</time> (the date for everyone)" in eve
+    set_everyone_date(None)
+    nora = agent_client.get(reverse("admins:detail", args=[known_pattern.nora.pk])).content
+    assert b"No policy date: neither Nora Field nor everyone has one" in nora
+    assert b"<dt>Before the policy</dt><dd>0</dd>" in nora
