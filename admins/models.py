@@ -58,8 +58,9 @@ class Administrator(models.Model):
         "direct-message policy communicated",
         null=True,
         blank=True,
-        help_text="When this administrator was told to use the ticket or the support channel "
-        "instead of direct messages. Empty: the date for everyone on the business calendar.",
+        help_text="When this administrator was told to answer in the ticket or the support "
+        "channel, not by direct message: their direct messages from the next day on count as "
+        "the documented pattern. Empty: the date for everyone on the business calendar.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
