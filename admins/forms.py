@@ -13,6 +13,38 @@ class AdminChoiceField(forms.ModelChoiceField):
         return admin.name if admin.active else f"{admin.name} (inactive)"
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PolicyDateField(forms.DateField):
+    """The day the direct-message policy was communicated: a real date, not in the future
+    (seed 000 counts direct messages after it as a pattern, so a date to come would hold a
+    message against someone before they were told)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", DateInput())
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": "Enter the date the policy was communicated, like 2025-03-03."},
+        )
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "max": timezone.localdate().isoformat()}
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(
+                "This date is still to come: give the day the policy was communicated."
+            )
+
+
 class AdministratorForm(forms.ModelForm):
     class Meta:
         model = Administrator
@@ -25,8 +57,10 @@ class AdministratorForm(forms.ModelForm):
             "manager_email",
             "weekly_digest",
             "tdx_uid",
+            "dm_policy_communicated_on",
             "active",
         ]
+        field_classes = {"dm_policy_communicated_on": PolicyDateField}
         labels = {
             "active": "Active: can be engaged and named as a backup",
             "weekly_digest": "Weekly digest: email them a list of their open requests",
@@ -119,6 +153,7 @@ class AdministratorEditForm(AdministratorForm):
             "manager_email",
             "weekly_digest",
             "tdx_uid",
+            "dm_policy_communicated_on",
         ]
 
 
@@ -133,13 +168,6 @@ class ServiceForm(forms.ModelForm):
         if Service.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(f"There is already a service called “{name}”.")
         return name
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DeclarePurviewForm(forms.Form):

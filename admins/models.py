@@ -52,6 +52,16 @@ class Administrator(models.Model):
         help_text="The administrator's user id (UID) in TDX: their comments on a ticket's feed "
         "count as answers.",
     )
+    # Seed 000: direct messages after the policy was communicated are a documented pattern.
+    # Empty: the date given for everyone on the business calendar (reports.dm_pattern).
+    dm_policy_communicated_on = models.DateField(
+        "direct-message policy communicated",
+        null=True,
+        blank=True,
+        help_text="When this administrator was told to answer in the ticket or the support "
+        "channel, not by direct message: their direct messages from the next day on count as "
+        "the documented pattern. Empty: the date for everyone on the business calendar.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AdministratorQuerySet.as_manager()

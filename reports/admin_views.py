@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
@@ -19,9 +20,12 @@ from admins.forms import AdministratorForm
 from admins.models import Administrator
 from core.htmx import render_page
 from escalations.handoffs.models import AdminResponse, Engagement
+from reports import definitions, dm_pattern
 from reports.forms import PERIOD_LABELS, PeriodForm, selected_period
 from reports.summary import period_start, response_summary
 from reports.summary_table import page_query, summary_context
+from reports.weekly import current_week, zone
+from reports.weeks import weeks_back
 
 HISTORY_PAGE_SIZE = 25
 
@@ -59,7 +63,11 @@ def admin_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required("admins.view_administrator", raise_exception=True)
 def admin_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    admin = get_object_or_404(Administrator.objects.select_related("backup"), pk=pk)
+    admin = get_object_or_404(
+        dm_pattern.with_everyone_date(Administrator.objects.select_related("backup")), pk=pk
+    )
+    now = timezone.now()
+    weeks = weeks_back(current_week(now), dm_pattern.DETAIL_WEEKS)
     period = selected_period(request.GET.get("period"))
     [summary] = response_summary(since=period_start(period), admins=[admin])
     engagements = (
@@ -79,5 +87,10 @@ def admin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": Paginator(engagements, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
         "backup_for": list(admin.backup_for.all()),
         "purview": list(admin.purviews.current().select_related("service")),
+        "dm": dm_pattern.for_admin(
+            admin, until=now, columns=[week.bounds(zone()) for week in weeks]
+        ),
+        "dm_weeks": weeks,
+        "dm_definition": definitions.DM_POLICY_RULE,
     }
     return render_page(request, "admins/admin_detail.html", context, partial="admin-record")

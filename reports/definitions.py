@@ -6,6 +6,17 @@ check that every headline label has its entry here.
 
 from __future__ import annotations
 
+# How a direct message is placed before or after the policy: the report's definition and the
+# administrator's page print the same words.
+DM_POLICY_RULE = (
+    "Answers by direct message are split at the day the direct-message policy was "
+    "communicated to the administrator: their own date, else the date for everyone on the "
+    "business calendar. An answer counts as after from 00:00 (organisation time) on the next "
+    "day; the day itself counts as before, and so does every answer of someone with no date. "
+    "The answers after are the documented pattern: direct messages continued after the policy "
+    "was communicated."
+)
+
 # (term, definition). The week itself is defined in the template, which knows its zone.
 DEFINITIONS: list[tuple[str, str]] = [
     (
@@ -145,6 +156,13 @@ DEFINITIONS: list[tuple[str, str]] = [
         "Answers received by direct message during the period, to requests of any week: "
         "contact outside the ticket and the support channel, which leaves no record others "
         "can see.",
+    ),
+    (
+        "Direct messages before and after the policy",
+        "Per administrator, the answers by direct message up to the end of the period. "
+        + DM_POLICY_RULE
+        + " “After” in the period and the trend count those in the period and in each of the "
+        "trend's columns.",
     ),
     (
         "Escalation funnel",

@@ -38,7 +38,8 @@ from escalations.handoffs.models import (
     EngagementState,
     Outcome,
 )
-from reports import definitions, funnel, governance, knowledge, metrics, timings
+from reports import definitions, dm_pattern, funnel, governance, knowledge, metrics, timings
+from reports.dm_pattern import DmPattern
 from reports.links import url_for
 from reports.periods import Month, Part, Period, Quarter
 from reports.scalars import SecondsBetween, one_row, total
@@ -689,6 +690,9 @@ class WeeklyReport:
     off_policy_admins: list[dict]
     off_policy_latest: list[AdminResponse]
     trend: Trend
+    # Direct messages before and after each administrator's policy date (reports.dm_pattern),
+    # the after-policy ones per trend column.
+    dm_pattern: list[DmPattern] = dataclass_field(default_factory=list)
     # The governance thresholds the week crossed (tickets escalated by the clock are counted in
     # current.tickets, apart from the agents' Escalate requests).
     governance_breaches: list = dataclass_field(default_factory=list)
@@ -797,6 +801,10 @@ class WeeklyReport:
         ]
 
     @property
+    def dm_trend_labels(self) -> list[str]:
+        return [_short_label(column) for column in self.trend.weeks]
+
+    @property
     def definitions(self) -> list[tuple[str, str]]:
         return definitions.DEFINITIONS
 
@@ -898,6 +906,9 @@ def build(period: Period, *, now: datetime | None = None) -> WeeklyReport:
         off_policy_admins=off_policy_admins,
         off_policy_latest=off_policy_latest,
         trend=trend(columns, figures),
+        dm_pattern=dm_pattern.pattern(
+            until=end, columns=bounds, period=(start, end), limit=TOP_ROWS
+        ),
         # The thresholds are limits per ISO week: a month is not held against them.
         governance_breaches=(
             governance.breaches(week, now=now) if isinstance(week, IsoWeek) else []

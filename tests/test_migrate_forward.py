@@ -74,11 +74,14 @@ CHANGED_COLUMNS = {
         {"due_soon_at", "tdx_responsible", "clock_escalated_at"},
         set(),
     ),
-    "escalations_businesscalendar": ({"due_soon_percent"}, {"due_soon_minutes"}),
+    "escalations_businesscalendar": (
+        {"due_soon_percent", "dm_policy_communicated_on"},
+        {"due_soon_minutes"},
+    ),
     "admins_adminresponse": ({"given_up_early", "source_ip", "awaiting_classification"}, set()),
     "escalations_urgentsteprecord": ({"skipped"}, set()),
     "admins_administrator": (
-        {"manager_name", "manager_email", "weekly_digest", "tdx_uid"},
+        {"manager_name", "manager_email", "weekly_digest", "tdx_uid", "dm_policy_communicated_on"},
         set(),
     ),
     "admins_service": ({"policy_id", "manager_name", "manager_email"}, set()),

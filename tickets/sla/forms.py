@@ -9,6 +9,7 @@ from functools import cache
 from django import forms
 from django.utils import timezone
 
+from admins.forms import PolicyDateField
 from core.forms import BoundedDateTimeField, LocalDateTimeInput
 from tickets.sla.calendar import Calendar, to_seconds
 from tickets.sla.models import BusinessCalendar, Closure, MaintenanceWindow, ServiceTarget, Weekday
@@ -96,7 +97,8 @@ class BusinessCalendarForm(forms.ModelForm):
     class Meta:
         model = BusinessCalendar
         fields = ["time_zone", "workdays", "opens", "closes", "due_soon_percent"]
-        fields += ["no_response_hours"]
+        fields += ["no_response_hours", "dm_policy_communicated_on"]
+        field_classes = {"dm_policy_communicated_on": PolicyDateField}
         widgets = {
             "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

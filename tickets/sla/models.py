@@ -48,10 +48,23 @@ class BusinessCalendar(models.Model):
         "“no response” and goes to the backup owner. 18 = two 9-hour working days. "
         "A priority can set its own.",
     )
+    # Seed 000's communication policy, for everyone: an administrator's own date overrides it.
+    # Kept with the organisation's other settings (the calendar is the one row of them).
+    dm_policy_communicated_on = models.DateField(
+        "direct-message policy communicated to everyone",
+        null=True,
+        blank=True,
+        help_text="When every administrator was told to answer in the ticket or the support "
+        "channel, not by direct message. Direct messages from the next day on count as the "
+        "documented pattern. An administrator's own date replaces it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    # The direct-message pattern in the reports reads the policy date (core.versions).
+    cache_versions = ("admins",)
 
     # Every page reads the time zone and the due-soon warning, so they are kept in the cache
     # (tickets.sla.clock.page_settings); saving the calendar clears it.
