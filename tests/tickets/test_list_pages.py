@@ -236,3 +236,13 @@ def len_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     return len(ctx.captured_queries)
+
+
+def test_an_order_a_cursor_cannot_follow_pages_by_number(agent_client, small_pages):
+    tickets_with_ties_and_nulls()
+    first = agent_client.get(URL, {"sort": "title,-date"})  # two columns: no keyset
+    assert link(first, "next").endswith("sort=title%2C-date&page=2")
+    second = agent_client.get(link(first, "next"))
+    assert "Tickets 4–6 of 13" in second.content.decode()
+    assert link(second, "prev").endswith("sort=title%2C-date")
+    assert not set(ids(first)) & set(ids(second))
