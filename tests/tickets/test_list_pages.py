@@ -246,3 +246,14 @@ def test_an_order_a_cursor_cannot_follow_pages_by_number(agent_client, small_pag
     assert "Tickets 4–6 of 13" in second.content.decode()
     assert link(second, "prev").endswith("sort=title%2C-date")
     assert not set(ids(first)) & set(ids(second))
+
+
+def test_sorting_or_exporting_from_a_keyset_page_starts_from_the_top(agent_client, small_pages):
+    tickets_with_ties_and_nulls()
+    second = agent_client.get(link(agent_client.get(URL, {"tier": "handle"}), "next"))
+    headers = re.findall(r'<th scope="col"[^>]*><a href="([^"]*)"', second.content.decode())
+    export = re.search(r'href="([^"]*)" hx-boost="false" download', second.content.decode())[1]
+    assert headers and export
+    for href in [*headers, export]:
+        assert "tier=handle" in href
+        assert not re.search(r"\b(after|before|start|page)=", href), href
