@@ -75,6 +75,7 @@ def pages() -> list[tuple[str, str, str, int]]:
         ("dashboard", "dashboard", reverse("dashboard"), 1),
         ("list", "tickets: page 1", tickets, 1),
         ("list_deep", f"tickets: page {deep}", f"{tickets}?page={deep}", 1),
+        ("list_keyset", f"tickets: page {deep} by keyset", keyset_url(tickets, deep), 1),
         ("list_open", "tickets: open only", f"{tickets}?open_only=on", 1),
         ("list_escalate", "tickets: tier escalate", f"{tickets}?tier=escalate", 1),
         ("list_breached", "tickets: SLA breached", f"{tickets}?sla=breached", 1),
@@ -107,6 +108,26 @@ def pages() -> list[tuple[str, str, str, int]]:
     except (ImportError, NoReverseMatch):
         log("  (no weekly report in this checkout yet: skipped)")
     return result
+
+
+def keyset_url(base: str, page: int, sort: str = "") -> str:
+    """The address a reader reaches page ``page`` of the list by, clicking Next: the cursor
+    of the row before it."""
+    from urllib.parse import urlencode
+
+    from django.http import QueryDict
+
+    from tickets import listing
+    from tickets.filters import TicketFilter
+    from tickets.models import Ticket
+
+    query = {"sort": sort} if sort else {}
+    filterset = TicketFilter(QueryDict(urlencode(query)))
+    assert filterset.is_valid()
+    keys = listing.keys_for(list(filterset.qs.query.order_by))
+    offset = (page - 1) * listing.PAGE_SIZE
+    row = Ticket.objects.order_by(*listing.order_by(keys))[offset - 1]
+    return f"{base}?" + urlencode(query | {"after": listing.cursor(row, keys), "start": offset + 1})
 
 
 def logged_in_client() -> Client:

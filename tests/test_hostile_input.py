@@ -86,7 +86,8 @@ PAGES = [
 ]
 FILTERS = {
     "tickets:list": ["q", "status", "tier", "priority", "category", "department", "agent"]
-    + ["admin", "opened_after", "opened_before", "open_only", "sla", "sort", "page"],
+    + ["admin", "opened_after", "opened_before", "open_only", "sla", "sort", "page"]
+    + ["after", "before", "start"],
     "tickets:export": ["q", "status", "opened_after", "sla", "sort"],
     "admins:list": ["period", "sort"],
     "admins:detail": ["period", "page"],

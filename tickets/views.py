@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,17 +14,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from core import requestcache, versions
 from core.htmx import render_page
 from core.roles import display_name
-from tickets import services, tdx
+from tickets import listing, services, tdx
 from tickets.detail import done, load_ticket, render_detail
-from tickets.filters import Queue, TicketFilter
+from tickets.filters import DEPARTMENT_SOURCES, DEPARTMENTS_KEY, Queue, TicketFilter
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
 from tickets.models import Ticket
 from tickets.sla.calendar import next_review
 from tickets.sla.clock import CATEGORISE_WITHIN, load_calendar
 
-PAGE_SIZE = 50
 COLUMNS = [
     ("Ticket ID", "id"),
     ("Title", "title"),
@@ -39,6 +38,8 @@ COLUMNS = [
     ("Admin", "admin"),
     ("Date", "date"),
 ]
+# The filters that choose the rows, so the count's cache key.
+COUNTED_FILTERS = [name for name in TicketFilter.base_filters if name != "sort"]
 MORE_FILTERS = [
     "priority",
     "category",
@@ -66,20 +67,41 @@ def sort_columns(current: str) -> list[dict[str, str]]:
     return columns
 
 
+# Parameters that move through the list rather than choose its rows.
+PAGING = ("page", "after", "before", "start")
+
+
 @require_GET
 @permission_required("tickets.view_ticket", raise_exception=True)
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    filterset = TicketFilter(request.GET, queryset=Ticket.objects.for_list(), request=request)
-    valid = filterset.is_valid()
-    paginator = Paginator(filterset.qs if valid else Ticket.objects.none(), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    queue = filterset.form.cleaned_data.get("queue") if valid else ""
     now = timezone.now()
+    mine = request.GET.get("queue") == Queue.MINE
+    count_key = listing.count_key(
+        request.GET, COUNTED_FILTERS, user_pk=request.user.pk if mine else None
+    )
+    # The count and the department options, both cached under the tickets token: one read.
+    requestcache.get_many(
+        [
+            *versions.keys_for(listing.COUNT_SOURCES, count_key),
+            *versions.keys_for(DEPARTMENT_SOURCES, DEPARTMENTS_KEY),
+        ]
+    )
+    filterset = TicketFilter(
+        request.GET, queryset=Ticket.objects.for_list(), request=request, now=now
+    )
+    valid = filterset.is_valid()
+    if valid:
+        clocked = bool(filterset.form.cleaned_data.get("sla"))
+        count = listing.cached_count(filterset.qs, count_key, clocked=clocked, now=now)
+        page = listing.paginate(filterset.qs, request.GET, count=count)
+    else:
+        page = listing.ListPage([], 0, None, None, None)
+    queue = filterset.form.cleaned_data.get("queue") if valid else ""
     context = {
         "filter": filterset,
         "page": page,
         "columns": sort_columns(request.GET.get("sort", "")),
-        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort", "queue")),
+        "filtered": any(v for k, v in request.GET.items() if k not in (*PAGING, "sort", "queue")),
         "more_filters": MORE_FILTERS,
         "more_filters_used": any(request.GET.get(name) for name in MORE_FILTERS),
         "now": now,
