@@ -196,3 +196,20 @@ def test_someone_who_lost_the_role_gets_nothing(mailoutbox):
     former.groups.set([Group.objects.get(name="Agent")])
     assert scan(AFTER).reports_sent == 0
     assert reports(mailoutbox) == [] and not ReportSend.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SCHEDULED_REPORTS=True)
+def test_two_runs_at_once_send_each_subscriber_the_report_once(mailoutbox, migration_data):
+    from tests import scans
+
+    manager, supervisor = ManagerFactory(), SupervisorFactory()
+    for user in (manager, supervisor):
+        ReportSubscription.objects.create(user=user)
+    runs, errors = scans.at_once(silence.run, now=AFTER)
+    assert errors == []
+    assert sum(run.reports_sent for run in runs) == 2
+    assert len(reports(mailoutbox, manager.email)) == 1
+    assert len(reports(mailoutbox, supervisor.email)) == 1
+    assert ReportSend.objects.filter(period="2026-W20").count() == 2
+    assert IssuedReport.objects.filter(period="2026-W20").count() == 1
