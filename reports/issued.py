@@ -61,6 +61,12 @@ def figures_of(report: WeeklyReport) -> dict:
         for name, value in figures.items():
             if value is None or (isinstance(value, Number) and not isinstance(value, bool)):
                 values[f"{group}.{name}"] = value
+    # The counts and times below the headline change with late answers and edits too.
+    for name, value in report.activity.items():
+        values[f"activity.{name}"] = value
+    for key, spread in report.timings.items():
+        for measure, value in spread.items():
+            values[f"times.{key}.{measure}"] = value
     headline = [
         [f.label, f.display, f.change.text if f.change else "", f.previous_display]
         for f in report.figures
@@ -161,26 +167,62 @@ def reissue(week: IsoWeek, *, by, reason: str, now: datetime | None = None) -> I
     return new
 
 
+# The page's own names for the figures (reports/definitions.py defines each).
 LABELS = {
     "tickets.logged": "Tickets logged",
     "tickets.resolved": "Tickets resolved",
-    "tickets.escalated": "Tickets logged and escalated",
-    "tickets.resolution_met": "Resolution target met",
-    "tickets.resolution_breached": "Resolution target breached",
-    "engagements.answered": "Requests answered",
-    "engagements.still_open": "Requests still open",
+    "tickets.escalated": "Logged tickets escalated",
+    "tickets.clock_escalated": "Tickets escalated by the clock",
+    "tickets.response_met": "Response SLA met",
+    "tickets.response_breached": "Response SLA breached",
+    "tickets.resolution_met": "Resolution SLA met",
+    "tickets.resolution_breached": "Resolution SLA breached",
+    "engagements.requested": "Requests to administrators",
+    "engagements.collaborate": "Collaborate",
+    "engagements.escalate": "Escalate requests",
+    "engagements.answered": "Answered so far",
+    "engagements.still_open": "Still awaiting an answer",
     "engagements.mtta_seconds": "MTTA (seconds)",
-    "engagements.requested": "Admin requests",
     "mtte.count": "Tickets first escalated",
     "mtte.mtte_seconds": "MTTE (seconds)",
     "responses.total": "Responses logged",
+    "responses.accepted": "Accepted",
+    "responses.gave_input": "Gave input",
+    "responses.redirected": "Redirected",
+    "responses.declined": "Declined without redirect",
+    "responses.no_response": "No response",
     "responses.off_policy": "Off-policy direct messages",
 }
+
+
+ACTIVITY = {
+    "open_at_end": "Open at the end",
+    "open_breached": "Breached among them",
+    "rerouted": "Re-routed",
+    "redirected": "Redirected",
+    "deescalated": "De-escalated",
+    "withdrawn": "Withdrawn",
+    "urgent": "Urgent requests",
+}
+TIMES = {
+    "answer": "First answer (wall clock)",
+    "answer_business": "First answer (business hours)",
+    "escalation": "To first escalation",
+    "resolve": "To resolve",
+}
+MEASURES = {"count": "over", "mean": "mean", "median": "median", "p90": "90th percentile"}
 
 
 def label(key: str) -> str:
     if key in LABELS:
         return LABELS[key]
+    group, _, rest = key.partition(".")
+    if group == "activity" and rest in ACTIVITY:
+        return ACTIVITY[rest]
+    if group == "times":
+        what, _, measure = rest.partition(".")
+        unit = "" if measure == "count" else " (seconds)"
+        return f"{TIMES.get(what, what)}: {MEASURES.get(measure, measure)}{unit}"
     group, _, name = key.partition(".")
     return f"{group.capitalize()}: {name.replace('_', ' ')}"
 
@@ -208,9 +250,10 @@ class Change:
 
 
 def changes(issued: dict, live: dict) -> list[Change]:
-    """Field by field, over the union of both: every figure whose value differs."""
+    """Field by field: every figure the issue holds whose value differs now (an issue made
+    before a figure was added is not compared on it)."""
     before, after = issued.get("values", {}), live.get("values", {})
-    keys = list(dict.fromkeys([*before, *after]))
+    keys = list(before) if before else list(after)
     return [
         Change(key, label(key), before.get(key), after.get(key))
         for key in keys

@@ -79,7 +79,7 @@ def test_an_issued_week_serves_the_same_pdf_after_a_late_answer(manager_client, 
     assert again == first == bytes(issue.pdf)
     page = manager_client.get(PAGE).content.decode()
     assert "1 late answer logged since" in page
-    assert "Requests answered" in page
+    assert "Answered so far" in page
     assert "?live=1" in page
     live = manager_client.get(PAGE + "?live=1").content.decode()
     assert "Live figures" in live
@@ -242,3 +242,28 @@ def test_the_reissue_service_refuses_a_week_not_issued_yet(known_week, superviso
     with pytest.raises(issued.NotIssued):
         issued.reissue(IsoWeek.parse(WEEK), by=supervisor, reason="Early")
     assert not IssuedReport.objects.exists()
+
+
+def test_a_change_below_the_headline_is_named_too(manager_client, known_week):
+    """A due time corrected after the issue moves no headline figure, only the count of open
+    tickets breached at the week's end: the page still names it."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+
+    from tests.reports.conftest import LATER, may
+    from tickets.models import Ticket
+
+    issue = issued.issue(IsoWeek.parse(WEEK))
+    traveller = time_machine.travel(LATER + timedelta(hours=3), tick=False)
+    traveller.start()
+    TRAVELLERS.append(traveller)
+    cache.clear()
+    # T3 is still open at the week's end; its resolution turns out to have been due before.
+    Ticket.objects.filter(pk=known_week.tickets[3].pk).update(resolution_due_at=may(15, 12))
+    page = manager_client.get(PAGE).content.decode()
+    table = page[page.index('id="changes-table"') :]
+    table = table[: table.index("</table>")]
+    assert "Breached among them" in table
+    headline = {f"{label}" for label, *_ in issue.figures["headline"]}
+    assert "Breached among them" not in headline
