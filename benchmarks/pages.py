@@ -42,9 +42,23 @@ from benchmarks.common import (
 if TYPE_CHECKING:
     from django.test import Client
 
+# Issue 20's targets at 100,000 tickets (p95, ms), by page; pages not named here: 150 ms.
 P95_TARGET_MS = 150
-PDF_TARGET_MS = 3000
-QUERY_TARGET = 20
+TARGETS_MS = {
+    "dashboard": 50,
+    "list": 25,
+    "list_keyset": 25,
+    "list_open": 25,
+    "list_escalate": 25,
+    "list_breached": 25,
+    "list_search": 25,
+    "detail_open": 15,
+    "admins": 40,
+    "admins_all": 40,
+    "week": 60,
+    "week_pdf": 1000,
+}
+QUERY_TARGET = 15
 BASELINE = "baseline: notifications"
 # Pages computed on every request (the cache cleared before each, outside the clock), not
 # served from the cache.
@@ -95,15 +109,22 @@ def pages() -> list[tuple[str, str, str, int]]:
         result.append(("admin", "admin page", reverse("admins:detail", args=[admin_id]), 1))
     result.append(("purview", "purview matrix", reverse("admins:purview"), 1))
     try:
-        from reports.weekly import current_week
+        from reports.weekly import current_week, weeks_with_data
 
-        week = str(current_week().previous)
-        # A finished week's report is cached for five minutes: time it both computed (the
-        # first view) and served from the cache; the PDF is always timed computed.
+        finished = [(n, w) for w, n in weeks_with_data() if w != current_week()]
+        # The busiest finished week (the most tickets logged), as issue 19 asks, computed
+        # afresh (?live=1: not the issued file) and from the cache; the PDF always afresh.
+        week = str(max(finished)[1] if finished else current_week().previous)
+        page = reverse("reports:week", args=[week])
         result += [
-            ("week", "weekly report (computed)", reverse("reports:week", args=[week]), 1),
-            ("week_cached", "weekly report (cached)", reverse("reports:week", args=[week]), 1),
-            ("week_pdf", "weekly report PDF", reverse("reports:week_pdf", args=[week]), 6),
+            ("week", f"weekly report {week} (computed)", f"{page}?live=1", 1),
+            ("week_cached", "weekly report (cached)", f"{page}?live=1", 1),
+            (
+                "week_pdf",
+                f"weekly PDF {week} (made afresh)",
+                reverse("reports:week_pdf", args=[week]) + "?live=1",
+                6,
+            ),
         ]
     except (ImportError, NoReverseMatch):
         log("  (no weekly report in this checkout yet: skipped)")
@@ -223,9 +244,8 @@ def table(big: dict, small: dict | None, database: str) -> str:
     lines = [f"{database}, {big['tickets']:,} tickets", head + "  target", "-" * (len(head) + 8)]
     for page in big["pages"]:
         key = page["key"]
-        pdf = key == "week_pdf"
-        limit = PDF_TARGET_MS if pdf else P95_TARGET_MS
-        ok = page["p95_ms"] < limit and page["queries"] < QUERY_TARGET
+        limit = TARGETS_MS.get(key, P95_TARGET_MS)
+        ok = page["p95_ms"] <= limit and page["queries"] <= QUERY_TARGET
         if small and small_queries.get(key) != page["queries"]:
             ok = False
         line = (
@@ -234,10 +254,11 @@ def table(big: dict, small: dict | None, database: str) -> str:
         )
         if small:
             line += f" {small_queries.get(key, '-'):>10}"
-        lines.append(line + ("  ok" if ok else "  MISS"))
+        lines.append(line + f"  {limit:>5} {'ok' if ok else 'MISS'}")
     lines.append(
-        f"targets: p95 < {P95_TARGET_MS} ms (PDF < {PDF_TARGET_MS} ms), < {QUERY_TARGET} "
-        "queries, the same queries at both sizes; x base = p50 / the baseline's p50"
+        f"target: p95 at or under the page's figure in ms (issue 20; {P95_TARGET_MS} ms for "
+        f"the others), at most {QUERY_TARGET} queries, the same queries at both sizes; "
+        "x base = p50 / the baseline's p50"
     )
     return "\n".join(lines)
 
