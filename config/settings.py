@@ -281,7 +281,8 @@ elif CACHE_URL.startswith("locmem://"):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's database cache, writing many keys in two queries (core/dbcache.py).
+            "BACKEND": "core.dbcache.DatabaseCache",
             "LOCATION": "escalation_cache",
             "OPTIONS": {"MAX_ENTRIES": 10000},
         }

@@ -9,18 +9,18 @@ and every answer of someone with no date, count as *before*: nobody is held to a
 day they may not yet have read it.
 
 One grouped query over the direct-message answers, whatever the number of answers or
-administrators: the everyone-date is a scalar subquery inside it, the trend a conditional count
-per column.
+administrators (after two small ones for the dates): "after" is a comparison of the answer's
+time with the first moment after each distinct policy date, worked out here, so no date is
+computed per row; the trend is a conditional count per column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, DateField, F, Max, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DateField, Q, Subquery
 
 from admins.models import Administrator
 from escalations.handoffs.models import AdminResponse, Channel
@@ -63,6 +63,34 @@ class DmPattern:
         return ""
 
 
+def _cut(day: date) -> datetime:
+    """The first moment after the policy day: 00:00 of the next day, organisation time."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=organisation_zone())
+
+
+def _after(everyone: date | None, admins: Sequence[Administrator] | None) -> Q:
+    """Answers given after their administrator's policy date, as plain comparisons on the
+    answer's time (no per-row date arithmetic): one condition per distinct policy date, those
+    of ``admins`` when given, else read in one query."""
+    if admins is not None:
+        own_dates = {a.dm_policy_communicated_on for a in admins} - {None}
+    else:
+        own_dates = (
+            Administrator.objects.exclude(dm_policy_communicated_on=None)
+            .order_by()
+            .values_list("dm_policy_communicated_on", flat=True)
+            .distinct()
+        )
+    after = Q(pk__in=[])
+    for day in own_dates:
+        after |= Q(engagement__admin__dm_policy_communicated_on=day, responded_at__gte=_cut(day))
+    if everyone is not None:
+        after |= Q(
+            engagement__admin__dm_policy_communicated_on=None, responded_at__gte=_cut(everyone)
+        )
+    return after
+
+
 def pattern(
     *,
     until: datetime,
@@ -70,19 +98,19 @@ def pattern(
     period: tuple[datetime, datetime] | None = None,
     admins: Sequence[Administrator] | None = None,
     limit: int | None = None,
+    everyone: date | None | bool = False,
 ) -> list[DmPattern]:
     """Per administrator with a direct-message answer before ``until``: how many came before
     and after their policy date, how many after it fell in ``period``, and the after-count of
-    each of ``columns`` (half-open [start, end) bounds). Most after-policy answers first."""
-    answers = AdminResponse.objects.filter(
-        channel=Channel.DIRECT_MESSAGE, responded_at__lt=until
-    ).annotate(
-        policy=Coalesce(F("engagement__admin__dm_policy_communicated_on"), everyone_date()),
-        day=TruncDate("responded_at", tzinfo=organisation_zone()),
-    )
+    each of ``columns`` (half-open [start, end) bounds). Most after-policy answers first.
+    Three queries: the date for everyone (unless given as ``everyone``), the distinct
+    personal dates (unless ``admins`` are given), the grouped count."""
+    if everyone is False:
+        everyone = BusinessCalendar.current().dm_policy_communicated_on
+    answers = AdminResponse.objects.filter(channel=Channel.DIRECT_MESSAGE, responded_at__lt=until)
     if admins is not None:
         answers = answers.filter(engagement__admin__in=[a.pk for a in admins])
-    after = Q(policy__isnull=False, day__gt=F("policy"))
+    after = _after(everyone, admins)
     counts = {
         f"c{n}": Count("id", filter=after & _within(*bounds)) for n, bounds in enumerate(columns)
     }
@@ -94,9 +122,7 @@ def pattern(
             "engagement__admin__name",
             "engagement__admin__dm_policy_communicated_on",
         )
-        .annotate(
-            policy_date=Max("policy"), total=Count("id"), after=Count("id", filter=after), **counts
-        )
+        .annotate(total=Count("id"), after=Count("id", filter=after), **counts)
         .order_by("-after", "-total", "engagement__admin__name")
     )
     if limit:
@@ -106,7 +132,7 @@ def pattern(
             admin_id=row["engagement__admin"],
             name=row["engagement__admin__name"],
             own_date=row["engagement__admin__dm_policy_communicated_on"],
-            policy_date=row["policy_date"],
+            policy_date=row["engagement__admin__dm_policy_communicated_on"] or everyone,
             before=row["total"] - row["after"],
             after=row["after"],
             after_in_period=row.get("in_period", 0),
@@ -125,7 +151,7 @@ def for_admin(
 ) -> DmPattern:
     """``pattern`` of one administrator, with zeros when they never answered by direct
     message. ``admin`` is loaded with ``everyone_dm_policy`` (see ``with_everyone_date``)."""
-    rows = pattern(until=until, columns=columns, admins=[admin])
+    rows = pattern(until=until, columns=columns, admins=[admin], everyone=admin.everyone_dm_policy)
     if rows:
         return rows[0]
     return DmPattern(

@@ -28,7 +28,7 @@ EXTRA = {"tickets:search": "?q=VPN", "tickets:tdx_lookup": "?external_id=1234"}
 def database_cache(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "core.dbcache.DatabaseCache",
             "LOCATION": "page_queries_cache",
         }
     }

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def database_cache(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "core.dbcache.DatabaseCache",
             "LOCATION": "requestcache_test_cache",
         }
     }
