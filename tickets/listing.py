@@ -184,6 +184,13 @@ class ListPage:
     def has_other_pages(self) -> bool:
         return self.previous is not None or self.next is not None
 
+    # Iterated and sized as Django's Page is: its rows.
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
 
 def _position(text: str | None) -> int | None:
     start = id_param(text)
