@@ -70,26 +70,40 @@ def record(
     user=None,
     username: str = "",
 ) -> AuditEntry:
-    request = request or _request.get()
-    if user is None and request is not None:
-        candidate = getattr(request, "user", None)
-        if candidate is not None and candidate.is_authenticated:
-            user = candidate
+    actor = _actor(request, user, username)
     if target is not None:
         target_type = target._meta.label_lower
         target_id = str(target.pk)
         label = label or str(target)
     return AuditEntry.objects.create(
-        user=user,
-        username=username or (user.get_username() if user else ""),
         action=action,
         target_type=target_type,
         target_id=target_id,
         target=label[:200],
         changes=changes or {},
-        ip_address=client_ip(request),
-        path=_path(request)[:300],
+        **actor,
     )
+
+
+def _actor(request: HttpRequest | None, user=None, username: str = "") -> dict[str, Any]:
+    """Who made a change and from where: ``user``, else the signed-in user of ``request`` (or
+    of the request being served), with its address and path."""
+    request = request or _request.get()
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    return {
+        "user": user,
+        "username": username or (user.get_username() if user else ""),
+        "ip_address": client_ip(request),
+        "path": _path(request)[:300],
+    }
+
+
+def _created(values: dict[str, Any]) -> dict[str, list]:
+    """A new record's audited values (``_values``), as the changes of its "created" entry."""
+    return {f: [None, v] for f, v in values.items() if v not in (None, "")}
 
 
 def _path(request: HttpRequest | None) -> str:
@@ -138,25 +152,16 @@ def _values(instance: models.Model) -> dict[str, Any]:
 def created_in_bulk(instances: list[models.Model], *, user=None) -> None:
     """The "created" entries ``bulk_create`` skipped (it sends no signals), in one insert:
     the same entry, field by field, as saving each instance one by one would have made."""
-    request = _request.get()
-    if user is None and request is not None:
-        candidate = getattr(request, "user", None)
-        user = candidate if candidate is not None and candidate.is_authenticated else None
-    shared = {
-        "user": user,
-        "username": user.get_username() if user else "",
-        "action": AuditAction.CREATED,
-        "ip_address": client_ip(request),
-        "path": _path(request)[:300],
-    }
+    actor = _actor(None, user)
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(
+                action=AuditAction.CREATED,
                 target_type=instance._meta.label_lower,
                 target_id=str(instance.pk),
                 target=str(instance)[:200],
-                changes={f: [None, v] for f, v in _values(instance).items() if v not in (None, "")},
-                **shared,
+                changes=_created(_values(instance)),
+                **actor,
             )
             for instance in instances
         ],
@@ -178,8 +183,7 @@ def _after_save(sender, instance, created, raw=False, **kwargs) -> None:
     after = _values(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        changes = {f: [None, v] for f, v in after.items() if v not in (None, "")}
-        record(AuditAction.CREATED, target=instance, changes=changes)
+        record(AuditAction.CREATED, target=instance, changes=_created(after))
         return
     changes = {f: [before.get(f), v] for f, v in after.items() if before.get(f) != v}
     if changes:
