@@ -27,7 +27,6 @@ from tickets.models import (
     Classification,
     EventKind,
     Priority,
-    ServiceTarget,
     Status,
     Ticket,
     TicketEvent,
@@ -374,12 +373,11 @@ def _create(new: list[Ticket], *, by, note, now, result: Result) -> Iterator[Non
         return
     cal = sla.load_calendar(now)
     share = sla.due_soon_share()
-    targets = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
+    target_of = sla.target_lookup()
     for start in range(0, len(new), BATCH):
         batch = new[start : start + BATCH]
         for ticket in batch:
-            target = targets.get((ticket.category_id, ticket.priority_id))
-            sla.advance(ticket, now=now, cal=cal, target=target, share=share)
+            sla.advance(ticket, now=now, cal=cal, target=target_of(ticket), share=share)
         Ticket.objects.bulk_create(batch)
         TicketEvent.objects.bulk_create(
             [TicketEvent(ticket=t, by=by, kind=EventKind.LOGGED, at=now, note=note) for t in batch]

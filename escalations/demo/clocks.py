@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from escalations.demo.content import LATE_RESOLUTION, LATE_RESPONSE, WAITING_ON_VENDOR
 from tickets.models import SlaState, Status, Ticket, sla_conditions
 from tickets.sla import clock as sla
-from tickets.sla.models import BusinessCalendar, ServiceTarget
+from tickets.sla.models import BusinessCalendar
 
 
 class Clocks:
@@ -23,7 +23,7 @@ class Clocks:
         settings = BusinessCalendar.current()
         self.share = settings.due_soon_percent / 100
         self.no_response_hours = settings.no_response_hours
-        self.targets = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
+        self.target_of = sla.target_lookup()
 
     def start(self, ticket: Ticket) -> None:
         """Due times, first response, pause and next due time; for a finished ticket with a
@@ -31,7 +31,7 @@ class Clocks:
         rng = self.rng
         if ticket.status == Status.WAITING_ON_REQUESTER and rng.random() < WAITING_ON_VENDOR:
             ticket.status = Status.WAITING_ON_VENDOR
-        target = self.targets.get((ticket.category_id, ticket.priority_id))
+        target = self.target_of(ticket)
         ticket.response_due_at, ticket.resolution_due_at = sla.due_times(
             ticket, target=target, cal=self.cal
         )

@@ -7,6 +7,7 @@ state shown on pages is read from the stored columns by ``state``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,13 @@ def target_for(ticket: Ticket) -> ServiceTarget | None:
     return ServiceTarget.objects.filter(
         category_id=ticket.category_id, priority_id=ticket.priority_id
     ).first()
+
+
+def target_lookup() -> Callable[[Ticket], ServiceTarget | None]:
+    """``target_for`` for a batch of tickets: every target read in one query, then each
+    ticket's found without one."""
+    by_pair = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
+    return lambda ticket: by_pair.get((ticket.category_id, ticket.priority_id))
 
 
 def target_lengths(

@@ -21,7 +21,7 @@ from core.models import AuditAction
 from tickets.models import ClockMark, Ticket
 from tickets.signals import clocks_recomputed
 from tickets.sla import clock as sla
-from tickets.sla.models import BusinessCalendar, Closure, ServiceTarget
+from tickets.sla.models import BusinessCalendar, Closure
 
 SOURCE_PREFIX = "holidays:"
 _NAME_LENGTH = Closure._meta.get_field("name").max_length
@@ -162,12 +162,11 @@ def recompute_marked(*, batch: int = RECOMPUTE_BATCH) -> int:
             )
             now = timezone.now()
             cal = sla.load_calendar(now)
-            targets = {(t.category_id, t.priority_id): t for t in ServiceTarget.objects.all()}
+            target_of = sla.target_lookup()
             share = sla.due_soon_share()
             open_tickets = [ticket for ticket in marked if ticket.is_open]
             for ticket in open_tickets:
-                target = targets.get((ticket.category_id, ticket.priority_id))
-                sla.advance(ticket, now=now, cal=cal, target=target, share=share)
+                sla.advance(ticket, now=now, cal=cal, target=target_of(ticket), share=share)
             _write_clocks(open_tickets)
             # Finished tickets (and any deleted meanwhile) only lose their marks.
             ClockMark.objects.filter(ticket_id__in=ids).delete()
