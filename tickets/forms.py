@@ -42,11 +42,15 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return category.name
 
 
+def priority_label(priority: Priority) -> str:
+    if priority.category_id:
+        return f"{priority.name} ({priority.category.name} only)"
+    return priority.name
+
+
 class PriorityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, priority: Priority) -> str:
-        if priority.category_id:
-            return f"{priority.name} ({priority.category.name} only)"
-        return priority.name
+        return priority_label(priority)
 
 
 # The option lists of the ticket forms (every ticket page and the log form render them), kept
@@ -57,11 +61,10 @@ OPTION_FIELDS = {"category": "categories", "priority": "priorities", "service": 
 
 
 def _options() -> tuple[dict[str, list[tuple[int, str]]], None]:
-    priority_label = PriorityChoiceField.label_from_instance
     return {
         "categories": [(c.pk, c.name) for c in Category.objects.filter(active=True)],
         "priorities": [
-            (p.pk, priority_label(None, p))
+            (p.pk, priority_label(p))
             for p in Priority.objects.filter(active=True).select_related("category")
         ],
         "services": [(s.pk, str(s)) for s in Service.objects.all()],
