@@ -42,6 +42,18 @@ def manager_client(client, manager):
 
 
 @pytest.fixture
+def database_cache(settings):
+    """The cache production uses by default (a table in the database), where every cache read
+    is a query, instead of the suite's memory cache."""
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {"BACKEND": "core.dbcache.DatabaseCache", "LOCATION": "test_database_cache"}
+    }
+    call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture
 def migration_data(transactional_db):
     """Transactional tests flush the database afterwards, data migrations included: put the
     role groups, the reference categories and priorities, the guide and the checklist back

@@ -6,7 +6,6 @@ that reads the same cache key twice, fails here."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -22,17 +21,6 @@ BUDGET = 15
 PAGES = sorted(name for name, (get, _post) in ACCESS.items() if get != POST_ONLY and S in get)
 # Query strings that make a page show what it is for.
 EXTRA = {"tickets:search": "?q=VPN", "tickets:tdx_lookup": "?external_id=1234"}
-
-
-@pytest.fixture
-def database_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.dbcache.DatabaseCache",
-            "LOCATION": "page_queries_cache",
-        }
-    }
-    call_command("createcachetable", verbosity=0)
 
 
 def grow(n: int) -> None:
@@ -82,7 +70,7 @@ def test_a_page_reads_the_shared_cache_keys_every_page_needs_in_one_query(
 ):
     client.force_login(SupervisorFactory())
     queries = warm_queries(client, "/notifications/")
-    cache_reads = [q for q in queries if "page_queries_cache" in q]
+    cache_reads = [q for q in queries if "test_database_cache" in q]
     # The session, the user, then one read of the permissions, the unread count, the calendar's
     # page settings and the form options.
     assert len(cache_reads) == 1, cache_reads

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.urls import reverse
 
 from admins.models import Service
@@ -16,18 +15,7 @@ from escalations.notifications.models import Notification
 from tests.factories import AgentFactory, ManagerFactory
 from tickets.models import Category
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def database_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.dbcache.DatabaseCache",
-            "LOCATION": "requestcache_test_cache",
-        }
-    }
-    call_command("createcachetable", verbosity=0)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_cache")]
 
 
 def test_a_role_given_or_taken_is_seen_by_the_next_request(client):
