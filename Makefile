@@ -10,7 +10,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-peer bench-load bench-import bench-growth
+.PHONY: help install install-dev run serve test lint format lock check-system clean bench bench-peer bench-load bench-import bench-growth bench-check-sla
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench-load: install ## 20 users for 60 s against gunicorn, on SQLite, then on a 
 
 bench-growth: install ## The same pages at 1,000 / 10,000 / 100,000 / 300,000 tickets, side by side
 	$(PY) -m benchmarks.growth $(BENCH_ARGS)
+
+bench-check-sla: install ## check_sla at 100,000 tickets: a steady run, the week-end run, everything due at once
+	$(PY) -m benchmarks.check_sla $(BENCH_ARGS)
 
 bench-import: install ## Import of a 100,000-row TDX export on SQLite, step by step
 	$(PY) -m benchmarks.import_csv $(BENCH_ARGS)
