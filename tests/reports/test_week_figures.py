@@ -172,6 +172,26 @@ def test_funnel_stages_on_plain_values():
     }
 
 
+def test_funnel_stages_of_tickets_without_requests_on_plain_values():
+    t0 = datetime(2026, 1, 5, 9, tzinfo=LA)
+    paths = [
+        funnel.Path(logged=t0, resolved=t0 + timedelta(hours=2)),
+        # Resolved at the moment it was logged: no time in Logged.
+        funnel.Path(logged=t0, resolved=t0),
+        # An import resolved before its opening time: resolved, and counted still logged.
+        funnel.Path(logged=t0, resolved=t0 - timedelta(hours=1)),
+        # Resolved after as_of: still logged, 4 hours so far.
+        funnel.Path(logged=t0 + timedelta(hours=6), resolved=t0 + timedelta(days=1)),
+    ]
+    result = funnel.stages(paths, as_of=t0 + timedelta(hours=10))
+    stages = {s["key"]: s for s in result["stages"]}
+    assert [s["tickets"] for s in result["stages"]] == [4, 0, 0, 0, 3]
+    # 2 h, 0, 10 h (to as_of) and 4 h: the median is 3 h.
+    assert stages["logged"]["median_seconds"] == 3 * HOUR
+    assert stages["logged"]["still_here"] == 2
+    assert result["stall"]["median_wait_seconds"] == 7 * HOUR
+
+
 def _service_tickets(service, times, escalated):
     for n, at in enumerate(times):
         ticket = TicketFactory(service=service, opened_at=at)
