@@ -3,7 +3,8 @@ other counts, the escalation funnel and the knowledge loop, all worked out by ha
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -12,11 +13,13 @@ from escalations.handoffs.models import Channel, EngagementKind, EngagementState
 from escalations.urgent.models import UrgentRequest
 from reports import funnel, knowledge, timings
 from reports.definitions import defined
+from reports.scalars import epoch_microseconds
 from reports.weekly import build
 from reports.weeks import IsoWeek
 from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory, UserFactory
 from tests.reports.conftest import LA, may
 from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.sla.calendar import Calendar, business_seconds_between
 
 W20 = IsoWeek(2026, 20)
 HOUR = 3600
@@ -286,3 +289,34 @@ def test_every_figure_label_and_table_heading_on_the_page_has_its_definition(
     assert labels, "no figure labels found"
     missing = sorted(label for label in labels if not defined(label))
     assert missing == [], ", ".join(missing)
+
+
+def test_business_seconds_of_many_answers_match_the_calendar_one_by_one():
+    # Closures, maintenance windows (one across a night, one inside a day) and the DST change
+    # of 1 November 2026: each pair's business time from one walk of the calendar is the
+    # calendar's own answer for that pair, to the second.
+    cal = Calendar(
+        tz=LA,
+        workdays=frozenset(range(5)),
+        opens=time(8),
+        closes=time(17),
+        closed_dates=frozenset({date(2026, 10, 30), date(2026, 11, 26)}),
+        windows=(
+            (datetime(2026, 11, 3, 16, tzinfo=LA), datetime(2026, 11, 4, 9, 30, tzinfo=LA)),
+            (datetime(2026, 11, 10, 12, tzinfo=LA), datetime(2026, 11, 10, 12, 45, tzinfo=LA)),
+        ),
+    )
+    rng = random.Random(20)
+    base = datetime(2026, 10, 26, tzinfo=LA)
+    pairs = []
+    for _ in range(300):
+        start = base + timedelta(
+            seconds=rng.randrange(35 * 86400), microseconds=rng.randrange(10**6)
+        )
+        pairs.append((start, start + timedelta(seconds=rng.randrange(-3600, 9 * 86400))))
+    pairs.append((base, base))
+    got = timings.business_seconds(
+        cal, [(epoch_microseconds(s), epoch_microseconds(e)) for s, e in pairs]
+    )
+    assert got == [business_seconds_between(cal, s, e) for s, e in pairs]
+    assert timings.business_seconds(cal, []) == []
