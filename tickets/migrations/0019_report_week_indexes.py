@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0018_dm_policy'),
+        ("tickets", "0018_dm_policy"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['resolved_at', 'opened_at', 'resolution_due_at'], name='ticket_open_at_end'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["resolved_at", "opened_at", "resolution_due_at"], name="ticket_open_at_end"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['kind', 'at'], name='event_kind_at'),
+            model_name="ticketevent",
+            index=models.Index(fields=["kind", "at"], name="event_kind_at"),
         ),
     ]
