@@ -63,8 +63,9 @@ class GovernanceThreshold(models.Model):
 
     objects = VersionedQuerySet.as_manager()
 
-    # The weekly report lists the thresholds its week crossed (core.versions).
-    cache_versions = ("governance",)
+    # The weekly report lists the thresholds its week crossed (core.versions): configuration,
+    # written as rarely as the administrators and the calendar, under their source.
+    cache_versions = ("admins",)
 
     class Meta:
         ordering = ["scope", "id"]

@@ -556,11 +556,6 @@ class TicketEvent(models.Model):
     after = models.TextField(blank=True)
     note = models.TextField(blank=True)
 
-    objects = VersionedQuerySet.as_manager()
-
-    # The weekly report counts steps of the timeline (rerouted, de-escalated): core.versions.
-    cache_versions = ("timeline",)
-
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [

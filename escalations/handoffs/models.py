@@ -424,7 +424,7 @@ class Procedure(models.Model):
     objects = ProcedureQuerySet.as_manager()
 
     # The weekly report's knowledge loop lists the procedures captured (core.versions).
-    cache_versions = ("procedures",)
+    cache_versions = ("handoffs",)
 
     class Meta:
         # Moved here from another app; the table kept its name.

@@ -56,7 +56,7 @@ class UrgentRequest(models.Model):
     objects = UrgentRequestQuerySet.as_manager()
 
     # The weekly report counts the urgent requests filed in the week (core.versions).
-    cache_versions = ("urgent",)
+    cache_versions = ("handoffs",)
 
     class Meta:
         ordering = ["-filed_at", "-id"]

@@ -109,8 +109,9 @@ class Closure(models.Model):
 
     objects = VersionedQuerySet.as_manager()
 
-    # Business hours in the weekly report are measured on the calendar (core.versions).
-    cache_versions = ("calendar",)
+    # The weekly report measures business hours on the calendar: the calendar's own source
+    # (core.versions), as for its settings.
+    cache_versions = ("admins",)
 
     class Meta:
         # Moved here from another app; the table kept its name.
@@ -130,8 +131,9 @@ class MaintenanceWindow(models.Model):
 
     objects = VersionedQuerySet.as_manager()
 
-    # Business hours in the weekly report are measured on the calendar (core.versions).
-    cache_versions = ("calendar",)
+    # The weekly report measures business hours on the calendar: the calendar's own source
+    # (core.versions), as for its settings.
+    cache_versions = ("admins",)
 
     class Meta:
         # Moved here from another app; the table kept its name.
