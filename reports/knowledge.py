@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from escalations.handoffs.models import Procedure
 from reports import metrics
-from reports.scalars import one_row, total
+from reports.scalars import total
 from tickets.models import Ticket
 from tickets.sla.clock import organisation_zone
 
@@ -39,32 +40,33 @@ def verdict(before: float | None, after: float | None) -> str:
 def knowledge_loop(end: datetime, *, as_of: datetime) -> dict:
     """The procedures captured from answers before ``end`` (at most ``TOP_PROCEDURES``, the
     newest), each with the escalation rate of its service in ``WINDOW`` before and after it.
-    Two queries however many tickets: the procedures, then every count as one row."""
-    captured = Procedure.objects.filter(source__isnull=False, created_at__lt=end)
+    One query however many tickets: the procedures, each with its four counts as correlated
+    subqueries over its service's tickets (a range of the (service, opened) index each)."""
+    at = OuterRef("created_at")
+    tickets = Ticket.objects.filter(service_id=OuterRef("service_id"))
+    escalated = Q(escalated_at__isnull=False) & Q(escalated_at__lt=as_of)
+    windows = {
+        "before": tickets.filter(opened_at__gte=at - WINDOW, opened_at__lt=at),
+        "after": tickets.filter(opened_at__gte=at, opened_at__lt=Least(at + WINDOW, Value(as_of))),
+    }
+    counts = {}
+    for name, window in windows.items():
+        counts[f"{name}_logged"] = total(window)
+        counts[f"{name}_escalated"] = total(window.filter(escalated))
+    newest = ["-created_at", "-id"]
+    captured = Procedure.objects.filter(source__isnull=False, created_at__lt=end).order_by(*newest)
+    # The newest few picked first, so only they are counted however many procedures there are.
     procedures = list(
-        captured.select_related("service").order_by("-created_at", "-id")[:TOP_PROCEDURES]
+        Procedure.objects.filter(pk__in=captured.values("pk")[:TOP_PROCEDURES])
+        .select_related("service")
+        .annotate(**counts)
+        .order_by(*newest)
     )
-    subqueries = {}
-    for n, procedure in enumerate(procedures):
-        at = procedure.created_at
-        windows = {
-            "before": (at - WINDOW, at),
-            "after": (at, min(at + WINDOW, as_of)),
-        }
-        for name, (low, high) in windows.items():
-            tickets = Ticket.objects.filter(
-                service_id=procedure.service_id, opened_at__gte=low, opened_at__lt=high
-            )
-            subqueries[f"{name}_logged_{n}"] = total(tickets)
-            subqueries[f"{name}_escalated_{n}"] = total(
-                tickets.filter(Q(escalated_at__isnull=False) & Q(escalated_at__lt=as_of))
-            )
-    counts = one_row(**subqueries)
     zone = organisation_zone()
     rows = []
-    for n, procedure in enumerate(procedures):
-        before = (counts[f"before_logged_{n}"], counts[f"before_escalated_{n}"])
-        after = (counts[f"after_logged_{n}"], counts[f"after_escalated_{n}"])
+    for procedure in procedures:
+        before = (procedure.before_logged, procedure.before_escalated)
+        after = (procedure.after_logged, procedure.after_escalated)
         before_rate = metrics.rate(before[1], before[0])
         after_rate = metrics.rate(after[1], after[0])
         rows.append(

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.versions import VersionedQuerySet
+
 
 class ReportDownload(models.Model):
     """One PDF download of one week's report. Written by the PDF view, never edited."""
@@ -58,6 +60,12 @@ class GovernanceThreshold(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = VersionedQuerySet.as_manager()
+
+    # The weekly report lists the thresholds its week crossed (core.versions): configuration,
+    # written as rarely as the administrators and the calendar, under their source.
+    cache_versions = ("admins",)
 
     class Meta:
         ordering = ["scope", "id"]

@@ -922,19 +922,24 @@ def build(period: Period, *, now: datetime | None = None) -> WeeklyReport:
 
 
 FINISHED_WEEK_SECONDS = 300
+# Everything ``build`` reads, by its core.versions source: tickets; requests, answers,
+# urgent requests and procedures; administrators, the business calendar (settings, closures,
+# maintenance windows) and the governance thresholds; services; categories and priorities.
+# The timeline steps it counts (rerouted, de-escalated) are written with a request's change.
+# Few sources on purpose: after a restart or an eviction each missing token costs an add.
+REPORT_SOURCES = ("tickets", "handoffs", "admins", "services", "reference")
 
 
 def build_cached(week: Period, *, now: datetime | None = None) -> WeeklyReport:
-    """``build``, kept once the week is over until a ticket, request, answer or administrator
-    is written (core.versions), and at most five minutes for what those tokens do not cover
-    (timeline entries, procedures): a late answer shows at the next view, so the issued page's
-    "changed since" is never a stale comparison. The week still running is always computed
-    afresh."""
+    """``build``, kept once the week is over until anything it reads is written
+    (``REPORT_SOURCES``): a late answer shows at the next view, so the issued page's "changed
+    since" is never a stale comparison. Five minutes at most besides, for a write no token
+    sees (raw SQL). The week still running is always computed afresh."""
     now = now or timezone.now()
     if week.bounds(zone())[1] > now:
         return build(week, now=now)
     return versions.cached(
-        ("tickets", "handoffs", "admins"),
+        REPORT_SOURCES,
         f"{week.adjective}-report:{week}",
         lambda: (build(week, now=now), now + timedelta(seconds=FINISHED_WEEK_SECONDS)),
         now=now,

@@ -319,6 +319,12 @@ class Ticket(models.Model):
             models.Index(fields=["escalated_at", "opened_at"], name="ticket_escalated"),
             # The list filter and the weekly count of tickets escalated by the clock.
             models.Index(fields=["clock_escalated_at"], name="ticket_clock_escalated"),
+            # The weekly report's tickets still open at the end of a week (and how many of them
+            # overdue): the unresolved and the resolved-since ranges, read from this index
+            # alone instead of every ticket opened before the week's end from the table.
+            models.Index(
+                fields=["resolved_at", "opened_at", "resolution_due_at"], name="ticket_open_at_end"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -552,7 +558,12 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["ticket", "-at", "-id"], name="event_ticket_at")]
+        indexes = [
+            models.Index(fields=["ticket", "-at", "-id"], name="event_ticket_at"),
+            # The weekly report's count of one kind of step in a week (rerouted, de-escalated):
+            # without it SQLite reads every event of every ticket.
+            models.Index(fields=["kind", "at"], name="event_kind_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"

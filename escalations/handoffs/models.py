@@ -392,7 +392,7 @@ class Engagement(models.Model):
         return response
 
 
-class ProcedureQuerySet(models.QuerySet):
+class ProcedureQuerySet(VersionedQuerySet):
     def active(self) -> ProcedureQuerySet:
         return self.filter(active=True)
 
@@ -422,6 +422,9 @@ class Procedure(models.Model):
     )
 
     objects = ProcedureQuerySet.as_manager()
+
+    # The weekly report's knowledge loop lists the procedures captured (core.versions).
+    cache_versions = ("handoffs",)
 
     class Meta:
         # Moved here from another app; the table kept its name.

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.versions import VersionedQuerySet
+
 
 class UrgentStep(models.TextChoices):
     HISTORY_REVIEWED = "history_reviewed", "Ticket history reviewed"
@@ -17,7 +19,7 @@ class UrgentStep(models.TextChoices):
     FOLLOW_UP_DOCUMENTED = "follow_up_documented", "Follow-up documented in the ticket"
 
 
-class UrgentRequestQuerySet(models.QuerySet):
+class UrgentRequestQuerySet(VersionedQuerySet):
     def open(self) -> UrgentRequestQuerySet:
         return self.filter(closed_at=None)
 
@@ -52,6 +54,9 @@ class UrgentRequest(models.Model):
     outcome = models.TextField(blank=True)
 
     objects = UrgentRequestQuerySet.as_manager()
+
+    # The weekly report counts the urgent requests filed in the week (core.versions).
+    cache_versions = ("handoffs",)
 
     class Meta:
         ordering = ["-filed_at", "-id"]

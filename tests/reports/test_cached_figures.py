@@ -132,3 +132,81 @@ def test_dashboard_and_administrators_page_show_a_request_logged_after_a_read(
     for url in (reverse("dashboard"), reverse("admins:list")):
         html = supervisor_client.get(url).content.decode()
         assert "Robin Vale" in html
+
+
+def test_a_finished_weeks_report_is_read_once_until_something_is_written(
+    known_week, django_assert_num_queries
+):
+    from reports.weekly import build_cached
+    from reports.weeks import IsoWeek
+
+    week = IsoWeek(2026, 20)
+    build_cached(week)
+    with django_assert_num_queries(0):
+        build_cached(week)
+
+
+def test_a_late_answer_is_in_the_next_read_of_a_finished_weeks_report(known_week):
+    from escalations.handoffs.models import Outcome
+    from reports.weekly import build_cached
+    from reports.weeks import IsoWeek
+    from tests.reports.conftest import may
+
+    week = IsoWeek(2026, 20)
+    before = build_cached(week)
+    assert before.current.engagements["answered"] == 2
+    assert before.current.responses[Outcome.GAVE_INPUT] == 1
+    waiting = Engagement.objects.filter(
+        state=EngagementState.OPEN, requested_at__gte=may(11), requested_at__lt=may(18)
+    ).first()
+    # Logged now, over two weeks late, as given an hour after the request.
+    waiting.record_response(
+        outcome=Outcome.GAVE_INPUT,
+        channel="ticket",
+        responded_at=waiting.requested_at + timedelta(hours=1),
+        by=waiting.requested_by,
+    )
+    after = build_cached(week)
+    assert after.current.engagements["answered"] == 3
+    assert after.current.responses[Outcome.GAVE_INPUT] == 2
+    assert after.timings["answer"]["count"] == 3
+
+
+def test_every_other_source_of_a_finished_weeks_report_is_seen_at_the_next_read(known_week):
+    from admins.models import Service
+    from escalations.handoffs.models import AdminResponse, Outcome, Procedure
+    from escalations.urgent.models import UrgentRequest
+    from reports.models import GovernanceThreshold
+    from reports.weekly import build_cached
+    from reports.weeks import IsoWeek
+    from tests.factories import UserFactory
+    from tests.reports.conftest import may
+    from tickets.sla.models import Closure
+
+    week = IsoWeek(2026, 20)
+    ticket = known_week.tickets[2]
+    report = build_cached(week)
+    assert report.activity["urgent"] == 0
+    assert report.governance_breaches == []
+    assert report.knowledge["procedures"] == []
+    answer_business = report.timings["answer_business"]["median"]
+
+    UrgentRequest.objects.create(
+        ticket=ticket, filed_by=UserFactory(), filed_at=may(13, 9), business_impact="x", reason="y"
+    )
+    assert build_cached(week).activity["urgent"] == 1
+    GovernanceThreshold.objects.create(limit=1)
+    assert [b.count for b in build_cached(week).governance_breaches] == [4]
+    service = Service.objects.create(name="Printing")
+    answer = AdminResponse.objects.filter(outcome=Outcome.GAVE_INPUT).first()
+    procedure = Procedure.objects.create(
+        service=service, title="Clear a queue", body="Steps", source=answer
+    )
+    Procedure.objects.filter(pk=procedure.pk).update(created_at=may(14, 9))
+    assert [p["procedure"] for p in build_cached(week).knowledge["procedures"]] == ["Clear a queue"]
+    service.name = "Printers"
+    service.save()
+    assert [p["service"] for p in build_cached(week).knowledge["procedures"]] == ["Printers"]
+    # Both answers of the week were given on Monday 11 May: closed, that day counts nothing.
+    Closure.objects.create(day=may(11).date(), name="Closed")
+    assert build_cached(week).timings["answer_business"]["median"] != answer_business

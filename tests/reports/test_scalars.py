@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db.models import Avg, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from escalations.handoffs.models import Engagement
-from reports.scalars import SecondsBetween, one_row, total
+from reports.scalars import (
+    EpochMicroseconds,
+    SecondsBetween,
+    epoch_microseconds,
+    one_row,
+    total,
+)
 from tests.factories import EngagementFactory, TicketFactory
 from tickets.models import Ticket
 
@@ -65,3 +71,21 @@ def test_seconds_between_two_times_is_worked_out_in_the_database():
     )
     # SQLite's julianday keeps milliseconds: plenty for a mean time to escalate.
     assert row["seconds"] == pytest.approx(120 * 60, abs=0.01)
+
+
+def test_epoch_microseconds_are_exact_to_the_microsecond():
+    # A fraction that rounds up at the millisecond, a whole second, and no time at all.
+    opened = [
+        datetime(2026, 12, 1, 7, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 12, 1, 8, tzinfo=UTC),
+    ]
+    for at in opened:
+        TicketFactory(opened_at=at)
+    rows = (
+        Ticket.objects.order_by("opened_at")
+        .annotate(opened=EpochMicroseconds("opened_at"), resolved=EpochMicroseconds("resolved_at"))
+        .values_list("opened", "resolved")
+    )
+    assert list(rows) == [(epoch_microseconds(at), None) for at in opened]
+    assert rows[1][0] - rows[0][0] == 1
+    assert epoch_microseconds(opened[1]) == 1796112000 * 1_000_000

@@ -3,7 +3,8 @@ other counts, the escalation funnel and the knowledge loop, all worked out by ha
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -12,11 +13,13 @@ from escalations.handoffs.models import Channel, EngagementKind, EngagementState
 from escalations.urgent.models import UrgentRequest
 from reports import funnel, knowledge, timings
 from reports.definitions import defined
+from reports.scalars import epoch_microseconds
 from reports.weekly import build
 from reports.weeks import IsoWeek
 from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory, UserFactory
 from tests.reports.conftest import LA, may
 from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.sla.calendar import Calendar, business_seconds_between
 
 W20 = IsoWeek(2026, 20)
 HOUR = 3600
@@ -172,6 +175,26 @@ def test_funnel_stages_on_plain_values():
     }
 
 
+def test_funnel_stages_of_tickets_without_requests_on_plain_values():
+    t0 = datetime(2026, 1, 5, 9, tzinfo=LA)
+    paths = [
+        funnel.Path(logged=t0, resolved=t0 + timedelta(hours=2)),
+        # Resolved at the moment it was logged: no time in Logged.
+        funnel.Path(logged=t0, resolved=t0),
+        # An import resolved before its opening time: resolved, and counted still logged.
+        funnel.Path(logged=t0, resolved=t0 - timedelta(hours=1)),
+        # Resolved after as_of: still logged, 4 hours so far.
+        funnel.Path(logged=t0 + timedelta(hours=6), resolved=t0 + timedelta(days=1)),
+    ]
+    result = funnel.stages(paths, as_of=t0 + timedelta(hours=10))
+    stages = {s["key"]: s for s in result["stages"]}
+    assert [s["tickets"] for s in result["stages"]] == [4, 0, 0, 0, 3]
+    # 2 h, 0, 10 h (to as_of) and 4 h: the median is 3 h.
+    assert stages["logged"]["median_seconds"] == 3 * HOUR
+    assert stages["logged"]["still_here"] == 2
+    assert result["stall"]["median_wait_seconds"] == 7 * HOUR
+
+
 def _service_tickets(service, times, escalated):
     for n, at in enumerate(times):
         ticket = TicketFactory(service=service, opened_at=at)
@@ -266,3 +289,34 @@ def test_every_figure_label_and_table_heading_on_the_page_has_its_definition(
     assert labels, "no figure labels found"
     missing = sorted(label for label in labels if not defined(label))
     assert missing == [], ", ".join(missing)
+
+
+def test_business_seconds_of_many_answers_match_the_calendar_one_by_one():
+    # Closures, maintenance windows (one across a night, one inside a day) and the DST change
+    # of 1 November 2026: each pair's business time from one walk of the calendar is the
+    # calendar's own answer for that pair, to the second.
+    cal = Calendar(
+        tz=LA,
+        workdays=frozenset(range(5)),
+        opens=time(8),
+        closes=time(17),
+        closed_dates=frozenset({date(2026, 10, 30), date(2026, 11, 26)}),
+        windows=(
+            (datetime(2026, 11, 3, 16, tzinfo=LA), datetime(2026, 11, 4, 9, 30, tzinfo=LA)),
+            (datetime(2026, 11, 10, 12, tzinfo=LA), datetime(2026, 11, 10, 12, 45, tzinfo=LA)),
+        ),
+    )
+    rng = random.Random(20)
+    base = datetime(2026, 10, 26, tzinfo=LA)
+    pairs = []
+    for _ in range(300):
+        start = base + timedelta(
+            seconds=rng.randrange(35 * 86400), microseconds=rng.randrange(10**6)
+        )
+        pairs.append((start, start + timedelta(seconds=rng.randrange(-3600, 9 * 86400))))
+    pairs.append((base, base))
+    got = timings.business_seconds(
+        cal, [(epoch_microseconds(s), epoch_microseconds(e)) for s, e in pairs]
+    )
+    assert got == [business_seconds_between(cal, s, e) for s, e in pairs]
+    assert timings.business_seconds(cal, []) == []

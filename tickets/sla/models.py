@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core import requestcache
+from core.versions import VersionedQuerySet
 
 
 class Weekday(models.IntegerChoices):
@@ -106,6 +107,12 @@ class Closure(models.Model):
         max_length=40, blank=True, help_text="Where it came from, e.g. holidays:US-CA."
     )
 
+    objects = VersionedQuerySet.as_manager()
+
+    # The weekly report measures business hours on the calendar: the calendar's own source
+    # (core.versions), as for its settings.
+    cache_versions = ("admins",)
+
     class Meta:
         # Moved here from another app; the table kept its name.
         db_table = "escalations_closure"
@@ -121,6 +128,12 @@ class MaintenanceWindow(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200)
+
+    objects = VersionedQuerySet.as_manager()
+
+    # The weekly report measures business hours on the calendar: the calendar's own source
+    # (core.versions), as for its settings.
+    cache_versions = ("admins",)
 
     class Meta:
         # Moved here from another app; the table kept its name.
