@@ -7,6 +7,7 @@ import re
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template import Context, Template
 from django.utils.safestring import mark_safe
 
 from core.widgets import FAST_WIDGETS
@@ -85,3 +86,19 @@ def test_ticket_page_is_the_same_with_django_widget_templates(supervisor_client,
     slow = supervisor_client.get(ticket.get_absolute_url()).content.decode()
     assert 'name="collab-admins"' in fast and "Owner &lt;O&#x27;Neil&gt;" in fast
     assert CSRF.sub("", fast) == CSRF.sub("", slow)
+
+
+FIELD_INCLUDE = Template('{% include "_field.html" with field=f %}')
+FIELD_TAG = Template("{% load fields %}{% form_field f %}")
+
+
+@pytest.mark.parametrize("data", [None, {"text": "x" * 30, "number": "nope", "pick": "9"}])
+def test_form_field_tag_renders_as_the_field_include(data):
+    form = Everything(data, renderer=FAST_WIDGETS)
+    form.fields["text"].label = HOSTILE
+    form.fields["text"].help_text = HOSTILE
+    if data:
+        assert not form.is_valid()
+    for name in form.fields:
+        context = Context({"f": form[name]})
+        assert FIELD_TAG.render(context) == FIELD_INCLUDE.render(context), name
