@@ -62,11 +62,14 @@ def cached(
     compute: Callable[[], tuple[T, datetime | None]],
     *,
     now: datetime | None = None,
+    stamp: object = None,
 ) -> T:
     """The figure ``compute`` gives, from the cache while none of ``sources`` was written.
 
     ``compute`` returns (figure, holds_until): the first moment the figure may differ with
     no write at all (a due time passing, a request leaving a 30-day window), or None.
+    ``stamp``, when given, is a value the caller read that the figure depends on too (how
+    many rows, the newest id): a figure stored under another stamp is computed again.
     """
     sources = tuple(sources)
     token_keys = [_token_key(source) for source in sources]
@@ -79,6 +82,8 @@ def cached(
             requestcache.add(k, token, None)
         found |= requestcache.get_many(list(missing))
     tokens = tuple(found.get(k) for k in token_keys)
+    if stamp is not None:
+        tokens = (*tokens, stamp)
     now = now or timezone.now()
     stored = found.get(value_key)
     if stored is not None:

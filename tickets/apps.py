@@ -10,10 +10,12 @@ class TicketsConfig(AppConfig):
         from core import audit, requestcache
         from tickets.forms import prefetch_options
         from tickets.sla.models import BusinessCalendar
+        from tickets.timeline import prefetch as prefetch_timeline
 
         # Every page shows times in the calendar's zone; ticket pages render the form options.
         requestcache.PREFETCH.append(lambda request: [BusinessCalendar.PAGE_SETTINGS_CACHE_KEY])
         requestcache.PREFETCH.append(prefetch_options)
+        requestcache.PREFETCH.append(prefetch_timeline)
 
         # The SLA clock columns are derived from the audited fields and the calendar.
         audit.track(

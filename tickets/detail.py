@@ -18,8 +18,7 @@ from core.htmx import render_page
 from tickets import services, tdx
 from tickets.forms import NoteForm, TicketEditForm, TierForm
 from tickets.models import Ticket, Tier
-
-TIMELINE_LIMIT = 200
+from tickets.timeline import timeline
 
 # What the layers above add to the ticket page (the hand-off cards, from escalations): each
 # provider is called with the request, the ticket and the forms bound with errors.
@@ -48,11 +47,12 @@ def render_detail(
     **bound: forms.Form,
 ) -> HttpResponse:
     """The ticket page; ``bound`` replaces the blank form of that name with one showing errors."""
-    events = list(ticket.events.select_related("by")[: TIMELINE_LIMIT + 1])
+    shown = timeline(request, ticket)
     context = {
         "ticket": ticket,
-        "events": events[:TIMELINE_LIMIT],
-        "more_events": len(events) > TIMELINE_LIMIT,
+        "timeline": shown.html,
+        "timeline_shown": shown.shown,
+        "more_events": shown.more,
         "conflict": conflict,
         "open_form": next(iter(bound), ""),
         "now": timezone.now(),
@@ -63,10 +63,8 @@ def render_detail(
     context["ticket_system_url"] = "" if system_url == context["tdx_url"] else system_url
     context.update(page_context.collect(request, ticket, bound))
     if request.user.has_perm("tickets.change_ticket"):
-        # With the whole timeline loaded, its newest event is known without another query.
-        seen = None if context["more_events"] else max((e.pk for e in events), default=0)
         context["edit_form"] = bound.get("edit_form") or TicketEditForm(
-            instance=ticket, seen_event=seen
+            instance=ticket, seen_event=shown.newest_id
         )
         if ticket.tier != Tier.ESCALATE:
             context["tier_form"] = bound.get("tier_form") or TierForm(initial={"tier": ticket.tier})

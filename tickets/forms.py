@@ -13,6 +13,7 @@ from admins.models import Service
 from core import versions
 from core.forms import BoundedDateTimeField, LocalDateTimeInput
 from core.roles import AGENT, SUPERVISOR, display_name
+from core.widgets import FAST_WIDGETS
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
 from tickets.services import EDITABLE_FIELDS, display_value
 
@@ -239,6 +240,8 @@ KEEP_MINE, KEEP_THEIRS = "mine", "theirs"
 
 
 class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
+    default_renderer = FAST_WIDGETS
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     # What the page showed, so a save applies only what this editor changed; after a conflict
@@ -384,6 +387,8 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
 
 
 class TierForm(forms.Form):
+    default_renderer = FAST_WIDGETS
+
     tier = forms.ChoiceField(choices=SC_TIERS)
     reason = forms.CharField(
         required=False,
@@ -394,6 +399,8 @@ class TierForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    default_renderer = FAST_WIDGETS
+
     note = forms.CharField(
         required=False,
         max_length=1000,

@@ -17,9 +17,9 @@ from tests.factories import (
     ServiceFactory,
     TicketFactory,
 )
-from tickets.detail import TIMELINE_LIMIT
 from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.sla.clock import due_soon_share
+from tickets.timeline import TIMELINE_LIMIT
 
 
 def edit_data(ticket: Ticket, **overrides) -> dict:
