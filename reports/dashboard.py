@@ -4,7 +4,7 @@ report and the response summary instead, since reading them is what the role is 
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, Q
+from django.db.models import Case, Count, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from reports.summary import (
     summary_for_period,
 )
 from reports.summary_table import DASHBOARD_KEYS, table_context
+from reports.turns import Turns, turns
 from reports.weekly import Headline, current_week, headline_figures, weekly_figures, zone
 from tickets.forms import TicketLogForm
 from tickets.models import SlaState, Ticket, Tier, sla_conditions
@@ -36,23 +37,46 @@ MANAGER_SECTIONS = (["weekly", "summary"], ["open-escalations", "urgent", "recen
 
 def ticket_counts(*, now) -> dict:
     """Open escalations, breached and due-soon tickets, from the cache until a ticket is
-    written or the next due or due-soon time among the open tickets passes (the only moments
-    the same rows give other counts). One query when computed."""
+    written. The SLA counts also change as due and warning times pass, with no write: the
+    cached figure holds those moments (reports.turns), so one cache read answers any moment
+    until the next write. Two queries when computed."""
 
-    def compute() -> tuple[dict, object]:
+    def compute() -> tuple[Turns, object]:
         # The same rules as the badge and the list's SLA filter, so the numbers agree.
         states = sla_conditions(now=now)
-        counts = Ticket.objects.open().aggregate(
+        base = Ticket.objects.open().aggregate(
             escalations=Count("id", filter=Q(tier=Tier.ESCALATE)),
             breached=Count("id", filter=states[SlaState.BREACHED]),
             soon=Count("id", filter=states[SlaState.DUE_SOON]),
-            next_due=Min("next_due_at", filter=Q(next_due_at__gt=now)),
-            next_soon=Min("due_soon_at", filter=Q(due_soon_at__gt=now)),
         )
-        turns = [t for t in (counts.pop("next_due"), counts.pop("next_soon")) if t is not None]
-        return counts, min(turns, default=None)
+        # Only a ticket with a due time still to come changes state with the clock: then it
+        # is breached (unless it already is, for a late answer or before a pause), and due
+        # soon from its warning time until then while its clock runs (on track or due soon
+        # now, as the badge says).
+        ahead = (
+            Ticket.objects.open()
+            .filter(next_due_at__gt=now)
+            .annotate(
+                breached=Case(When(states[SlaState.BREACHED], then=True), default=False),
+                running=Case(
+                    When(states[SlaState.ON_TRACK] | states[SlaState.DUE_SOON], then=True),
+                    default=False,
+                ),
+            )
+            .order_by()
+            .values_list("next_due_at", "due_soon_at", "breached", "running")
+        )
+        changes = []
+        for due, soon_from, breached, running in ahead:
+            if not breached:
+                changes.append((due, "breached", 1))
+            if running and soon_from is not None and soon_from < due:
+                if soon_from > now:
+                    changes.append((soon_from, "soon", 1))
+                changes.append((due, "soon", -1))
+        return turns(base, changes)
 
-    return versions.cached(("tickets",), "dashboard:tickets", compute, now=now)
+    return versions.cached(("tickets",), "dashboard:tickets", compute, now=now).at(now)
 
 
 def headline_strip(*, now, awaiting: int | None = None) -> dict:

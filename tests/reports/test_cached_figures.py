@@ -132,3 +132,91 @@ def test_dashboard_and_administrators_page_show_a_request_logged_after_a_read(
     for url in (reverse("dashboard"), reverse("admins:list")):
         html = supervisor_client.get(url).content.decode()
         assert "Robin Vale" in html
+
+
+def clocked(*, due_in: timedelta, soon_in: timedelta, now, **fields) -> Ticket:
+    """An open ticket whose clock runs, due and due soon at the given offsets from ``now``."""
+    ticket = TicketFactory()
+    values = {
+        "status": Status.IN_PROGRESS,
+        "first_responded_at": now - timedelta(hours=1),
+        "resolution_due_at": now + due_in,
+        "next_due_at": now + due_in,
+        "due_soon_at": now + soon_in,
+    } | fields
+    Ticket.objects.filter(pk=ticket.pk).update(**values)
+    return ticket
+
+
+def sla(now) -> tuple[int, int]:
+    counts = ticket_counts(now=now)
+    return counts["breached"], counts["soon"]
+
+
+def test_a_ticket_breached_by_a_late_answer_is_counted_once_when_its_due_time_passes():
+    now = timezone.now()
+    # Answered after its response target: breached already, and its resolution due later.
+    clocked(
+        due_in=timedelta(minutes=30),
+        soon_in=timedelta(minutes=10),
+        now=now,
+        response_due_at=now - timedelta(hours=2),
+    )
+    assert sla(now) == (1, 0)
+    assert sla(now + timedelta(minutes=10)) == (1, 0)
+    assert sla(now + timedelta(minutes=31)) == (1, 0)
+
+
+def test_the_counts_after_a_due_time_passed_follow_the_next_write():
+    now = timezone.now()
+    ticket = clocked(due_in=timedelta(minutes=30), soon_in=timedelta(minutes=10), now=now)
+    clocked(due_in=timedelta(hours=3), soon_in=timedelta(hours=2), now=now)
+    late = now + timedelta(minutes=45)
+    assert sla(now) == (0, 0)
+    assert sla(late) == (1, 0)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.RESOLVED, resolved_at=late)
+    assert sla(late) == (0, 0)
+    assert sla(now + timedelta(hours=2)) == (0, 1)
+    assert sla(now + timedelta(hours=3)) == (1, 0)
+
+
+def test_more_due_times_than_the_figure_holds_are_each_counted_when_they_pass(monkeypatch):
+    monkeypatch.setattr("reports.turns.LIMIT", 2)
+    now = timezone.now()
+    for minutes in (10, 20, 30, 40, 50):
+        clocked(due_in=timedelta(minutes=minutes), soon_in=timedelta(minutes=minutes - 5), now=now)
+    assert [sla(now + timedelta(minutes=m)) for m in (0, 5, 10, 25, 40, 45, 50)] == [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (2, 1),
+        (4, 0),
+        (4, 1),
+        (5, 0),
+    ]
+
+
+def test_a_read_at_an_earlier_moment_than_the_cached_figure_is_computed_for_it():
+    now = timezone.now()
+    clocked(due_in=timedelta(minutes=30), soon_in=timedelta(minutes=10), now=now)
+    assert sla(now + timedelta(minutes=40)) == (1, 0)
+    assert sla(now) == (0, 0)
+
+
+def test_the_dashboard_shows_a_ticket_turn_due_soon_then_breached_with_no_write(
+    supervisor_client,
+):
+    now = timezone.now()
+    clocked(due_in=timedelta(minutes=30), soon_in=timedelta(minutes=10), now=now)
+    seen = []
+    for minutes in (0, 15, 45):
+        with time_machine.travel(now + timedelta(minutes=minutes), tick=False):
+            html = supervisor_client.get(reverse("dashboard")).content.decode()
+        strip = html.split('id="headline-strip"')[1].split("</section>")[0]
+        seen.append(strip.split('?sla=breached">Breached</a></dt><dd>')[1].split("</dd></div>")[0])
+    assert seen == [
+        '0</dd><dd class="note">0 due soon',
+        '0</dd><dd class="note">1 due soon',
+        '1</dd><dd class="note">0 due soon',
+    ]
+
