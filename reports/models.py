@@ -58,6 +58,8 @@ class GovernanceThreshold(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The dashboard keeps the week's breaches in the cache (core.versions).
+    cache_versions = ("governance",)
 
     class Meta:
         ordering = ["scope", "id"]

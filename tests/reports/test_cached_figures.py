@@ -13,7 +13,7 @@ from django.utils import timezone
 from escalations.handoffs.models import Engagement, EngagementState
 from reports.dashboard import headline_strip, ticket_counts
 from reports.summary import summary_for_period
-from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory
+from tests.factories import AdministratorFactory, EngagementFactory, ServiceFactory, TicketFactory
 from tickets.models import Status, Ticket, Tier
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +220,34 @@ def test_the_dashboard_shows_a_ticket_turn_due_soon_then_breached_with_no_write(
         '1</dd><dd class="note">0 due soon',
     ]
 
+
+def governance_lines(client, at) -> list[str]:
+    with time_machine.travel(at, tick=False):
+        html = client.get(reverse("dashboard")).content.decode()
+    return [line for line in html.split("\n") if "Escalate requests this week" in line]
+
+
+def test_the_dashboards_governance_breach_follows_thresholds_requests_and_the_clock(
+    supervisor_client,
+):
+    from reports.models import GovernanceThreshold, ThresholdScope
+    from tests.reports.test_governance import WEDNESDAY, escalations
+
+    vpn = ServiceFactory(name="VPN")
+    escalations(3, service=vpn)
+    assert governance_lines(supervisor_client, WEDNESDAY) == []
+    threshold = GovernanceThreshold.objects.create(
+        scope=ThresholdScope.SERVICE, service=vpn, limit=2
+    )
+    [line] = governance_lines(supervisor_client, WEDNESDAY)
+    assert "VPN: 3 Escalate requests this week, limit 2" in line
+    # A request dated an hour ahead counts once that hour has come.
+    escalations(1, service=vpn, at=WEDNESDAY + timedelta(hours=1, minutes=1))
+    assert "VPN: 3 Escalate" in governance_lines(supervisor_client, WEDNESDAY)[0]
+    later = WEDNESDAY + timedelta(hours=2)
+    assert "VPN: 4 Escalate" in governance_lines(supervisor_client, later)[0]
+    vpn.name = "Remote access"
+    vpn.save()
+    assert "Remote access: 4 Escalate" in governance_lines(supervisor_client, later)[0]
+    threshold.delete()
+    assert governance_lines(supervisor_client, later) == []
