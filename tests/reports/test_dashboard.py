@@ -210,3 +210,20 @@ def test_sla_panel_lists_breached_then_due_soon_tickets_by_due_time(supervisor_c
     panel = html.split('id="sla-heading"')[1]
     assert "1 breached · 1 due soon" in panel
     assert "Ticket &lt;702&gt;" in panel and "Ticket &lt;703&gt;" not in panel
+
+
+def test_a_warm_dashboard_reads_its_cached_figures_in_one_cache_query(
+    supervisor_client, database_cache
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    TicketFactory.create_batch(2, tier=Tier.ESCALATE)
+    EngagementFactory.create_batch(2)
+    supervisor_client.get(URL)
+    with CaptureQueriesContext(connection) as ctx:
+        html = supervisor_client.get(URL).content.decode()
+    cache_reads = [q["sql"] for q in ctx.captured_queries if "test_database_cache" in q["sql"]]
+    # The keys every page reads, then the dashboard's figures: summary, counts, governance.
+    assert len(cache_reads) == 2, cache_reads
+    assert "Open escalations (2)" in html
