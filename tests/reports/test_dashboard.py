@@ -210,6 +210,9 @@ def test_sla_panel_lists_breached_then_due_soon_tickets_by_due_time(supervisor_c
     panel = html.split('id="sla-heading"')[1]
     assert "1 breached · 1 due soon" in panel
     assert "Ticket &lt;702&gt;" in panel and "Ticket &lt;703&gt;" not in panel
+    rows = panel.split("<tbody>")[1].split("</tr>")
+    assert 'class="badge sla-breached"' in rows[0] and ">Breached</span>" in rows[0]
+    assert 'class="badge sla-due_soon"' in rows[1] and ">Due soon</span>" in rows[1]
 
 
 def test_a_warm_dashboard_reads_its_cached_figures_in_one_cache_query(
