@@ -52,14 +52,15 @@ def governance_figure(week) -> tuple[tuple[str, ...], str]:
 def read_cached_figures(now) -> None:
     """Reads every cached figure the dashboard shows in one cache query, not one each: on the
     database cache each read is a query. The figures below then find them in the request."""
-    week_start, _end = current_week(now).bounds(zone())
+    week = current_week(now)
+    week_start, _end = week.bounds(zone())
     figures = [
         # summary_for_period's sources and key.
         (("handoffs", "admins"), f"summary:{DEFAULT_PERIOD}"),
         TICKET_COUNTS,
         AWAITING,
         median_figure(week_start),
-        governance_figure(current_week(now)),
+        governance_figure(week),
     ]
     keys = [key for sources, name in figures for key in versions.keys_for(sources, name)]
     requestcache.get_many(dict.fromkeys(keys))
