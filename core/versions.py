@@ -5,7 +5,8 @@ A model names the figures' sources it feeds (``cache_versions = ("handoffs",)``)
 then calls ``bump``, through the receivers and ``VersionedQuerySet`` below. A reader asks
 ``cached(sources, key, compute)``: one ``get_many`` brings back the tokens and the stored
 figure, which is used only when it was computed under exactly those tokens (and, for a figure
-that turns with the clock, before the moment it stops holding). Nothing is ever served stale
+that turns with the clock, from the moment it was computed until the moment it stops holding).
+Nothing is ever served stale
 by expiry: a write replaces the token, so the next read computes again.
 
 A token is replaced as soon as the write runs and again when its transaction commits: a
@@ -86,12 +87,15 @@ def cached(
         tokens = (*tokens, stamp)
     now = now or timezone.now()
     stored = found.get(value_key)
-    if stored is not None:
-        stored_tokens, holds_until, figure = stored
-        if stored_tokens == tokens and (holds_until is None or now < holds_until):
+    # Any other shape is an entry written before this one: computed again, as on a miss.
+    if isinstance(stored, tuple) and len(stored) == 4:
+        stored_tokens, since, holds_until, figure = stored
+        # Not before the moment it was computed for either: a request whose clock reads
+        # earlier (started first, another worker) would see rows the earlier moment did not.
+        if stored_tokens == tokens and since <= now and (holds_until is None or now < holds_until):
             return figure
     figure, holds_until = compute()
-    requestcache.set_many({value_key: (tokens, holds_until, figure)}, None)
+    requestcache.set_many({value_key: (tokens, now, holds_until, figure)}, None)
     return figure
 
 

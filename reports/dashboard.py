@@ -4,13 +4,13 @@ report and the response summary instead, since reading them is what the role is 
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, Q
+from django.db.models import Case, Count, Min, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core import versions
+from core import requestcache, versions
 from escalations.handoffs.models import Engagement
 from escalations.urgent.models import UrgentRequest
 from escalations.urgent.services import open_requests
@@ -22,9 +22,11 @@ from reports.summary import (
     summary_for_period,
 )
 from reports.summary_table import DASHBOARD_KEYS, table_context
+from reports.turns import Turns, turns
 from reports.weekly import Headline, current_week, headline_figures, weekly_figures, zone
 from tickets.forms import TicketLogForm
 from tickets.models import SlaState, Ticket, Tier, sla_conditions
+from tickets.sla.clock import state as sla_state
 
 DASHBOARD_ROWS = 15
 DASHBOARD_ADMINS = 8
@@ -34,25 +36,78 @@ SECTIONS = (["open-escalations", "summary"], ["recent", "urgent", "sla"])
 MANAGER_SECTIONS = (["weekly", "summary"], ["open-escalations", "urgent", "recent", "sla"])
 
 
+TICKET_COUNTS = (("tickets",), "dashboard:tickets")
+AWAITING = (("handoffs",), "dashboard:awaiting")
+GOVERNANCE_SOURCES = ("governance", "handoffs", "tickets", "admins", "services")
+
+
+def median_figure(week_start) -> tuple[tuple[str, ...], str]:
+    return ("handoffs",), f"dashboard:median:{week_start.isoformat()}"
+
+
+def governance_figure(week) -> tuple[tuple[str, ...], str]:
+    return GOVERNANCE_SOURCES, f"dashboard:governance:{week}"
+
+
+def read_cached_figures(now) -> None:
+    """Reads every cached figure the dashboard shows in one cache query, not one each: on the
+    database cache each read is a query. The figures below then find them in the request."""
+    week = current_week(now)
+    week_start, _end = week.bounds(zone())
+    figures = [
+        # summary_for_period's sources and key.
+        (("handoffs", "admins"), f"summary:{DEFAULT_PERIOD}"),
+        TICKET_COUNTS,
+        AWAITING,
+        median_figure(week_start),
+        governance_figure(week),
+    ]
+    keys = [key for sources, name in figures for key in versions.keys_for(sources, name)]
+    requestcache.get_many(dict.fromkeys(keys))
+
+
 def ticket_counts(*, now) -> dict:
     """Open escalations, breached and due-soon tickets, from the cache until a ticket is
-    written or the next due or due-soon time among the open tickets passes (the only moments
-    the same rows give other counts). One query when computed."""
+    written. The SLA counts also change as due and warning times pass, with no write: the
+    cached figure holds those moments (reports.turns), so one cache read answers any moment
+    until the next write. Two queries when computed."""
 
-    def compute() -> tuple[dict, object]:
+    def compute() -> tuple[Turns, object]:
         # The same rules as the badge and the list's SLA filter, so the numbers agree.
         states = sla_conditions(now=now)
-        counts = Ticket.objects.open().aggregate(
+        base = Ticket.objects.open().aggregate(
             escalations=Count("id", filter=Q(tier=Tier.ESCALATE)),
             breached=Count("id", filter=states[SlaState.BREACHED]),
             soon=Count("id", filter=states[SlaState.DUE_SOON]),
-            next_due=Min("next_due_at", filter=Q(next_due_at__gt=now)),
-            next_soon=Min("due_soon_at", filter=Q(due_soon_at__gt=now)),
         )
-        turns = [t for t in (counts.pop("next_due"), counts.pop("next_soon")) if t is not None]
-        return counts, min(turns, default=None)
+        # Only a ticket with a due time still to come changes state with the clock: then it
+        # is breached (unless it already is, for a late answer or before a pause), and due
+        # soon from its warning time until then while its clock runs (on track or due soon
+        # now, as the badge says).
+        ahead = (
+            Ticket.objects.open()
+            .filter(next_due_at__gt=now)
+            .annotate(
+                breached=Case(When(states[SlaState.BREACHED], then=True), default=False),
+                running=Case(
+                    When(states[SlaState.ON_TRACK] | states[SlaState.DUE_SOON], then=True),
+                    default=False,
+                ),
+            )
+            .order_by()
+            .values_list("next_due_at", "due_soon_at", "breached", "running")
+        )
+        changes = []
+        for due, soon_from, breached, running in ahead:
+            if not breached:
+                changes.append((due, "breached", 1))
+            if running and soon_from is not None and soon_from < due:
+                if soon_from > now:
+                    changes.append((soon_from, "soon", 1))
+                changes.append((due, "soon", -1))
+        return turns(base, changes)
 
-    return versions.cached(("tickets",), "dashboard:tickets", compute, now=now)
+    return versions.cached(*TICKET_COUNTS, compute, now=now).at(now)
 
 
 def headline_strip(*, now, awaiting: int | None = None) -> dict:
@@ -71,14 +126,29 @@ def headline_strip(*, now, awaiting: int | None = None) -> dict:
         return Engagement.objects.open().count(), None
 
     if awaiting is None:
-        awaiting = versions.cached(("handoffs",), "dashboard:awaiting", open_requests, now=now)
+        awaiting = versions.cached(*AWAITING, open_requests, now=now)
     return ticket_counts(now=now) | {
         "awaiting": awaiting,
         "week": week,
-        "median_seconds": versions.cached(
-            ("handoffs",), f"dashboard:median:{week_start.isoformat()}", median, now=now
-        ),
+        "median_seconds": versions.cached(*median_figure(week_start), median, now=now),
     }
+
+
+def governance_breaches(week, *, now) -> list[governance.Breach]:
+    """The week's crossed thresholds, from the cache until a request, a ticket (its
+    service), a threshold or the administrator or service it names is written, or a request
+    dated later than now comes within the week. One query when none is set; when computed,
+    one more per scope in use and one for the next request ahead."""
+
+    def compute() -> tuple[list[governance.Breach], object]:
+        found = governance.breaches(week, now=now)
+        _start, end = week.bounds(zone())
+        ahead = Engagement.objects.filter(requested_at__gte=now, requested_at__lt=end).aggregate(
+            first=Min("requested_at")
+        )
+        return found, min(end, ahead["first"] or end)
+
+    return versions.cached(*governance_figure(week), compute, now=now)
 
 
 def last_week_figures(now) -> dict:
@@ -95,6 +165,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Whoever reads rather than works tickets (a manager) gets the report and the summary
     # first. Decided by permission, not by the role's label, so it follows the role table.
     manager = not request.user.has_perm("tickets.add_ticket")
+    read_cached_figures(now)
     context = {}
     awaiting = None
     if request.user.has_perm("admins.view_administrator"):
@@ -127,10 +198,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sla_breached_count": strip["breached"],
         "sla_due_soon_count": strip["soon"],
     }
-    attention = Ticket.objects.open().filter(due_soon_at__lte=now)
-    context["sla_attention"] = attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
+    # Only an open ticket with its clock running has a due time (tickets.sla.clock.next_due,
+    # as the check_sla scan relies on), so no status condition: with one, SQLite would read
+    # every open ticket and sort them, instead of the first rows of the next_due_at index.
+    attention = Ticket.objects.filter(next_due_at__isnull=False, due_soon_at__lte=now)
+    context["sla_attention"] = list(
+        attention.for_list().order_by("next_due_at", "id")[:DASHBOARD_ROWS]
+    )
+    # Each row's badge from one set of conditions: the badge's template tag builds them again
+    # for every row, which costs more than evaluating them.
+    conditions = sla_conditions(now=now)
+    for ticket in context["sla_attention"]:
+        ticket.sla = sla_state(ticket, now=now, conditions=conditions)
     # Seed 003 module 4: a week over a governance threshold says so at the top.
-    context["governance_breaches"] = governance.breaches(strip["week"], now=now)
+    context["governance_breaches"] = governance_breaches(strip["week"], now=now)
     if manager and request.user.has_perm("reports.view_weekly_report"):
         context["last_week"] = last_week_figures(now)
     if request.user.has_perm("escalations.view_urgentrequest"):

@@ -60,12 +60,12 @@ class GovernanceThreshold(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Cached figures that read the thresholds (core.versions): the dashboard keeps the week's
+    # breaches under "governance"; the weekly report lists the thresholds its week crossed
+    # under "admins", configuration written as rarely as the administrators and the calendar.
+    cache_versions = ("governance", "admins")
 
     objects = VersionedQuerySet.as_manager()
-
-    # The weekly report lists the thresholds its week crossed (core.versions): configuration,
-    # written as rarely as the administrators and the calendar, under their source.
-    cache_versions = ("admins",)
 
     class Meta:
         ordering = ["scope", "id"]

@@ -111,13 +111,19 @@ class EngagementQuerySet(VersionedQuerySet):
     def exhausted_unhandled(self) -> EngagementQuerySet:
         """Requests that went through every level of their policy unanswered, on open
         tickets, where nobody has acted since (no timeline entry by a person after it)."""
-        from tickets.models import OPEN_STATUSES, TicketEvent
+        from tickets.models import Ticket, TicketEvent
 
         acted = TicketEvent.objects.filter(
             ticket_id=OuterRef("ticket_id"), at__gt=OuterRef("exhausted_at"), by__isnull=False
         )
-        return self.filter(exhausted_at__isnull=False, ticket__status__in=OPEN_STATUSES).exclude(
-            Exists(acted)
+        # The ticket's state as a subquery, not a join condition: joined, SQLite starts from
+        # every open ticket (the status index) instead of the few exhausted requests
+        # (engagement_exhausted).
+        open_ticket = Ticket.objects.open().filter(pk=OuterRef("ticket_id"))
+        return (
+            self.filter(exhausted_at__isnull=False)
+            .filter(Exists(open_ticket))
+            .exclude(Exists(acted))
         )
 
 
@@ -196,6 +202,13 @@ class Engagement(models.Model):
             models.Index(fields=["state", "requested_at"], name="engagement_state_requested"),
             models.Index(fields=["ticket", "-requested_at"], name="engagement_ticket"),
             models.Index(fields=["state", "answer_due_at"], name="engagement_answer_due"),
+            # The dashboard's requests nobody answered at any level, oldest first: few, so a
+            # partial index holds only them.
+            models.Index(
+                fields=["exhausted_at", "id"],
+                condition=Q(exhausted_at__isnull=False),
+                name="engagement_exhausted",
+            ),
             # Covers the response summary (counts and percentiles per admin), so it reads this
             # index instead of the rows, which carry the messages.
             models.Index(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from escalations.handoffs.models import Engagement, EngagementState
 from reports.dashboard import headline_strip, ticket_counts
 from reports.summary import summary_for_period
-from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory
+from tests.factories import AdministratorFactory, EngagementFactory, ServiceFactory, TicketFactory
 from tickets.models import Status, Ticket, Tier
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +210,122 @@ def test_every_other_source_of_a_finished_weeks_report_is_seen_at_the_next_read(
     # Both answers of the week were given on Monday 11 May: closed, that day counts nothing.
     Closure.objects.create(day=may(11).date(), name="Closed")
     assert build_cached(week).timings["answer_business"]["median"] != answer_business
+
+
+def clocked(*, due_in: timedelta, soon_in: timedelta, now, **fields) -> Ticket:
+    """An open ticket whose clock runs, due and due soon at the given offsets from ``now``."""
+    ticket = TicketFactory()
+    values = {
+        "status": Status.IN_PROGRESS,
+        "first_responded_at": now - timedelta(hours=1),
+        "resolution_due_at": now + due_in,
+        "next_due_at": now + due_in,
+        "due_soon_at": now + soon_in,
+    } | fields
+    Ticket.objects.filter(pk=ticket.pk).update(**values)
+    return ticket
+
+
+def sla(now) -> tuple[int, int]:
+    counts = ticket_counts(now=now)
+    return counts["breached"], counts["soon"]
+
+
+def test_a_ticket_breached_by_a_late_answer_is_counted_once_when_its_due_time_passes():
+    now = timezone.now()
+    # Answered after its response target: breached already, and its resolution due later.
+    clocked(
+        due_in=timedelta(minutes=30),
+        soon_in=timedelta(minutes=10),
+        now=now,
+        response_due_at=now - timedelta(hours=2),
+    )
+    assert sla(now) == (1, 0)
+    assert sla(now + timedelta(minutes=10)) == (1, 0)
+    assert sla(now + timedelta(minutes=31)) == (1, 0)
+
+
+def test_the_counts_after_a_due_time_passed_follow_the_next_write():
+    now = timezone.now()
+    ticket = clocked(due_in=timedelta(minutes=30), soon_in=timedelta(minutes=10), now=now)
+    clocked(due_in=timedelta(hours=3), soon_in=timedelta(hours=2), now=now)
+    late = now + timedelta(minutes=45)
+    assert sla(now) == (0, 0)
+    assert sla(late) == (1, 0)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.RESOLVED, resolved_at=late)
+    assert sla(late) == (0, 0)
+    assert sla(now + timedelta(hours=2)) == (0, 1)
+    assert sla(now + timedelta(hours=3)) == (1, 0)
+
+
+def test_more_due_times_than_the_figure_holds_are_each_counted_when_they_pass(monkeypatch):
+    monkeypatch.setattr("reports.turns.LIMIT", 2)
+    now = timezone.now()
+    for minutes in (10, 20, 30, 40, 50):
+        clocked(due_in=timedelta(minutes=minutes), soon_in=timedelta(minutes=minutes - 5), now=now)
+    assert [sla(now + timedelta(minutes=m)) for m in (0, 5, 10, 25, 40, 45, 50)] == [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (2, 1),
+        (4, 0),
+        (4, 1),
+        (5, 0),
+    ]
+
+
+def test_a_read_at_an_earlier_moment_than_the_cached_figure_is_computed_for_it():
+    now = timezone.now()
+    clocked(due_in=timedelta(minutes=30), soon_in=timedelta(minutes=10), now=now)
+    assert sla(now + timedelta(minutes=40)) == (1, 0)
+    assert sla(now) == (0, 0)
+
+
+def test_the_dashboard_shows_a_ticket_turn_due_soon_then_breached_with_no_write(
+    supervisor_client,
+):
+    now = timezone.now()
+    clocked(due_in=timedelta(minutes=30), soon_in=timedelta(minutes=10), now=now)
+    seen = []
+    for minutes in (0, 15, 45):
+        with time_machine.travel(now + timedelta(minutes=minutes), tick=False):
+            html = supervisor_client.get(reverse("dashboard")).content.decode()
+        strip = html.split('id="headline-strip"')[1].split("</section>")[0]
+        seen.append(strip.split('?sla=breached">Breached</a></dt><dd>')[1].split("</dd></div>")[0])
+    assert seen == [
+        '0</dd><dd class="note">0 due soon',
+        '0</dd><dd class="note">1 due soon',
+        '1</dd><dd class="note">0 due soon',
+    ]
+
+
+def governance_lines(client, at) -> list[str]:
+    with time_machine.travel(at, tick=False):
+        html = client.get(reverse("dashboard")).content.decode()
+    return [line for line in html.split("\n") if "Escalate requests this week" in line]
+
+
+def test_the_dashboards_governance_breach_follows_thresholds_requests_and_the_clock(
+    supervisor_client,
+):
+    from reports.models import GovernanceThreshold, ThresholdScope
+    from tests.reports.test_governance import WEDNESDAY, escalations
+
+    vpn = ServiceFactory(name="VPN")
+    escalations(3, service=vpn)
+    assert governance_lines(supervisor_client, WEDNESDAY) == []
+    threshold = GovernanceThreshold.objects.create(
+        scope=ThresholdScope.SERVICE, service=vpn, limit=2
+    )
+    [line] = governance_lines(supervisor_client, WEDNESDAY)
+    assert "VPN: 3 Escalate requests this week, limit 2" in line
+    # A request dated an hour ahead counts once that hour has come.
+    escalations(1, service=vpn, at=WEDNESDAY + timedelta(hours=1, minutes=1))
+    assert "VPN: 3 Escalate" in governance_lines(supervisor_client, WEDNESDAY)[0]
+    later = WEDNESDAY + timedelta(hours=2)
+    assert "VPN: 4 Escalate" in governance_lines(supervisor_client, later)[0]
+    vpn.name = "Remote access"
+    vpn.save()
+    assert "Remote access: 4 Escalate" in governance_lines(supervisor_client, later)[0]
+    threshold.delete()
+    assert governance_lines(supervisor_client, later) == []

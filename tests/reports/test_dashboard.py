@@ -173,3 +173,60 @@ def test_every_link_a_manager_sees_on_landing_answers(client, manager):
     assert links
     for link in sorted(links):
         assert client.get(link).status_code == 200, link
+
+
+def test_sla_panel_lists_breached_then_due_soon_tickets_by_due_time(supervisor_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import Ticket
+
+    now = timezone.now()
+
+    def ticket(external_id: str, *, due: int | None, soon: int | None, **fields) -> None:
+        made = TicketFactory(
+            external_id=external_id,
+            title=f"Ticket <{external_id}>",
+            opened_at=now - timedelta(hours=4),
+        )
+        Ticket.objects.filter(pk=made.pk).update(
+            status=fields.pop("status", Status.IN_PROGRESS),
+            first_responded_at=now - timedelta(hours=3),
+            next_due_at=None if due is None else now + timedelta(minutes=due),
+            due_soon_at=None if soon is None else now + timedelta(minutes=soon),
+            resolution_due_at=now + timedelta(minutes=due if due is not None else 60),
+            **fields,
+        )
+
+    ticket("701", due=40, soon=-5)  # due soon
+    ticket("702", due=-30, soon=-90)  # breached
+    ticket("703", due=120, soon=60)  # on track
+    ticket("704", due=None, soon=None, status=Status.WAITING_ON_VENDOR, sla_paused_at=now)
+    ticket("705", due=None, soon=None, status=Status.RESOLVED, resolved_at=now)
+    response = supervisor_client.get(URL)
+    assert [t.external_id for t in response.context["sla_attention"]] == ["702", "701"]
+    html = response.content.decode()
+    panel = html.split('id="sla-heading"')[1]
+    assert "1 breached · 1 due soon" in panel
+    assert "Ticket &lt;702&gt;" in panel and "Ticket &lt;703&gt;" not in panel
+    rows = panel.split("<tbody>")[1].split("</tr>")
+    assert 'class="badge sla-breached"' in rows[0] and ">Breached</span>" in rows[0]
+    assert 'class="badge sla-due_soon"' in rows[1] and ">Due soon</span>" in rows[1]
+
+
+def test_a_warm_dashboard_reads_its_cached_figures_in_one_cache_query(
+    supervisor_client, database_cache
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    TicketFactory.create_batch(2, tier=Tier.ESCALATE)
+    EngagementFactory.create_batch(2)
+    supervisor_client.get(URL)
+    with CaptureQueriesContext(connection) as ctx:
+        html = supervisor_client.get(URL).content.decode()
+    cache_reads = [q["sql"] for q in ctx.captured_queries if "test_database_cache" in q["sql"]]
+    # The keys every page reads, then the dashboard's figures: summary, counts, governance.
+    assert len(cache_reads) == 2, cache_reads
+    assert "Open escalations (2)" in html
