@@ -15,7 +15,7 @@ from admins.models import Administrator, Service
 from core import versions
 from core.filters import BoundedDateFilter, local_midnight
 from tickets.forms import PriorityChoiceField, UserChoiceField, staff_users
-from tickets.models import OPEN_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
+from tickets.models import DONE_STATUSES, Category, Priority, SlaState, Status, Ticket, Tier
 
 
 class UserFilter(django_filters.ModelChoiceFilter):
@@ -190,7 +190,10 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(escalated_at__isnull=False)
 
     def filter_open(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.filter(status__in=OPEN_STATUSES) if value else queryset
+        # "Not done" rather than "status IN (open…)": the same tickets (every status is one or
+        # the other), but the partial index ticket_open_opened then serves the newest first
+        # instead of a sort of every open ticket.
+        return queryset.exclude(status__in=DONE_STATUSES) if value else queryset
 
     @property
     def qs(self) -> QuerySet:

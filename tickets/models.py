@@ -319,6 +319,15 @@ class Ticket(models.Model):
             models.Index(fields=["escalated_at", "opened_at"], name="ticket_escalated"),
             # The list filter and the weekly count of tickets escalated by the clock.
             models.Index(fields=["clock_escalated_at"], name="ticket_clock_escalated"),
+            # The list's "open only", newest first: read in order from this index alone. Its
+            # condition is spelled as the filter spells it ("not done"), so SQLite matches
+            # the two; with "status IN (open…)" it seeks the status indexes and sorts every
+            # open ticket instead.
+            models.Index(
+                fields=["-opened_at", "-id"],
+                condition=~Q(status__in=DONE_STATUSES),
+                name="ticket_open_opened",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
