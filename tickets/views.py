@@ -62,6 +62,10 @@ MORE_FILTERS = [
 ]
 
 
+# Parameters that move through the list rather than choose its rows.
+PAGING = ("page", "after", "before", "start")
+
+
 def sort_columns(current: str, params) -> list[dict[str, str]]:
     """The column headings, each with the address that sorts by it: what ``{% querystring
     sort=… page=None after=None before=None start=None %}`` gave, built here once."""
@@ -74,10 +78,6 @@ def sort_columns(current: str, params) -> list[dict[str, str]]:
         base["sort"] = f"-{key}" if current == key else key
         columns.append({"label": label, "href": f"?{base.urlencode()}", "state": state})
     return columns
-
-
-# Parameters that move through the list rather than choose its rows.
-PAGING = ("page", "after", "before", "start")
 
 
 @require_GET
