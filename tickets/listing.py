@@ -298,3 +298,62 @@ def cached_count(queryset: QuerySet, key: str, *, clocked: bool, now: datetime) 
         return queryset.order_by().count(), holds_until
 
     return versions.cached(COUNT_SOURCES, key, compute, now=now)
+
+
+def _detail_url() -> tuple[str, str]:
+    """The detail address around a ticket ID, reversed once: ``reverse`` for each of a page's
+    rows was a tenth of the list's time."""
+    from django.urls import reverse
+
+    before, after = reverse("tickets:detail", args=["0"]).rsplit("0", 1)
+    return before, after
+
+
+# The characters ``reverse`` leaves unquoted in a path argument.
+_URL_SAFE = "!$&'()*+,;=/~:@"
+
+
+def rows(tickets: list[models.Model], *, now: datetime) -> list[dict[str, Any]]:
+    """What each row of the list shows, as plain values: the template reads them with no
+    include, tag or filter per row (those were most of the list's time). Times are in the
+    current zone, as the ``date`` filter shows them."""
+    from urllib.parse import quote
+
+    from django.utils import timezone
+
+    from core.roles import display_name
+    from tickets.models import sla_conditions
+    from tickets.sla import clock
+
+    # Built once for the page: building the conditions costs more than evaluating them.
+    conditions = sla_conditions(now=now)
+    before, after = _detail_url()
+    result = []
+    for ticket in tickets:
+        opened = timezone.localtime(ticket.opened_at)
+        state = clock.state(ticket, now=now, conditions=conditions)
+        due = ticket.next_due_at
+        result.append(
+            {
+                "url": f"{before}{quote(ticket.external_id, safe=_URL_SAFE)}{after}",
+                "external_id": ticket.external_id,
+                "title": ticket.title,
+                "classification": ticket.get_classification_display(),
+                "requestor": ticket.requestor_name,
+                "department": ticket.department,
+                "status": ticket.get_status_display(),
+                "priority": (ticket.priority.name or "—") if ticket.priority_id else "—",
+                "tier": ticket.tier,
+                "tier_label": ticket.get_tier_display(),
+                "agent": display_name(ticket.agent),
+                "admin": (ticket.admin.name or "—") if ticket.admin_id else "—",
+                "opened_attr": opened.replace(microsecond=0).isoformat(),
+                "opened_date": opened.strftime("%Y-%m-%d"),
+                "sla": state.value,
+                "sla_label": state.label,
+                "sla_title": (
+                    f"Next due {timezone.localtime(due):%Y-%m-%d %H:%M}" if due else state.label
+                ),
+            }
+        )
+    return result

@@ -325,6 +325,15 @@ class Ticket(models.Model):
             models.Index(
                 fields=["resolved_at", "opened_at", "resolution_due_at"], name="ticket_open_at_end"
             ),
+            # The list's "open only", newest first: read in order from this index alone. Its
+            # condition is spelled as the filter spells it ("not done"), so SQLite matches
+            # the two; with "status IN (open…)" it seeks the status indexes and sorts every
+            # open ticket instead.
+            models.Index(
+                fields=["-opened_at", "-id"],
+                condition=~Q(status__in=DONE_STATUSES),
+                name="ticket_open_opened",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -19,7 +19,15 @@ from core.htmx import render_page
 from core.roles import display_name
 from tickets import listing, services, tdx
 from tickets.detail import done, load_ticket, render_detail
-from tickets.filters import DEPARTMENT_SOURCES, DEPARTMENTS_KEY, Queue, TicketFilter
+from tickets.filters import (
+    DEPARTMENT_SOURCES,
+    DEPARTMENTS_KEY,
+    FILTER_OPTION_SOURCES,
+    FILTER_OPTIONS_KEY,
+    Queue,
+    TicketFilter,
+    filter_fields,
+)
 from tickets.forms import NoteForm, TicketEditForm, TicketLogForm, TierForm
 from tickets.models import Ticket
 from tickets.sla.calendar import next_review
@@ -40,6 +48,7 @@ COLUMNS = [
 ]
 # The filters that choose the rows, so the count's cache key.
 COUNTED_FILTERS = [name for name in TicketFilter.base_filters if name != "sort"]
+MAIN_FILTERS = ["q", "status", "tier", "sla"]
 MORE_FILTERS = [
     "priority",
     "category",
@@ -53,22 +62,22 @@ MORE_FILTERS = [
 ]
 
 
-def sort_columns(current: str) -> list[dict[str, str]]:
+# Parameters that move through the list rather than choose its rows.
+PAGING = ("page", "after", "before", "start")
+
+
+def sort_columns(current: str, params) -> list[dict[str, str]]:
+    """The column headings, each with the address that sorts by it: what ``{% querystring
+    sort=… page=None after=None before=None start=None %}`` gave, built here once."""
+    base = params.copy()
+    for name in PAGING:
+        base.pop(name, None)
     columns = []
     for label, key in COLUMNS:
         state = "ascending" if current == key else "descending" if current == f"-{key}" else ""
-        columns.append(
-            {
-                "label": label,
-                "sort": f"-{key}" if current == key else key,
-                "state": state,
-            }
-        )
+        base["sort"] = f"-{key}" if current == key else key
+        columns.append({"label": label, "href": f"?{base.urlencode()}", "state": state})
     return columns
-
-
-# Parameters that move through the list rather than choose its rows.
-PAGING = ("page", "after", "before", "start")
 
 
 @require_GET
@@ -79,11 +88,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     count_key = listing.count_key(
         request.GET, COUNTED_FILTERS, user_pk=request.user.pk if mine else None
     )
-    # The count and the department options, both cached under the tickets token: one read.
+    # The count and the filters' options, all cached under version tokens: one read.
     requestcache.get_many(
         [
             *versions.keys_for(listing.COUNT_SOURCES, count_key),
             *versions.keys_for(DEPARTMENT_SOURCES, DEPARTMENTS_KEY),
+            *versions.keys_for(FILTER_OPTION_SOURCES, FILTER_OPTIONS_KEY),
         ]
     )
     filterset = TicketFilter(
@@ -97,12 +107,16 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     else:
         page = listing.ListPage([], 0, None, None, None)
     queue = filterset.form.cleaned_data.get("queue") if valid else ""
+    fields = filter_fields(filterset.form, [*MAIN_FILTERS, "open_only", *MORE_FILTERS])
     context = {
         "filter": filterset,
         "page": page,
-        "columns": sort_columns(request.GET.get("sort", "")),
+        "columns": sort_columns(request.GET.get("sort", ""), request.GET),
+        "rows": listing.rows(page.object_list, now=now),
         "filtered": any(v for k, v in request.GET.items() if k not in (*PAGING, "sort", "queue")),
-        "more_filters": MORE_FILTERS,
+        "main_filters": [fields[name] for name in MAIN_FILTERS],
+        "open_only": fields["open_only"],
+        "more_filters": [fields[name] for name in MORE_FILTERS],
         "more_filters_used": any(request.GET.get(name) for name in MORE_FILTERS),
         "now": now,
         "queue": queue,
