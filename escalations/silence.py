@@ -55,7 +55,7 @@ class CheckReport:
             f"{self.digests} weekly digest(s), "
             f"{self.clock_escalated} ticket(s) escalated for no first response, "
             f"{self.governance} governance threshold(s) crossed, "
-            f"{self.reports_issued} finished week(s) issued, "
+            f"{self.reports_issued} finished report(s) issued (weeks, months, quarters), "
             f"{self.reports_sent} report(s) emailed to subscribers."
         )
 

@@ -55,12 +55,13 @@ class ThresholdForm(forms.ModelForm):
 
 
 class ReissueForm(forms.Form):
+    """Why a week, a month or a quarter (``kind``) is re-issued, and the confirmation."""
+
     reason = forms.CharField(
         label="Reason for re-issuing",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown with the new issue and kept in the audit log.",
-        error_messages={"required": "Say why the week is re-issued."},
     )
     confirm = forms.BooleanField(
         label="I understand the new issue replaces the current one for downloads and emails; "
@@ -68,8 +69,13 @@ class ReissueForm(forms.Form):
         error_messages={"required": "Tick the box to confirm the re-issue."},
     )
 
+    def __init__(self, *args, kind: str = "week", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.why = f"Say why the {kind} is re-issued."
+        self.fields["reason"].error_messages["required"] = self.why
+
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Say why the week is re-issued.")
+            raise forms.ValidationError(self.why)
         return reason

@@ -1,12 +1,14 @@
-"""Issued weeks: a finished week's report, stored once and served unchanged from then on.
+"""Issued reports: a finished period's report (an ISO week, a month or a quarter), stored
+once and served unchanged from then on.
 
-A week is issued only by the periodic job: the first ``check_sla`` scan after it ended
+A period is issued only by the periodic job: the first ``check_sla`` scan after it ended
 (``scan_provider``, from ``escalations.silence.after_scan``) or the scheduled send
 (``reports.subscriptions``, also what ``weekly_report --email`` runs). Opening the page or
-downloading the PDF never issues it: a GET writes no issue, and until the job has run, the week
-shows its live figures, marked as not issued. The partial unique constraint on the current
-issue lets two servers race and keep one. A supervisor may re-issue an issued week with a
-reason: the earlier issue is kept, marked superseded, and the change is audited.
+downloading the PDF never issues it: a GET writes no issue, and until the job has run, the
+period shows its live figures, marked as not issued. The partial unique constraint on the
+current issue of a (kind, period) lets two servers race and keep one. A supervisor may re-issue
+an issued period with a reason: the earlier issue is kept, marked superseded, and the change is
+audited.
 
 The figures are stored as a flat {"group.name": number} dict read generically from the
 report's headline figures, so figures added to the report later are compared as well.
@@ -30,25 +32,24 @@ from core.models import AuditAction
 from escalations.handoffs.models import AdminResponse, Engagement
 from reports import pdf
 from reports.models import IssuedReport, PeriodKind
-from reports.periods import Period
+from reports.periods import Month, Period, Quarter
 from reports.scalars import one_row, total
 from reports.weekly import WeeklyReport, build, current_week, within, zone
-from reports.weeks import IsoWeek
 from tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 
 
-KINDS = {"week": PeriodKind.WEEKLY, "month": PeriodKind.MONTHLY}
+KINDS = {"week": PeriodKind.WEEKLY, "month": PeriodKind.MONTHLY, "quarter": PeriodKind.QUARTERLY}
 
 
 def kind_of(period: Period) -> PeriodKind:
-    """The kind an issue of ``period`` is stored under; weeks and months are issued."""
+    """The kind an issue (or a download) of ``period`` is stored under."""
     return KINDS[period.kind]
 
 
-def ended(week: Period, now: datetime | None = None) -> bool:
-    return week.bounds(zone())[1] <= (now or timezone.now())
+def ended(period: Period, now: datetime | None = None) -> bool:
+    return period.bounds(zone())[1] <= (now or timezone.now())
 
 
 def figures_of(report: WeeklyReport) -> dict:
@@ -74,15 +75,15 @@ def figures_of(report: WeeklyReport) -> dict:
     return {"values": values, "headline": headline}
 
 
-def current_issue(week: Period) -> IssuedReport | None:
+def current_issue(period: Period) -> IssuedReport | None:
     return IssuedReport.objects.filter(
-        period_kind=kind_of(week), period=str(week), is_current=True
+        period_kind=kind_of(period), period=str(period), is_current=True
     ).first()
 
 
-def _rendered(week: Period, now: datetime) -> dict:
+def _rendered(period: Period, now: datetime) -> dict:
     """Everything an issue stores, made before any row is written (WeasyPrint is slow)."""
-    report = build(week, now=now)
+    report = build(period, now=now)
     content = pdf.render_html(report)
     sha = hashlib.sha256(content.encode()).hexdigest()
     document = pdf.html_to_pdf(pdf.render_html(report, issued={"issued_at": now, "sha256": sha}))
@@ -97,23 +98,25 @@ def _rendered(week: Period, now: datetime) -> dict:
     }
 
 
-def issue(week: Period, *, now: datetime | None = None) -> IssuedReport:
-    """The period's current issue, issuing it now if it has none. Only for a finished week
-    or month, and only from the periodic job and the scheduled send, never from a page view
-    (views read ``current_issue``)."""
-    existing = current_issue(week)
+def issue(period: Period, *, now: datetime | None = None) -> IssuedReport:
+    """The period's current issue, issuing it now if it has none. Only for a finished week,
+    month or quarter, and only from the periodic job and the scheduled send, never from a page
+    view (views read ``current_issue``)."""
+    existing = current_issue(period)
     if existing is not None:
         return existing
     # None: another server (or scan) issued it first, and theirs is the issue.
-    return claim_issue(week, now=now) or current_issue(week)
+    return claim_issue(period, now=now) or current_issue(period)
 
 
-def claim_issue(week: Period, *, now: datetime | None = None) -> IssuedReport | None:
+def claim_issue(period: Period, *, now: datetime | None = None) -> IssuedReport | None:
     """Issue the period now; None when another run's issue got in first (the partial unique
     constraint on the current issue keeps one), so each issue is counted by one run only."""
     now = now or timezone.now()
-    fields = _rendered(week, now)
-    return claim(IssuedReport, period_kind=kind_of(week), period=str(week), issued_at=now, **fields)
+    fields = _rendered(period, now)
+    return claim(
+        IssuedReport, period_kind=kind_of(period), period=str(period), issued_at=now, **fields
+    )
 
 
 class ReissueConflict(Exception):
@@ -121,19 +124,19 @@ class ReissueConflict(Exception):
 
 
 class NotIssued(Exception):
-    """The week has no issue yet: there is nothing to re-issue until the periodic job has
+    """The period has no issue yet: there is nothing to re-issue until the periodic job has
     issued it."""
 
 
-def reissue(week: IsoWeek, *, by, reason: str, now: datetime | None = None) -> IssuedReport:
+def reissue(period: Period, *, by, reason: str, now: datetime | None = None) -> IssuedReport:
     """A new current issue with today's figures; the earlier one is kept and points to it.
-    Raises ``NotIssued`` for a week the periodic job has not issued yet: re-issuing is a
-    correction of an issue, never the way a week is first issued."""
+    Raises ``NotIssued`` for a period the periodic job has not issued yet: re-issuing is a
+    correction of an issue, never the way a period is first issued."""
     now = now or timezone.now()
-    earlier = current_issue(week)
+    earlier = current_issue(period)
     if earlier is None:
-        raise NotIssued(str(week))
-    fields = _rendered(week, now)
+        raise NotIssued(str(period))
+    fields = _rendered(period, now)
     try:
         with transaction.atomic():
             claimed = IssuedReport.objects.filter(pk=earlier.pk, is_current=True).update(
@@ -142,8 +145,8 @@ def reissue(week: IsoWeek, *, by, reason: str, now: datetime | None = None) -> I
             if not claimed:
                 raise ReissueConflict
             new = IssuedReport.objects.create(
-                period_kind=PeriodKind.WEEKLY,
-                period=str(week),
+                period_kind=kind_of(period),
+                period=str(period),
                 issued_at=now,
                 issued_by=by,
                 reason=reason,
@@ -153,7 +156,7 @@ def reissue(week: IsoWeek, *, by, reason: str, now: datetime | None = None) -> I
             audit.record(
                 AuditAction.CREATED,
                 target=new,
-                label=f"Re-issued report {week}",
+                label=f"Re-issued report {period}",
                 user=by,
                 changes={
                     "reason": [None, reason],
@@ -261,9 +264,9 @@ def changes(issued: dict, live: dict) -> list[Change]:
     ]
 
 
-def reasons(week: IsoWeek, since: datetime) -> list[str]:
-    """What was recorded after ``since`` that touches the week, in words; one query."""
-    start, end = week.bounds(zone())
+def reasons(period: Period, since: datetime) -> list[str]:
+    """What was recorded after ``since`` that touches the period, in words; one query."""
+    start, end = period.bounds(zone())
     late = AdminResponse.objects.filter(logged_at__gt=since)
     counts = one_row(
         late_answers=total(
@@ -281,41 +284,56 @@ def reasons(week: IsoWeek, since: datetime) -> list[str]:
             Engagement.objects.filter(within("requested_at", start, end), withdrawn_at__gt=since)
         ),
     )
+    of = f"of the {period.kind}"
     words = {
         "late_answers": ("late answer logged since", "late answers logged since"),
-        "changed_tickets": (
-            "ticket of the week changed since",
-            "tickets of the week changed since",
-        ),
-        "withdrawn": (
-            "request of the week withdrawn since",
-            "requests of the week withdrawn since",
-        ),
+        "changed_tickets": (f"ticket {of} changed since", f"tickets {of} changed since"),
+        "withdrawn": (f"request {of} withdrawn since", f"requests {of} withdrawn since"),
     }
     return [f"{n} {words[k][n != 1]}" for k, n in counts.items() if n]
 
 
-def history(week: IsoWeek) -> list[IssuedReport]:
+def history(period: Period) -> list[IssuedReport]:
     return list(
-        IssuedReport.objects.filter(period_kind=PeriodKind.WEEKLY, period=str(week))
+        IssuedReport.objects.filter(period_kind=kind_of(period), period=str(period))
         .defer("pdf", "html")
         .select_related("issued_by")
     )
 
 
+def due(now: datetime) -> list[Period]:
+    """The periods the scan at ``now`` issues if they have no issue yet: the week, the month
+    and the quarter before the ones running now."""
+    today = timezone.localtime(now, zone()).date()
+    return [
+        current_week(now).previous,
+        Month.containing(today).previous,
+        Quarter.containing(today).previous,
+    ]
+
+
 def scan_provider(*, now: datetime) -> dict[str, int]:
-    """From ``check_sla``: issue the week that has just ended, once."""
+    """From ``check_sla``: issue the week, the month and the quarter that have just ended,
+    each once."""
     from django.conf import settings
 
     if not settings.SCHEDULED_REPORTS:
         return {}
-    week = current_week(now).previous
-    if current_issue(week) is not None:
-        return {}
-    try:
-        issued = claim_issue(week, now=now)
-    except Exception:
-        # Issuing must not stop the digests or the scan; the next scan of the week tries again.
-        logger.exception("check_sla could not issue the report for %s", week)
-        return {}
-    return {"reports_issued": 1} if issued is not None else {}
+    periods = due(now)
+    # One query for the three (most scans have nothing to do); the kinds' labels differ.
+    done = set(
+        IssuedReport.objects.filter(
+            period__in=[str(p) for p in periods], is_current=True
+        ).values_list("period_kind", "period")
+    )
+    issued = 0
+    for period in periods:
+        if (kind_of(period), str(period)) in done:
+            continue
+        try:
+            issued += claim_issue(period, now=now) is not None
+        except Exception:
+            # Issuing must not stop the digests or the scan, nor the other periods; the next
+            # scan tries again.
+            logger.exception("check_sla could not issue the report for %s", period)
+    return {"reports_issued": issued} if issued else {}

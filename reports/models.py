@@ -1,4 +1,5 @@
-"""Who downloaded which weekly report, and when: the report leaves the site as a file."""
+"""The reports' records: who downloaded which period's report (it leaves the site as a file),
+governance thresholds, issued reports and their subscriptions and sends."""
 
 from __future__ import annotations
 
@@ -9,23 +10,49 @@ from django.utils import timezone
 from core.versions import VersionedQuerySet
 
 
+class PeriodKind(models.TextChoices):
+    """How often a report is issued and sent: the cadence of a subscription."""
+
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+
+
+# What a person subscribes to and is mailed: quarters are issued, but not sent by email.
+CADENCES = [PeriodKind.WEEKLY, PeriodKind.MONTHLY]
+CADENCE_CHOICES = [(kind.value, kind.label) for kind in CADENCES]
+
+PERIOD_HELP = "The ISO week (2026-W20) or the month (2026-05)."
+ISSUED_PERIOD_HELP = "The ISO week (2026-W20), the month (2026-05) or the quarter (2026-Q2)."
+
+
 class ReportDownload(models.Model):
-    """One PDF download of one week's report. Written by the PDF view, never edited."""
+    """One PDF download of one period's report (a week, a month or a quarter). Written by
+    the PDF views, never edited."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    week_start = models.DateField(help_text="The Monday of the ISO week downloaded.")
+    period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
+    period_start = models.DateField(
+        help_text="The first day of the period downloaded: the Monday of an ISO week, the 1st "
+        "of a month or of a quarter's first month."
+    )
     downloaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-downloaded_at", "-id"]
         indexes = [
-            models.Index(fields=["week_start", "-downloaded_at"], name="reportdownload_week")
+            models.Index(
+                fields=["period_kind", "period_start", "-downloaded_at"],
+                name="reportdownload_period",
+            )
         ]
         # Reading the reports is its own permission, so every role can be given it alone.
         permissions = [("view_weekly_report", "Can read weekly reports")]
 
     def __str__(self) -> str:
-        return f"{self.user} downloaded the week of {self.week_start:%Y-%m-%d}"
+        return (
+            f"{self.user} downloaded the {self.period_kind} report of {self.period_start:%Y-%m-%d}"
+        )
 
 
 class ThresholdScope(models.TextChoices):
@@ -137,16 +164,6 @@ class ThresholdCrossing(models.Model):
         return f"{self.threshold.subject}: {self.count} in the week of {self.week_start}"
 
 
-class PeriodKind(models.TextChoices):
-    """How often a report is issued and sent: the cadence of a subscription."""
-
-    WEEKLY = "weekly", "Weekly"
-    MONTHLY = "monthly", "Monthly"
-
-
-PERIOD_HELP = "The ISO week (2026-W20) or the month (2026-05)."
-
-
 class IssuedReport(models.Model):
     """One period's report as it was issued: the figures, the page and the PDF, frozen.
 
@@ -155,7 +172,7 @@ class IssuedReport(models.Model):
     tens of kilobytes and a week issues one or two."""
 
     period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
-    period = models.CharField(max_length=10, help_text=PERIOD_HELP)
+    period = models.CharField(max_length=10, help_text=ISSUED_PERIOD_HELP)
     issued_at = models.DateTimeField(default=timezone.now)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -198,7 +215,9 @@ class ReportSubscription(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
     )
-    period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
+    period_kind = models.CharField(
+        max_length=10, choices=CADENCE_CHOICES, default=PeriodKind.WEEKLY
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -220,7 +239,9 @@ class ReportSend(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     email = models.EmailField()
-    period_kind = models.CharField(max_length=10, choices=PeriodKind, default=PeriodKind.WEEKLY)
+    period_kind = models.CharField(
+        max_length=10, choices=CADENCE_CHOICES, default=PeriodKind.WEEKLY
+    )
     period = models.CharField(max_length=10, help_text=PERIOD_HELP)
     issued = models.ForeignKey(IssuedReport, on_delete=models.PROTECT, related_name="sends")
     sent_at = models.DateTimeField(default=timezone.now)

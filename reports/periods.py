@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar, Self
 from zoneinfo import ZoneInfo
 
 from reports.weeks import IsoWeek, midnight
@@ -19,9 +20,6 @@ from reports.weeks import IsoWeek, midnight
 # Earlier than any ticketing system's data; the last year leaves room for the period after.
 FIRST_YEAR = 1900
 LAST_YEAR = 9998
-
-_MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
-_QUARTER = re.compile(r"(?P<year>[0-9]{4})-Q(?P<quarter>[0-9])", re.IGNORECASE)
 
 
 def _check_year(year: int, text: str) -> None:
@@ -64,26 +62,74 @@ class Part:
         return _dates(self.first, self.end - timedelta(days=1))
 
 
+class _Span:
+    """What a month and a quarter share: the ``number``-th of ``per_year`` spans of a
+    calendar year, from local midnight on ``first`` to local midnight on ``end``."""
+
+    kind: ClassVar[str]
+    per_year: ClassVar[int]
+    example: ClassVar[str]
+    _pattern: ClassVar[re.Pattern]
+
+    year: int
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Text such as the ``example`` as a period a report can be asked for; ValueError for
+        anything else."""
+        match = cls._pattern.fullmatch(text.strip())
+        if not match:
+            raise ValueError(f"“{text[:40]}” is not a {cls.kind} like {cls.example}.")
+        _check_year(int(match["year"]), text)
+        return cls(int(match["year"]), int(match["number"]))
+
+    @property
+    def number(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def first(self) -> date:
+        raise NotImplementedError
+
+    @property
+    def end(self) -> date:
+        """The first day after the period."""
+        return self.next.first
+
+    def shift(self, periods: int) -> Self:
+        index = self.year * self.per_year + self.number - 1 + periods
+        return type(self)(index // self.per_year, index % self.per_year + 1)
+
+    @property
+    def previous(self) -> Self:
+        return self.shift(-1)
+
+    @property
+    def next(self) -> Self:
+        return self.shift(1)
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        return midnight(self.first, zone), midnight(self.end, zone)
+
+    @property
+    def dates(self) -> str:
+        return _dates(self.first, self.end - timedelta(days=1))
+
+
 @dataclass(frozen=True, order=True)
-class Month:
+class Month(_Span):
     year: int
     month: int
 
     kind = "month"
     adjective = "monthly"
+    per_year = 12
+    example = "2026-11"
+    _pattern = re.compile(r"(?P<year>[0-9]{4})-(?P<number>[0-9]{2})")
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
             raise ValueError(f"{self.year}-{self.month:02d} is not a month of the calendar.")
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        """``2026-11`` as a month a report can be asked for; ValueError for anything else."""
-        match = _MONTH.fullmatch(text.strip())
-        if not match:
-            raise ValueError(f"“{text[:40]}” is not a month like 2026-11.")
-        _check_year(int(match["year"]), text)
-        return cls(int(match["year"]), int(match["month"]))
 
     @classmethod
     def containing(cls, day: date) -> Month:
@@ -93,36 +139,16 @@ class Month:
         return f"{self.year}-{self.month:02d}"
 
     @property
+    def number(self) -> int:
+        return self.month
+
+    @property
     def title(self) -> str:
         return f"{self.first:%B %Y}"
 
     @property
     def first(self) -> date:
         return date(self.year, self.month, 1)
-
-    @property
-    def end(self) -> date:
-        """The first day after the month."""
-        return self.next.first
-
-    def shift(self, months: int) -> Month:
-        index = self.year * 12 + self.month - 1 + months
-        return Month(index // 12, index % 12 + 1)
-
-    @property
-    def previous(self) -> Month:
-        return self.shift(-1)
-
-    @property
-    def next(self) -> Month:
-        return self.shift(1)
-
-    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        return midnight(self.first, zone), midnight(self.end, zone)
-
-    @property
-    def dates(self) -> str:
-        return _dates(self.first, self.end - timedelta(days=1))
 
     @property
     def parts(self) -> list[Part]:
@@ -138,25 +164,19 @@ class Month:
 
 
 @dataclass(frozen=True, order=True)
-class Quarter:
+class Quarter(_Span):
     year: int
     quarter: int
 
     kind = "quarter"
     adjective = "quarterly"
+    per_year = 4
+    example = "2026-Q4"
+    _pattern = re.compile(r"(?P<year>[0-9]{4})-Q(?P<number>[0-9])", re.IGNORECASE)
 
     def __post_init__(self) -> None:
         if not 1 <= self.quarter <= 4:
             raise ValueError(f"{self.year}-Q{self.quarter} is not a quarter: Q1 to Q4.")
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        """``2026-Q4`` as a quarter; ValueError for anything else."""
-        match = _QUARTER.fullmatch(text.strip())
-        if not match:
-            raise ValueError(f"“{text[:40]}” is not a quarter like 2026-Q4.")
-        _check_year(int(match["year"]), text)
-        return cls(int(match["year"]), int(match["quarter"]))
 
     @classmethod
     def containing(cls, day: date) -> Quarter:
@@ -164,6 +184,10 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def number(self) -> int:
+        return self.quarter
 
     @property
     def title(self) -> str:
@@ -176,29 +200,6 @@ class Quarter:
     @property
     def first(self) -> date:
         return self.months[0].first
-
-    @property
-    def end(self) -> date:
-        return self.months[-1].end
-
-    def shift(self, quarters: int) -> Quarter:
-        index = self.year * 4 + self.quarter - 1 + quarters
-        return Quarter(index // 4, index % 4 + 1)
-
-    @property
-    def previous(self) -> Quarter:
-        return self.shift(-1)
-
-    @property
-    def next(self) -> Quarter:
-        return self.shift(1)
-
-    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        return midnight(self.first, zone), midnight(self.end, zone)
-
-    @property
-    def dates(self) -> str:
-        return _dates(self.first, self.end - timedelta(days=1))
 
     @property
     def parts(self) -> list[Part]:

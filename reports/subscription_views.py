@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from reports.links import url_for
-from reports.models import PeriodKind, ReportSend, ReportSubscription
+from reports.models import CADENCES, PeriodKind, ReportSend, ReportSubscription
 from reports.periods import Month
 from reports.subscriptions import SUBSCRIBE_PERMISSION
 from reports.weeks import IsoWeek
@@ -29,7 +29,7 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         everyone = ReportSubscription.objects.select_related("user")
     sends = list(ReportSend.objects.filter(user=request.user)[:52])
     context = {
-        "cadences": [(kind, kind.label, mine.get(kind.value)) for kind in PeriodKind],
+        "cadences": [(kind, kind.label, mine.get(kind.value)) for kind in CADENCES],
         "sends": [(send, _report_url(send)) for send in sends],
         "everyone": everyone,
         "error": error,
@@ -50,7 +50,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         return _page(request)
     action = request.POST.get("action", "")
     cadence = request.POST.get("cadence", PeriodKind.WEEKLY)
-    if action not in ACTIONS or cadence not in PeriodKind.values:
+    if action not in ACTIONS or cadence not in CADENCES:
         return _page(request, error="Choose to subscribe or to unsubscribe.", status=400)
     cadence = PeriodKind(cadence)
     label = cadence.label.lower()

@@ -20,6 +20,8 @@ urlpatterns = [
     path("thresholds/new/", governance_views.threshold_new, name="threshold_new"),
     path("thresholds/<int:pk>/delete/", governance_views.threshold_delete, name="threshold_delete"),
     path("weekly/<isoweek:week>/reissue/", views.week_reissue, name="week_reissue"),
+    path("monthly/reissue/", views.period_reissue, {"kind": "month"}, name="monthly_reissue"),
+    path("quarterly/reissue/", views.period_reissue, {"kind": "quarter"}, name="quarterly_reissue"),
     path("subscriptions/", subscription_views.subscriptions, name="subscriptions"),
 ]
 

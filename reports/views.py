@@ -35,8 +35,9 @@ def _today():
 
 
 def navigation(period: Period) -> dict:
-    """The report page's links: its PDF, the periods before and after (none after a period
-    still running), and the week, month and quarter that hold the period's first day."""
+    """The report page's links: its PDF, its live view and re-issue, the periods before and
+    after (none after a period still running), and the week, month and quarter that hold the
+    period's first day."""
     first = period_days(period)[0]
     today = _today()
     after = period.next
@@ -46,7 +47,10 @@ def navigation(period: Period) -> dict:
         ("Quarter", Quarter.containing(first)),
     ]
     return {
+        "page": url_for(period),
         "pdf": url_for(period, pdf=True),
+        "live": url_for(period, live=True),
+        "reissue": url_for(period, reissue=True),
         "previous": (period.previous.title, url_for(period.previous)),
         "next": (after.title, url_for(after)) if period_days(after)[0] <= today else None,
         "kinds": [(label, url_for(p), type(p) is type(period)) for label, p in kinds],
@@ -88,35 +92,35 @@ def _live(request: HttpRequest) -> bool:
     return request.GET.get("live") == "1"
 
 
-@require_GET
-@permission_required("reports.view_weekly_report", raise_exception=True)
-def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
-    """A finished week shows its issued report, what has changed in the live figures since,
-    and every earlier issue; ``?live=1`` shows the figures as they are now. A finished week the
-    periodic job has not issued yet shows its live figures, saying so: a page view never
-    issues a week. The week still running is always live."""
-    report = build_cached(_reportable(week))
+def _downloads(period: Period):
+    return ReportDownload.objects.filter(
+        period_kind=issues.kind_of(period), period_start=period_days(period)[0]
+    )
+
+
+def _report_page(request: HttpRequest, period: Period) -> HttpResponse:
+    """A finished period shows its issued report, what has changed in the live figures since,
+    and every earlier issue; ``?live=1`` shows the figures as they are now. A finished period
+    the periodic job has not issued yet shows its live figures, saying so: a page view never
+    issues a period. The period still running is always live."""
+    report = build_cached(period)
     downloads = None
     if request.user.has_perm("reports.view_reportdownload"):
-        downloads = list(
-            ReportDownload.objects.filter(week_start=week.monday).select_related("user")[
-                :LAST_DOWNLOADS
-            ]
-        )
+        downloads = list(_downloads(period).select_related("user")[:LAST_DOWNLOADS])
     context = {
         **pdf.context(report),
         "downloads": downloads,
         "live": _live(request),
-        "nav": navigation(week),
+        "nav": navigation(period),
     }
-    ended = issues.ended(week)
-    issue = issues.current_issue(week) if ended else None
+    ended = issues.ended(period)
+    issue = issues.current_issue(period) if ended else None
     if issue is not None:
         context |= {
             "issue": issue,
-            "history": [i for i in issues.history(week) if i.pk != issue.pk],
+            "history": [i for i in issues.history(period) if i.pk != issue.pk],
             "changes": issues.changes(issue.figures, issues.figures_of(report)),
-            "reasons": issues.reasons(week, issue.issued_at),
+            "reasons": issues.reasons(period, issue.issued_at),
             "can_reissue": request.user.has_perm("reports.reissue_weekly_report"),
         }
         if not context["live"]:
@@ -127,75 +131,103 @@ def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
     return render(request, "reports/weekly_report.html", context)
 
 
-@require_GET
-@permission_required("reports.view_weekly_report", raise_exception=True)
-def week_pdf(request: HttpRequest, week: IsoWeek) -> FileResponse:
-    """The report as a PDF attachment; each download is recorded (who, when, which week). A
-    finished week's PDF is its issued file, byte for byte; ``?live=1`` makes one afresh, and
-    so does a finished week not issued yet, named ``…-live-not-issued.pdf`` so that nobody
-    takes it for the issued file (a download never issues a week)."""
-    _reportable(week)
-    ended = issues.ended(week)
-    issue = issues.current_issue(week) if ended else None
+def _report_pdf(request: HttpRequest, period: Period) -> FileResponse:
+    """The report as a PDF attachment; each download is recorded (who, when, which period). A
+    finished period's PDF is its issued file, byte for byte; ``?live=1`` makes one afresh, and
+    so does a finished period not issued yet, named ``…-live-not-issued.pdf`` so that nobody
+    takes it for the issued file (a download never issues a period)."""
+    ended = issues.ended(period)
+    issue = issues.current_issue(period) if ended else None
     if issue is not None and not _live(request):
         content = bytes(issue.pdf)
-        name = f"weekly-report-{week}.pdf"
+        name = f"{period.adjective}-report-{period}.pdf"
     else:
-        report = build_cached(week)
+        report = build_cached(period)
         not_issued = ended and issue is None
         content = pdf.render_pdf(report, not_issued=not_issued)
         name = pdf.filename(report, suffix="-live-not-issued" if not_issued else "")
-    ReportDownload.objects.create(user=request.user, week_start=week.monday)
+    ReportDownload.objects.create(
+        user=request.user, period_kind=issues.kind_of(period), period_start=period_days(period)[0]
+    )
     return FileResponse(
         io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
     )
 
 
 NOT_ISSUED = (
-    "{week} has not been issued yet, so there is nothing to re-issue: the periodic job "
-    "issues each week shortly after it ends. Until then the page shows the live figures."
+    "{title} has not been issued yet, so there is nothing to re-issue: the periodic job "
+    "issues each {kind} shortly after it ends. Until then the page shows the live figures."
 )
+
+
+def _reissue(request: HttpRequest, period: Period) -> HttpResponse:
+    """Re-issue an issued period with today's figures: asks for a reason and confirmation;
+    the earlier issue is kept and listed on the period's page. A period not issued yet is
+    refused with a message on its page: re-issuing corrects an issue, it does not make the
+    first one (the periodic job does)."""
+    if not issues.ended(period):
+        raise Http404(f"Only a finished {period.kind} is issued.")
+    page = url_for(period)
+    not_issued = NOT_ISSUED.format(title=period.title, kind=period.kind)
+    current = issues.current_issue(period)
+    if current is None:
+        messages.error(request, not_issued)
+        return redirect(page)
+    form = ReissueForm(request.POST or None, kind=period.kind)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                issues.reissue(period, by=request.user, reason=form.cleaned_data["reason"])
+            except issues.ReissueConflict:
+                form.add_error(
+                    None, f"Someone re-issued this {period.kind} a moment ago; look again."
+                )
+                status = 409
+            except issues.NotIssued:
+                messages.error(request, not_issued)
+                return redirect(page)
+            else:
+                messages.success(request, f"{period.title} re-issued; the earlier issue is kept.")
+                return redirect(page)
+        else:
+            status = 400
+    context = {
+        "period": period,
+        "issue": current,
+        "form": form,
+        "page": page,
+        "action": url_for(period, reissue=True),
+    }
+    return render(request, "reports/reissue.html", context, status=status)
+
+
+@require_GET
+@permission_required("reports.view_weekly_report", raise_exception=True)
+def week(request: HttpRequest, week: IsoWeek) -> HttpResponse:
+    """The week's report page (``_report_page``)."""
+    return _report_page(request, _reportable(week))
+
+
+@require_GET
+@permission_required("reports.view_weekly_report", raise_exception=True)
+def week_pdf(request: HttpRequest, week: IsoWeek) -> FileResponse:
+    """The week's PDF (``_report_pdf``)."""
+    return _report_pdf(request, _reportable(week))
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("reports.reissue_weekly_report", raise_exception=True)
 def week_reissue(request: HttpRequest, week: IsoWeek) -> HttpResponse:
-    """Re-issue an issued week with today's figures: asks for a reason and confirmation;
-    the earlier issue is kept and listed on the week's page. A week not issued yet is
-    refused with a message on its page: re-issuing corrects an issue, it does not make the
-    first one (the periodic job does)."""
-    if not issues.ended(_reportable(week)):
-        raise Http404("Only a finished week is issued.")
-    current = issues.current_issue(week)
-    if current is None:
-        messages.error(request, NOT_ISSUED.format(week=week))
-        return redirect("reports:week", week=week)
-    form = ReissueForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                issues.reissue(week, by=request.user, reason=form.cleaned_data["reason"])
-            except issues.ReissueConflict:
-                form.add_error(None, "Someone re-issued this week a moment ago; look again.")
-                status = 409
-            except issues.NotIssued:
-                messages.error(request, NOT_ISSUED.format(week=week))
-                return redirect("reports:week", week=week)
-            else:
-                messages.success(request, f"{week} re-issued; the earlier issue is kept.")
-                return redirect("reports:week", week=week)
-        else:
-            status = 400
-    context = {"week": week, "issue": current, "form": form}
-    return render(request, "reports/reissue.html", context, status=status)
+    """Re-issue an issued week (``_reissue``)."""
+    return _reissue(request, _reportable(week))
 
 
 def _period(request: HttpRequest, kind: str) -> Month | Quarter | HttpResponse:
     """The month or quarter asked for in the query (the last complete one when none is), or
     a page saying what was wrong with the value (400) or that it has not started (404)."""
     cls = KINDS[kind]
-    parameter = ROUTES[kind][2]
+    parameter = ROUTES[kind].parameter
     typed = request.GET.get(parameter, "").strip()
     current = cls.containing(_today())
     if not typed:
@@ -215,26 +247,29 @@ def _period(request: HttpRequest, kind: str) -> Month | Quarter | HttpResponse:
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def period_report(request: HttpRequest, kind: str) -> HttpResponse:
     """The month's or the quarter's report: the weekly report's template and figures over a
-    longer period, always the live figures."""
+    longer period, issued and shown like a week's (``_report_page``)."""
     period = _period(request, kind)
     if isinstance(period, HttpResponse):
         return period
-    report = build_cached(period)
-    context = {**pdf.context(report), "downloads": None, "nav": navigation(period)}
-    return render(request, "reports/weekly_report.html", context)
+    return _report_page(request, period)
 
 
 @require_GET
 @permission_required("reports.view_weekly_report", raise_exception=True)
 def period_pdf(request: HttpRequest, kind: str) -> HttpResponse:
-    """The month's or the quarter's report as a PDF attachment, made afresh."""
+    """The month's or the quarter's report as a PDF attachment, the issued file once it is
+    issued; each download recorded (``_report_pdf``)."""
     period = _period(request, kind)
     if isinstance(period, HttpResponse):
         return period
-    report = build_cached(period)
-    return FileResponse(
-        io.BytesIO(pdf.render_pdf(report)),
-        as_attachment=True,
-        filename=pdf.filename(report),
-        content_type="application/pdf",
-    )
+    return _report_pdf(request, period)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("reports.reissue_weekly_report", raise_exception=True)
+def period_reissue(request: HttpRequest, kind: str) -> HttpResponse:
+    """Re-issue an issued month or quarter (``_reissue``)."""
+    period = _period(request, kind)
+    if isinstance(period, HttpResponse):
+        return period
+    return _reissue(request, period)

@@ -111,6 +111,8 @@ ACCESS: dict[str, tuple[set[str] | str, set[str] | None]] = {
     "reports:quarterly": (ALL, None),
     "reports:quarterly_pdf": (ALL, None),
     "reports:week_reissue": ({S}, {S}),
+    "reports:monthly_reissue": ({S}, {S}),
+    "reports:quarterly_reissue": ({S}, {S}),
     "reports:thresholds": ({S, M}, None),
     "reports:threshold_new": (POST_ONLY, {S}),
     "reports:threshold_delete": (POST_ONLY, {S}),

@@ -85,6 +85,7 @@ CHANGED_COLUMNS = {
         set(),
     ),
     "admins_service": ({"policy_id", "manager_name", "manager_email"}, set()),
+    "reports_reportdownload": ({"period_kind", "period_start"}, {"week_start"}),
     "escalations_engagement": (
         {"chain_id", "level", "levels", "round", "level_target", "exhausted_at", "withdrawn_at"},
         set(),

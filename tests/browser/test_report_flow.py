@@ -50,7 +50,7 @@ def test_manager_picks_a_week_and_downloads_its_pdf(live_server, page, login, tm
     assert Path(saved).read_bytes().startswith(b"%PDF")
 
     record = ReportDownload.objects.get()
-    assert (record.user, record.week_start) == (manager, last_week.monday)
+    assert (record.user, record.period_start) == (manager, last_week.monday)
     assert not IssuedReport.objects.exists()  # looking issued nothing
 
     issue = issued.issue(last_week)  # what check_sla's scan does once the week has ended

@@ -204,7 +204,8 @@ def test_the_scan_issues_a_finished_week_once_and_the_page_shows_it(manager_clie
         with time_machine.travel(MONDAY, tick=False):
             assert "Not issued yet" in manager_client.get(PAGE).content.decode()
             assert not IssuedReport.objects.exists()
-            assert silence.run(now=MONDAY).reports_issued == 1
+            # The week, and the month and the quarter before this one, never issued yet.
+            assert silence.run(now=MONDAY).reports_issued == 3
             assert silence.run(now=MONDAY).reports_issued == 0  # the next scan: nothing
         issue = IssuedReport.objects.get(period=WEEK)
         assert issue.issued_at == MONDAY and issue.is_current
@@ -212,7 +213,8 @@ def test_the_scan_issues_a_finished_week_once_and_the_page_shows_it(manager_clie
     assert "Issued Mon 18 May 2026, 00:05" in html and issue.sha256 in html
     assert "Not issued yet" not in html
     assert pdf_of(manager_client.get(PDF)) == bytes(issue.pdf)
-    assert IssuedReport.objects.count() == 1
+    issues = IssuedReport.objects.values_list("period_kind", "period")
+    assert sorted(issues) == [("monthly", "2026-04"), ("quarterly", "2026-Q1"), ("weekly", WEEK)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -221,9 +223,10 @@ def test_two_scans_at_once_issue_the_week_once(migration_data):
     TicketFactory(opened_at=may(12, 9))
     reports, errors = scans.at_once(silence.run, now=MONDAY)
     assert errors == []
-    assert sorted(r.reports_issued for r in reports) == [0, 1]
+    # The week, April and Q1 2026: each issued once, and counted by the one scan that did.
+    assert sum(r.reports_issued for r in reports) == 3
     assert IssuedReport.objects.filter(period=WEEK, is_current=True).count() == 1
-    assert IssuedReport.objects.count() == 1
+    assert IssuedReport.objects.count() == 3
 
 
 def test_reissuing_a_week_not_issued_yet_is_refused_with_a_message(supervisor_client, known_week):

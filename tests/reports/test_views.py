@@ -204,23 +204,29 @@ def test_each_pdf_download_is_recorded(manager_client, manager, known_week, froz
     )
     b"".join(response.streaming_content)
     download = ReportDownload.objects.get()
-    assert (download.user, download.week_start, download.downloaded_at) == (
+    assert (download.user, download.period_kind, download.period_start) == (
         manager,
+        "weekly",
         IsoWeek(2026, 20).monday,
-        frozen,
     )
+    assert download.downloaded_at == frozen
     manager_client.get(PDF)
     assert ReportDownload.objects.count() == 2
 
 
 def test_supervisors_see_the_last_downloads_of_the_week(supervisor_client, known_week):
     max_ = ManagerFactory(username="max", first_name="Max", last_name="Manager")
-    ReportDownload.objects.create(user=max_, week_start=IsoWeek(2026, 20).monday)
-    ReportDownload.objects.create(user=max_, week_start=IsoWeek(2026, 19).monday)
+    ReportDownload.objects.create(user=max_, period_start=IsoWeek(2026, 20).monday)
+    ReportDownload.objects.create(user=max_, period_start=IsoWeek(2026, 19).monday)
+    # The same first day for another kind of period (June 2026 begins on W23's Monday): not
+    # a download of the week.
+    ReportDownload.objects.create(
+        user=max_, period_kind="monthly", period_start=IsoWeek(2026, 20).monday
+    )
     response = supervisor_client.get(PAGE)
     html = response.content.decode()
     assert "Recent downloads of this week" in html
-    assert [d.week_start for d in response.context["downloads"]] == [IsoWeek(2026, 20).monday]
+    assert [d.period_start for d in response.context["downloads"]] == [IsoWeek(2026, 20).monday]
     assert "Max Manager" in html
 
 
