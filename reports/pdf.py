@@ -82,7 +82,9 @@ def render_html(report: WeeklyReport, **extra) -> str:
                 "top_rows": TOP_ROWS,
                 "more_admins": max(len(report.summary) - TOP_ROWS, 0),
                 "top_procedures": TOP_PROCEDURES,
-                "more_procedures": max(len(report.knowledge.get("procedures", [])) - TOP_PROCEDURES, 0),
+                "more_procedures": max(
+                    len(report.knowledge.get("procedures", [])) - TOP_PROCEDURES, 0
+                ),
                 "pdf_definitions": PDF_DEFINITIONS,
                 "page_url": absolute_url(url_for(report.period)),
                 **extra,
