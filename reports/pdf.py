@@ -1,5 +1,9 @@
 """The weekly report as a PDF: the page's own template, laid out by WeasyPrint with the print
-stylesheet. The stylesheet is parsed once per process and page size, then reused."""
+stylesheet. The stylesheet is parsed once per process and page size, then reused.
+
+The PDF is a summary of two or three pages: the template's ``pdf`` flag keeps the long per-row
+tables on the page, cuts the per-administrator table to its top rows, and the PDF gives the
+page's address for the rest. Only the definitions of what the PDF shows are printed in it."""
 
 from __future__ import annotations
 
@@ -10,9 +14,25 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from escalations.notifications.notify import absolute_url
+from reports.definitions import DEFINITIONS
+from reports.links import url_for
 from reports.weekly import WeeklyReport, zone
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
+
+# How many rows of the per-administrator and knowledge-loop tables the PDF shows; the page
+# shows them all.
+TOP_ROWS = 10
+TOP_PROCEDURES = 5
+
+# Definitions of sections that stay on the page only: printing them in the PDF would define
+# figures it does not hold.
+SCREEN_ONLY_TERMS = {
+    "Escalate requests by service, by team",
+    "Direct messages before and after the policy",
+}
+PDF_DEFINITIONS = [(term, text) for term, text in DEFINITIONS if term not in SCREEN_ONLY_TERMS]
 
 
 def _weasyprint():
@@ -55,7 +75,20 @@ def render_html(report: WeeklyReport, **extra) -> str:
     # Rendered by a command as well as by a page: times are shown in the organisation's zone.
     with timezone.override(zone()):
         return render_to_string(
-            "reports/weekly_report_pdf.html", {**context(report), "pdf": True, **extra}
+            "reports/weekly_report_pdf.html",
+            {
+                **context(report),
+                "pdf": True,
+                "top_rows": TOP_ROWS,
+                "more_admins": max(len(report.summary) - TOP_ROWS, 0),
+                "top_procedures": TOP_PROCEDURES,
+                "more_procedures": max(
+                    len(report.knowledge.get("procedures", [])) - TOP_PROCEDURES, 0
+                ),
+                "pdf_definitions": PDF_DEFINITIONS,
+                "page_url": absolute_url(url_for(report.period)),
+                **extra,
+            },
         )
 
 

@@ -240,6 +240,7 @@ def test_the_download_list_needs_the_permission(supervisor_client, supervisor, k
 def test_pdf_holds_the_figures_and_the_organisation(manager_client, known_week, settings):
     settings.ORGANIZATION_NAME = "Northwind School District"
     settings.SUPPORT_CENTER_NAME = "Service Desk"
+    settings.SITE_URL = "https://desk.example"
     text = pdf_text(manager_client.get(PDF))
     assert "Northwind School District · Service Desk" in text
     assert "Weekly report 2026-W20 · 11–17 May 2026" in text
@@ -256,12 +257,34 @@ def test_pdf_holds_the_figures_and_the_organisation(manager_client, known_week, 
         "Resolution SLA met",
         "33%",
         "Dana Whitfield",
-        "#9006",
-        "#9005",
         "Declined without redirect",
         "MTTA (mean time to acknowledge)",
+        # A summary: the tickets behind the counts are on the page, whose address it gives.
+        "the tickets are listed on the page",
+        "on the report's page, https://desk.example/reports/weekly/2026-W20/",
     ):
         assert expected in text, expected
+    assert "#9006" not in text and "#9006" in manager_client.get(PAGE).content.decode()
+
+
+def test_pdf_shows_the_top_administrators_and_the_page_all_of_them(manager_client, known_week):
+    from reports.pdf import TOP_ROWS
+
+    for i in range(TOP_ROWS + 2):
+        admin = AdministratorFactory(name=f"Extra Admin {i:02}")
+        for _ in range(i + 1):  # each a different count, so the order is certain
+            ticket = TicketFactory(opened_at=may(13, 9))
+            EngagementFactory(
+                ticket=ticket, admin=admin, kind="collaborate", requested_at=may(13, 10)
+            )
+    names = [row.admin.name for row in weekly.build(IsoWeek(2026, 20)).summary]
+    assert len(names) > TOP_ROWS + 2
+    text = pdf_text(manager_client.get(PDF))
+    assert [name for name in names if name in text] == names[:TOP_ROWS]
+    assert f"{len(names) - TOP_ROWS} more administrators on the page." in text
+    page = manager_client.get(PAGE).content.decode()
+    assert all(name in page for name in names)
+    assert "more administrators on the page" not in page
 
 
 @pytest.mark.parametrize(("size", "width"), [("A4", 595), ("Letter", 612)])

@@ -248,12 +248,15 @@ def test_every_headline_figure_has_its_definition(known_week):
 @pytest.mark.parametrize("url", ["/reports/weekly/2026-W20/", "/reports/weekly/2026-W20.pdf"])
 def test_page_and_pdf_print_every_definition_and_the_new_sections(manager_client, known_week, url):
     from reports.definitions import TERMS
+    from reports.pdf import PDF_DEFINITIONS
     from tests.reports.test_views import pdf_text
 
     response = manager_client.get(url)
     text = pdf_text(response) if url.endswith(".pdf") else response.content.decode()
+    # The PDF, a summary, defines what it holds; the page defines everything.
+    terms = [term for term, _ in PDF_DEFINITIONS] if url.endswith(".pdf") else TERMS
     for expected in [
-        *TERMS,
+        *terms,
         "Requests to administrators",
         "Tickets first escalated",
         "Response SLA met",
@@ -320,3 +323,48 @@ def test_business_seconds_of_many_answers_match_the_calendar_one_by_one():
     )
     assert got == [business_seconds_between(cal, s, e) for s, e in pairs]
     assert timings.business_seconds(cal, []) == []
+
+
+def test_every_figure_label_in_the_pdf_has_its_definition_in_the_pdf(manager_client, known_week):
+    """Read each figure's label in the PDF's text and find its term and definition there."""
+    import html as html_lib
+    import re
+
+    from reports import pdf
+    from tests.reports.test_views import pdf_text
+
+    def words(fragment: str) -> str:
+        plain = html_lib.unescape(re.sub(r"<[^>]+>", " ", fragment))
+        return " ".join(plain.split()).replace("“", "").replace("”", "")
+
+    text = words(pdf_text(manager_client.get("/reports/weekly/2026-W20.pdf")))
+    # The labels and the printed definitions, from the HTML the PDF is laid out from.
+    source = pdf.render_html(build(W20))
+    labels = {f.label for f in build(W20).figures}
+    for dl in re.findall(r'<dl class="figures"[^>]*>(.*?)</dl>', source, re.S):
+        labels |= {words(dt) for dt in re.findall(r"<dt>(.*?)</dt>", dl, re.S)}
+    for table_id in ("times-table", "outcome-table", "summary-table"):
+        table = source[source.index(f'id="{table_id}"') :]
+        table = table[: table.index("</thead>")]
+        labels |= {words(th) for th in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)}
+    labels -= {"Time", "Administrator"}  # the rows' own names, not figures
+    printed = [
+        (words(dt), words(dd))
+        for dl in re.findall(r'<dl class="definitions"[^>]*>(.*?)</dl>', source, re.S)
+        for dt, dd in re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", dl, re.S)
+    ]
+    assert len(labels) > 30 and len(printed) > 20
+    undefined = []
+    for label in sorted(labels):
+        assert label in text, label
+        found = [
+            (term, definition)
+            for term, definition in printed
+            if label in term.split(", ")
+            or term.startswith(f"{label} (")
+            or term == label
+            or term.startswith(f"{label} and ")
+        ]
+        if not any(term in text and definition in text for term, definition in found):
+            undefined.append(label)
+    assert undefined == []
