@@ -114,3 +114,20 @@ def tdx(httpserver, settings):
     tdx_client.forget_token()
     yield fake
     tdx_client.forget_token()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test outside tests/browser that names a fixture of pytest-playwright (most easily a
+    parameter called ``page``) is grouped with the browser tests, after their database
+    flushes, and every test behind it on that worker loses the migrations' data: refuse it."""
+    stray = [
+        item.nodeid
+        for item in items
+        if "browser_name" in getattr(item, "fixturenames", ())
+        and "tests/browser/" not in item.nodeid
+    ]
+    if stray:
+        raise pytest.UsageError(
+            "Outside tests/browser, rename the parameter that pulls in pytest-playwright "
+            "(a parameter named 'page'?): " + ", ".join(stray[:5])
+        )

@@ -141,21 +141,21 @@ def test_a_second_issuer_of_the_same_month_stores_nothing(march):
 
 
 @pytest.mark.parametrize(
-    ("page", "document", "period", "name"),
+    ("address", "document", "period", "name"),
     [
         (MONTH, MONTH_PDF, Month(2027, 3), "monthly-report-2027-03.pdf"),
         (QUARTER, QUARTER_PDF, Quarter(2027, 1), "quarterly-report-2027-Q1.pdf"),
     ],
 )
 def test_an_issued_period_serves_the_same_pdf_after_a_late_answer(
-    logged_in, manager, march, page, document, period, name
+    logged_in, manager, march, address, document, period, name
 ):
     client = logged_in(manager)
     issue = issued.issue(period)
     response = client.get(document)
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     first = pdf_of(response)
-    html = client.get(page).content.decode()
+    html = client.get(address).content.decode()
     assert issue.sha256 in html and "Issued Tue 20 Apr 2027, 12:00" in html
     assert "The live figures are the same as the issued ones." in html
     assert "Not issued yet" not in html
@@ -164,16 +164,16 @@ def test_an_issued_period_serves_the_same_pdf_after_a_late_answer(
     try:
         again = pdf_of(client.get(document))
         assert again == first == bytes(issue.pdf)
-        html = client.get(page).content.decode()
+        html = client.get(address).content.decode()
         assert "The live figures have changed since it was issued" in html
         assert f"1 late answer logged since, 1 ticket of the {period.kind} changed since" in html
         changes = html[html.index('id="changes-table"') :]
         assert "Tickets logged" in changes[: changes.index("</table>")]
-        live_link = f"{page}&amp;live=1"
+        live_link = f"{address}&amp;live=1"
         assert f'href="{live_link}">See the live figures' in html
-        live = client.get(f"{page}&live=1").content.decode()
+        live = client.get(f"{address}&live=1").content.decode()
         assert "Live figures, not the issued report" in live
-        assert f'href="{page.replace("&", "&amp;")}">see the issued report' in live
+        assert f'href="{address.replace("&", "&amp;")}">see the issued report' in live
         live_pdf = pdf_of(client.get(f"{document}&live=1"))
         assert live_pdf != first and "sha256" not in text_of(live_pdf)
     finally:
@@ -225,15 +225,15 @@ def test_month_and_quarter_downloads_are_recorded_and_listed(
 
 
 @pytest.mark.parametrize(
-    ("page", "reissue", "period"),
+    ("address", "reissue", "period"),
     [(MONTH, MONTH_REISSUE, Month(2027, 3)), (QUARTER, QUARTER_REISSUE, Quarter(2027, 1))],
 )
 def test_reissue_keeps_the_earlier_issue_and_is_audited(
-    logged_in, supervisor, march, page, reissue, period
+    logged_in, supervisor, march, address, reissue, period
 ):
     client = logged_in(supervisor)
     earlier = issued.issue(period)
-    html = client.get(page).content.decode()
+    html = client.get(address).content.decode()
     assert f'href="{reissue.replace("&", "&amp;")}">Re-issue this {period.kind}…' in html
     traveller = late_answer()
     try:
@@ -244,7 +244,7 @@ def test_reissue_keeps_the_earlier_issue_and_is_audited(
         assert refused.status_code == 400
         assert f"Say why the {period.kind} is re-issued." in refused.content.decode()
         response = client.post(reissue, {"reason": "Late answers", "confirm": "on"}, follow=True)
-        assert response.redirect_chain == [(page, 302)]
+        assert response.redirect_chain == [(address, 302)]
         assert f"{period.title} re-issued; the earlier issue is kept." in response.content.decode()
     finally:
         traveller.stop()
@@ -260,7 +260,7 @@ def test_reissue_keeps_the_earlier_issue_and_is_audited(
     assert AuditEntry.objects.filter(
         target_type="reports.issuedreport", target_id=str(current.pk)
     ).exists()
-    html = client.get(page).content.decode()
+    html = client.get(address).content.decode()
     assert "Earlier issues" in html and "Late answers" in html and current.sha256 in html
 
 
