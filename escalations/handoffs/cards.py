@@ -27,7 +27,7 @@ from escalations.handoffs.models import (
     InboundMail,
     Outcome,
 )
-from escalations.handoffs.reference import reference
+from escalations.handoffs.reference import procedures, reference
 from escalations.handoffs.services import backup_for
 from tickets.models import Ticket, Tier
 
@@ -93,7 +93,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         "retired_answers": [a for a in answers.values() if a.item_id not in active_ids],
         "missing_items": missing,
         "required_count": sum(1 for i in items if i.required),
-        "procedures": list(ticket.service.procedures.active()) if ticket.service_id else [],
+        "procedures": procedures(ticket.service_id),
         "procedure_form": bound.get("procedure_form") if ticket.service_id else None,
     }
     user = request.user

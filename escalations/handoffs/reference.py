@@ -1,8 +1,12 @@
 """What every ticket page's hand-off cards read that no ticket owns: the active
 administrators, the current declarations of purview, the active scenarios and the checklist
-items asked. Written rarely (by supervisors and administrators), read on every ticket view:
-kept in the cache under the tokens of the four (core.versions), and read with the keys every
-ticket page reads, so a warm page asks the database for none of them.
+items asked; and the services' procedures. Written rarely (by supervisors and
+administrators), read on every ticket view: kept in the cache under the tokens of what they
+are read from (core.versions), and read with the keys every ticket page reads, so a warm page
+asks the database for none of them.
+
+The procedures are apart: they are under the ``handoffs`` token, which every request to an
+admin and every answer replaces, and the rest need not be read again each time.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from django.urls import Resolver404, resolve
 from admins.models import Administrator, Purview
 from core import versions
 from escalations.guide.models import Scenario
-from escalations.handoffs.models import ChecklistItem
+from escalations.handoffs.models import ChecklistItem, Procedure
 
 SOURCES = (
     *Administrator.cache_versions,
@@ -24,6 +28,8 @@ SOURCES = (
     *ChecklistItem.cache_versions,
 )
 KEY = "handoff-reference"
+PROCEDURE_SOURCES = Procedure.cache_versions
+PROCEDURES_KEY = "handoff-procedures"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,20 @@ def reference() -> Reference:
     return versions.cached(SOURCES, KEY, _compute)
 
 
+def _procedures() -> tuple[dict[int, list[Procedure]], None]:
+    by_service: dict[int, list[Procedure]] = {}
+    for procedure in Procedure.objects.active():
+        by_service.setdefault(procedure.service_id, []).append(procedure)
+    return by_service, None
+
+
+def procedures(service_id: int | None) -> list[Procedure]:
+    """The service's active procedures, by title."""
+    if service_id is None:
+        return []
+    return versions.cached(PROCEDURE_SOURCES, PROCEDURES_KEY, _procedures).get(service_id, [])
+
+
 def prefetch(request: HttpRequest) -> list[str]:
     """The reference's cache keys on a ticket's pages, read with the keys every page needs."""
     try:
@@ -65,4 +85,7 @@ def prefetch(request: HttpRequest) -> list[str]:
         return []
     if match.namespace != "tickets" or not match.kwargs.get("external_id"):
         return []
-    return versions.keys_for(SOURCES, KEY)
+    return [
+        *versions.keys_for(SOURCES, KEY),
+        *versions.keys_for(PROCEDURE_SOURCES, PROCEDURES_KEY),
+    ]

@@ -1,5 +1,5 @@
-"""The ticket page's hand-off forms read the admins, declarations, scenarios and checklist
-items from the cache: each write to one of them shows on a page already viewed."""
+"""The ticket page's hand-off forms read the admins, declarations, scenarios, checklist items
+and procedures from the cache: each write to one of them shows on a page already viewed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from admins.models import Administrator, Purview
 from escalations.guide.models import Scenario
-from escalations.handoffs.models import ChecklistItem
+from escalations.handoffs.models import ChecklistItem, Procedure
 from tests.factories import AdministratorFactory, PurviewFactory, ServiceFactory, TicketFactory
 from tickets.models import Tier
 
@@ -90,3 +90,17 @@ def test_a_checklist_item_added_edited_or_retired_shows_at_once(agent_client, ti
     item.active = False
     item.save()
     assert "Reboot the switch" not in page(agent_client, ticket)
+
+
+def test_a_procedure_saved_or_retired_shows_at_once(agent_client, ticket):
+    assert "Procedures for Mail" not in page(agent_client, ticket)
+    procedure = Procedure.objects.create(
+        service=ticket.service, title="Reset the <mailbox>", body="Steps"
+    )
+    Procedure.objects.create(service=ServiceFactory(), title="Another service's", body="Steps")
+    html = page(agent_client, ticket)
+    assert "Procedures for Mail" in html
+    assert "Reset the &lt;mailbox&gt;" in html
+    assert "Another service's" not in html
+    Procedure.objects.filter(pk=procedure.pk).update(active=False)
+    assert "Procedures for Mail" not in page(agent_client, ticket)
