@@ -120,7 +120,7 @@ class PurviewRole(models.TextChoices):
     BACKUP = "backup", "Backup"
 
 
-class PurviewQuerySet(models.QuerySet):
+class PurviewQuerySet(VersionedQuerySet):
     def current(self) -> PurviewQuerySet:
         return self.filter(ended_at=None)
 
@@ -154,6 +154,8 @@ class Purview(models.Model):
     end_reason = models.CharField(max_length=300, blank=True)
 
     objects = PurviewQuerySet.as_manager()
+    # The ticket page's hand-off forms suggest the declared admins (escalations.handoffs.reference).
+    cache_versions = ("purviews",)
 
     class Meta:
         ordering = ["service__name", "role", "admin__name"]

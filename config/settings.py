@@ -203,6 +203,9 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 ROOT_URLCONF = "config.urls"
+# Every form's widgets drawn in Python, with the markup Django's templates give (core.widgets):
+# the pages were compared whole, each role's, Django's admin included.
+FORM_RENDERER = "core.widgets.FastWidgetRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -20,6 +20,10 @@ class EscalationsConfig(AppConfig):
         from escalations.notifications.context_processors import prefetch as unread
 
         requestcache.PREFETCH.append(unread)
+        # Ticket pages show the hand-off forms' admins, wordings and checklist items.
+        from escalations.handoffs.reference import prefetch as prefetch_reference
+
+        requestcache.PREFETCH.append(prefetch_reference)
 
         audit.track("escalations.Engagement", ignore={"answer_due_at", "first_response_seconds"})
         audit.track("escalations.ChecklistAnswer")

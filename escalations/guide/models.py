@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import display_name
+from core.versions import VersionedQuerySet
 from escalations.guide import markdown
 from tickets.models import Tier
 
@@ -77,7 +78,7 @@ class GuideRevision(models.Model):
         return "Initial text" if self.by is None else display_name(self.by)
 
 
-class ScenarioQuerySet(models.QuerySet):
+class ScenarioQuerySet(VersionedQuerySet):
     def search(self, text: str) -> ScenarioQuerySet:
         text = text.strip()
         if not text:
@@ -106,6 +107,8 @@ class Scenario(models.Model):
     )
 
     objects = ScenarioQuerySet.as_manager()
+    # Every open ticket's hand-off forms offer the wordings (escalations.handoffs.reference).
+    cache_versions = ("scenarios",)
 
     class Meta:
         ordering = ["order", "id"]

@@ -21,13 +21,13 @@ from escalations.handoffs.forms import (
 )
 from escalations.handoffs.models import (
     AdminResponse,
-    ChecklistItem,
     DeliveryKind,
     Engagement,
     EngagementKind,
     InboundMail,
     Outcome,
 )
+from escalations.handoffs.reference import procedures, reference
 from escalations.handoffs.services import backup_for
 from tickets.models import Ticket, Tier
 
@@ -40,7 +40,7 @@ def _for_tier(scenarios: list[Scenario], tier: str) -> list[Scenario]:
 
 def scenarios_for(tier: str) -> list[Scenario]:
     """The active scenarios whose wording suits a message in this tier."""
-    return _for_tier(list(Scenario.objects.filter(active=True)), tier)
+    return _for_tier(reference().scenarios, tier)
 
 
 def _default_message(scenarios: list[Scenario], tier: str, ticket: Ticket, user) -> str:
@@ -72,7 +72,8 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
             Prefetch("inbound_mail", InboundMail.objects.shown_on_request(), to_attr="mail_notes"),
         )
     )
-    items = list(ChecklistItem.objects.asked())
+    known = reference()
+    items = known.checklist_items
     answers = {a.item_id: a for a in ticket.checklist_answers.select_related("answered_by")}
     checklist = delivery.checklist_lines(answers.values())
     for engagement in engagements:
@@ -92,7 +93,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         "retired_answers": [a for a in answers.values() if a.item_id not in active_ids],
         "missing_items": missing,
         "required_count": sum(1 for i in items if i.required),
-        "procedures": list(ticket.service.procedures.active()) if ticket.service_id else [],
+        "procedures": procedures(ticket.service_id),
         "procedure_form": bound.get("procedure_form") if ticket.service_id else None,
     }
     user = request.user
@@ -102,7 +103,7 @@ def handoff_context(request: HttpRequest, ticket: Ticket, bound: dict[str, forms
         )
     if user.has_perm("escalations.add_engagement") and ticket.is_open:
         options = AdminOptions(ticket.service)
-        scenarios = list(Scenario.objects.filter(active=True))
+        scenarios = known.scenarios
         result["admin_options"] = options
         result["collaborate_form"] = bound.get("collaborate_form") or CollaborateForm(
             prefix=COLLABORATE_PREFIX,

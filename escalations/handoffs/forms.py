@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from admins.models import Administrator, Purview, PurviewRole, Service
+from admins.models import Administrator, PurviewRole, Service
 from core.forms import BoundedDateTimeField
 from core.widgets import FAST_WIDGETS
 from escalations.guide.models import Scenario, check_placeholders
@@ -16,6 +16,7 @@ from escalations.handoffs.models import (
     Engagement,
     Outcome,
 )
+from escalations.handoffs.reference import reference
 from tickets.models import Tier
 
 
@@ -62,18 +63,13 @@ class ChecklistForm(forms.Form):
 
 class AdminOptions:
     """Active administrators for a ticket's hand-off forms, those who declared the ticket's
-    service first. Two queries, however many forms use them."""
+    service first. From the cache (escalations.handoffs.reference), however many forms use
+    them."""
 
     def __init__(self, service: Service | None):
-        self.admins = list(Administrator.objects.active())
-        declared = (
-            Purview.objects.current()
-            .filter(service=service, admin__active=True)
-            .select_related("admin")  # first_suggestion() returns it
-            .order_by("role", "declared_on", "id")
-            if service
-            else []
-        )
+        known = reference()
+        self.admins = known.admins
+        declared = known.declared.get(service.pk, []) if service else []
         self.suggested = {p.admin_id: p for p in declared}
         self.service = service
 

@@ -14,7 +14,7 @@ from core.roles import display_name
 from core.versions import VersionedQuerySet
 
 
-class ChecklistItemQuerySet(models.QuerySet):
+class ChecklistItemQuerySet(VersionedQuerySet):
     def asked(self) -> ChecklistItemQuerySet:
         """The items agents answer today; retired ones keep their past answers."""
         return self.filter(active=True)
@@ -36,6 +36,8 @@ class ChecklistItem(models.Model):
     )
 
     objects = ChecklistItemQuerySet.as_manager()
+    # Every ticket page shows the items asked (escalations.handoffs.reference).
+    cache_versions = ("checklist",)
 
     class Meta:
         ordering = ["order", "id"]

@@ -6,11 +6,12 @@ import re
 
 import pytest
 from django import forms
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from core.widgets import FAST_WIDGETS
+from core.widgets import FAST_WIDGETS, FastWidgetRenderer
 from tests.factories import (
     AdministratorFactory,
     EngagementFactory,
@@ -18,7 +19,7 @@ from tests.factories import (
     ServiceFactory,
     TicketFactory,
 )
-from tickets.models import Tier
+from tickets.models import Priority, Tier
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
 
@@ -86,6 +87,48 @@ def test_ticket_page_is_the_same_with_django_widget_templates(supervisor_client,
     slow = supervisor_client.get(ticket.get_absolute_url()).content.decode()
     assert 'name="collab-admins"' in fast and "Owner &lt;O&#x27;Neil&gt;" in fast
     assert CSRF.sub("", fast) == CSRF.sub("", slow)
+
+
+def test_every_form_draws_its_widgets_in_python():
+    assert isinstance(Everything().renderer, FastWidgetRenderer)
+    assert isinstance(get_default_renderer(), FastWidgetRenderer)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("tickets:list") + "?q=<printer>&tier=collaborate",
+        reverse("tickets:new"),
+        reverse("escalations:scenario_new"),
+        reverse("escalations:checklist_item_new"),
+        reverse("urgent:new"),
+        reverse("admins:policy_new"),
+    ],
+)
+def test_pages_are_the_same_with_django_widget_templates(url, supervisor_client, monkeypatch):
+    """The site-wide renderer, on pages whose forms name none of their own."""
+    same_with_django_widget_templates(supervisor_client, url, monkeypatch)
+
+
+def test_django_admin_is_the_same_with_django_widget_templates(admin_client, monkeypatch):
+    priority = Priority.objects.filter(category=None).first()
+    for url in [
+        "/django-admin/tickets/priority/add/",
+        f"/django-admin/tickets/priority/{priority.pk}/change/",
+        "/django-admin/tickets/category/",
+    ]:
+        same_with_django_widget_templates(admin_client, url, monkeypatch)
+
+
+def same_with_django_widget_templates(client, url, monkeypatch) -> None:
+    client.get(url)  # anything a first view records, recorded before comparing
+    fast = client.get(url)
+    assert fast.status_code == 200
+    with monkeypatch.context() as patched:
+        patched.setattr("core.widgets.RENDERERS", {})
+        slow = client.get(url)
+    assert "<input" in fast.content.decode()
+    assert CSRF.sub("", fast.content.decode()) == CSRF.sub("", slow.content.decode())
 
 
 FIELD_INCLUDE = Template('{% include "_field.html" with field=f %}')
