@@ -14,7 +14,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["opened_at", "updated_at"], name="ticket_opened_updated"),
+            index=models.Index(
+                fields=["opened_at", "resolved_at", "updated_at"], name="ticket_opened_resolved"
+            ),
         ),
         migrations.AddIndex(
             model_name="ticket",
