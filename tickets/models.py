@@ -344,6 +344,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["resolved_at", "opened_at", "updated_at"], name="ticket_resolved_updated"
             ),
+            # The weekly report's knowledge loop: a service's tickets in the weeks around a
+            # procedure and how many were escalated, counted from the index alone (through
+            # ticket_service_opened every escalated_at was read from the table).
+            models.Index(
+                fields=["service", "opened_at", "escalated_at"], name="ticket_service_escalated"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
