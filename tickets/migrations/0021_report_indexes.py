@@ -14,9 +14,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(
-                fields=["opened_at", "resolved_at", "updated_at"], name="ticket_opened_resolved"
-            ),
+            index=models.Index(fields=["opened_at", "updated_at"], name="ticket_opened_updated"),
         ),
         migrations.AddIndex(
             model_name="ticket",
