@@ -59,6 +59,16 @@ def add(key: str, value: Any, timeout: float | None) -> bool:
     return added
 
 
+def add_many(values: dict[str, Any], timeout: float | None) -> None:
+    """``add`` for each key, in one write where the cache can (core.dbcache)."""
+    if hasattr(cache, "add_many"):
+        cache.add_many(values, timeout)
+    else:
+        for key, value in values.items():
+            cache.add(key, value, timeout)
+    forget(*values)
+
+
 def delete(key: str) -> None:
     cache.delete(key)
     forget(key)

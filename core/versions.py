@@ -79,8 +79,8 @@ def cached(
     missing = {k: uuid.uuid4().hex for k in token_keys if k not in found}
     if missing:
         # First read since a restart or an eviction: new tokens, so nothing older matches.
-        for k, token in missing.items():
-            requestcache.add(k, token, None)
+        # Added, not set: another request's token stored meanwhile wins, and is read back.
+        requestcache.add_many(missing, None)
         found |= requestcache.get_many(list(missing))
     tokens = tuple(found.get(k) for k in token_keys)
     if stamp is not None:

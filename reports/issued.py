@@ -268,22 +268,31 @@ def reasons(period: Period, since: datetime) -> list[str]:
     """What was recorded after ``since`` that touches the period, in words; one query."""
     start, end = period.bounds(zone())
     late = AdminResponse.objects.filter(logged_at__gt=since)
+    changed = Ticket.objects.filter(updated_at__gt=since)
     counts = one_row(
         late_answers=total(
             late.filter(
                 within("engagement__requested_at", start, end) | within("responded_at", start, end)
             )
         ),
-        changed_tickets=total(
-            Ticket.objects.filter(
-                within("opened_at", start, end) | within("resolved_at", start, end),
-                updated_at__gt=since,
+        # The tickets logged or resolved in the period, as two disjoint counts: each reads
+        # its own index (ticket_opened_updated, ticket_resolved_updated) alone, where the OR
+        # of the two ranges read some 40,000 rows of a busy month from the table.
+        logged_changed=total(changed.filter(within("opened_at", start, end))),
+        resolved_changed=total(
+            changed.filter(within("resolved_at", start, end)).exclude(
+                within("opened_at", start, end)
             )
         ),
         withdrawn=total(
             Engagement.objects.filter(within("requested_at", start, end), withdrawn_at__gt=since)
         ),
     )
+    counts = {
+        "late_answers": counts["late_answers"],
+        "changed_tickets": counts["logged_changed"] + counts["resolved_changed"],
+        "withdrawn": counts["withdrawn"],
+    }
     of = f"of the {period.kind}"
     words = {
         "late_answers": ("late answer logged since", "late answers logged since"),

@@ -42,7 +42,7 @@ from reports import definitions, dm_pattern, funnel, governance, knowledge, metr
 from reports.dm_pattern import DmPattern
 from reports.links import url_for
 from reports.periods import Month, Part, Period, Quarter
-from reports.scalars import SecondsBetween, one_row, total
+from reports.scalars import SecondsBetween, one_row_at, total
 from reports.summary import AdminSummary, response_summary
 from reports.summary_table import WEEK_KEYS, table_context
 from reports.weeks import IsoWeek, weeks_back
@@ -242,16 +242,23 @@ def _headline_subqueries(start: datetime, end: datetime) -> dict[str, dict[str, 
 
 def weekly_figures(weeks: Weeks, *, headline_weeks: int) -> list[WeekFigures]:
     """For each (start, end): the trend's counts, and for the last ``headline_weeks`` weeks
-    every headline figure. One query however many weeks (see ``reports.scalars``)."""
-    subqueries = {}
-    for n, (start, end) in enumerate(weeks):
-        full = n >= len(weeks) - headline_weeks
-        groups = _headline_subqueries(start, end) if full else _trend_subqueries(start, end)
-        for group, figures in groups.items():
-            for name, subquery in figures.items():
-                subqueries[f"{group}__{name}__{n}"] = subquery
+    every headline figure. One query however many weeks (see ``reports.scalars``), its SQL
+    built once per process for each number of weeks (``one_row_at``)."""
+
+    def subqueries(bounds: list[datetime]) -> dict[str, Subquery]:
+        built = {}
+        for n in range(len(weeks)):
+            start, end = bounds[2 * n], bounds[2 * n + 1]
+            full = n >= len(weeks) - headline_weeks
+            groups = _headline_subqueries(start, end) if full else _trend_subqueries(start, end)
+            for group, figures in groups.items():
+                for name, subquery in figures.items():
+                    built[f"{group}__{name}__{n}"] = subquery
+        return built
+
+    bounds = [moment for week in weeks for moment in week]
     result: list[WeekFigures] = [{} for _ in weeks]
-    for key, value in one_row(**subqueries).items():
+    for key, value in one_row_at(("weekly_figures", headline_weeks), subqueries, bounds).items():
         group, name, n = key.split("__")
         result[int(n)].setdefault(group, {})[name] = value
     return result

@@ -334,6 +334,21 @@ class Ticket(models.Model):
                 condition=~Q(status__in=DONE_STATUSES),
                 name="ticket_open_opened",
             ),
+            # An issued report's tickets changed since it was issued: those logged in the
+            # period, and those resolved in it but logged outside it, each counted from its
+            # own index alone (an OR of the two ranges reads every row from the table). Not
+            # (opened_at, resolved_at, …): SQLite would then count the tickets open at the end
+            # of a week from all those opened before it rather than from ticket_open_at_end.
+            models.Index(fields=["opened_at", "updated_at"], name="ticket_opened_updated"),
+            models.Index(
+                fields=["resolved_at", "opened_at", "updated_at"], name="ticket_resolved_updated"
+            ),
+            # The weekly report's knowledge loop: a service's tickets in the weeks around a
+            # procedure and how many were escalated, counted from the index alone (through
+            # ticket_service_opened every escalated_at was read from the table).
+            models.Index(
+                fields=["service", "opened_at", "escalated_at"], name="ticket_service_escalated"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

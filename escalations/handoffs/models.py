@@ -574,6 +574,11 @@ class AdminResponse(models.Model):
             models.Index(fields=["engagement", "responded_at"], name="response_engagement"),
             # Responses of a week by outcome and channel (the weekly report), from the index.
             models.Index(fields=["responded_at", "outcome", "channel"], name="response_week"),
+            # An issued report's late answers: the responses logged since it was issued, and
+            # when they were given, from the index alone instead of every response.
+            models.Index(
+                fields=["logged_at", "responded_at", "engagement"], name="response_logged"
+            ),
         ]
 
     def __str__(self) -> str:

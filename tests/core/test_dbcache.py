@@ -70,3 +70,21 @@ def test_the_table_is_culled_past_its_maximum(cache):
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM dbcache_test")
         assert cursor.fetchone()[0] <= 20
+
+
+def test_add_many_adds_only_the_absent_and_expired_keys_in_two_queries(cache):
+    import time_machine
+
+    with time_machine.travel("2026-12-01 10:00Z", tick=False) as traveller:
+        cache.set("kept", "first", None)
+        cache.set("expired", "old", 30)
+        traveller.shift(31)
+        with CaptureQueriesContext(connection) as queries:
+            cache.add_many({"kept": "second", "expired": "new", "absent": 3}, None)
+        assert len(queries) == 2
+        assert cache.get_many(["kept", "expired", "absent"]) == {
+            "kept": "first",
+            "expired": "new",
+            "absent": 3,
+        }
+        assert caches["django"].get("expired") == "new"

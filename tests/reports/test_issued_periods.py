@@ -26,6 +26,7 @@ from reports.models import IssuedReport, PeriodKind, ReportDownload
 from reports.periods import Month, Quarter
 from tests import scans
 from tests.factories import AdministratorFactory, EngagementFactory, TicketFactory
+from tickets.models import Ticket
 
 LA = ZoneInfo("America/Los_Angeles")
 SCAN = datetime(2027, 4, 1, 0, 5, tzinfo=LA)
@@ -295,3 +296,16 @@ def test_quarters_are_issued_but_not_offered_by_email(logged_in, manager):
         "/reports/subscriptions/", {"action": "subscribe", "cadence": "quarterly"}
     )
     assert response.status_code == 400
+
+
+def test_the_changes_since_count_each_ticket_of_the_month_once(frozen):
+    since = LATER - timedelta(days=1)
+    logged_and_resolved = TicketFactory(opened_at=at(3, 3, 9), resolved_at=at(3, 4, 9))
+    resolved_in_march = TicketFactory(opened_at=at(2, 20, 9), resolved_at=at(3, 2, 9))
+    logged_in_march = TicketFactory(opened_at=at(3, 10, 9))
+    TicketFactory(opened_at=at(2, 3, 9), resolved_at=at(2, 4, 9))  # February only
+    unchanged = TicketFactory(opened_at=at(3, 11, 9), resolved_at=at(3, 12, 9))
+    for ticket in (logged_and_resolved, resolved_in_march, logged_in_march):
+        assert ticket.updated_at > since
+    Ticket.objects.filter(pk=unchanged.pk).update(updated_at=since - timedelta(hours=1))
+    assert issued.reasons(Month(2027, 3), since) == ["3 tickets of the month changed since"]

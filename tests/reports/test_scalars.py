@@ -14,6 +14,7 @@ from reports.scalars import (
     SecondsBetween,
     epoch_microseconds,
     one_row,
+    one_row_at,
     total,
 )
 from tests.factories import EngagementFactory, TicketFactory
@@ -89,3 +90,24 @@ def test_epoch_microseconds_are_exact_to_the_microsecond():
     assert list(rows) == [(epoch_microseconds(at), None) for at in opened]
     assert rows[1][0] - rows[0][0] == 1
     assert epoch_microseconds(opened[1]) == 1796112000 * 1_000_000
+
+
+def test_figures_built_once_are_bound_to_each_call_s_own_times(django_assert_num_queries):
+    day = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    for hours in (0, 1, 25, 26, 27):
+        TicketFactory(opened_at=day + timedelta(hours=hours))
+    built = []
+
+    def build(bounds):
+        built.append(bounds)
+        start, end = bounds
+        opened = Ticket.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        return {"logged": total(opened), "mean_id": total(opened, Avg("id"))}
+
+    first = one_row_at(("test",), build, [day, day + timedelta(days=1)])
+    with django_assert_num_queries(1):
+        second = one_row_at(("test",), build, [day + timedelta(days=1), day + timedelta(days=2)])
+    assert first["logged"] == 2 and second["logged"] == 3
+    ids = sorted(Ticket.objects.values_list("id", flat=True))
+    assert second["mean_id"] == pytest.approx(sum(ids[2:]) / 3)
+    assert len(built) == 1
