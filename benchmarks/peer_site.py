@@ -228,7 +228,8 @@ def serve(client, pages: list[dict], *, clear: Callable[[], None], warmup: int) 
     request (CaptureQueriesContext), send them as one JSON line, then for each page key read
     from standard input time one request and answer its milliseconds.
 
-    A page marked ``fresh`` has the cache cleared before each request, outside the clock."""
+    A page marked ``fresh`` has the cache cleared before each request, outside the clock, and
+    the other pages are requested once after it, untimed, so they are timed warm."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -254,6 +255,12 @@ def serve(client, pages: list[dict], *, clear: Callable[[], None], warmup: int) 
         get(client, page["url"])
         reply.write(f"{(time.perf_counter() - started) * 1000:.3f}\n")
         reply.flush()
+        if page.get("fresh"):
+            # The clear emptied every page's cached figures: warm the others again, untimed,
+            # so a page served from the cache is timed as make bench times it, warm.
+            for other in pages:
+                if not other.get("fresh"):
+                    get(client, other["url"])
 
 
 def main() -> None:
