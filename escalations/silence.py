@@ -24,7 +24,11 @@ from escalations.notifications import managers, notify
 from tickets.models import Ticket
 from tickets.sla.clock import due_kind
 
-BATCH = 500
+# At most this many overdue requests, and as many tickets to warn or to tell of a breach, per
+# scan: a silence with its move and notices costs about 13 ms, a notice about 5 ms, so a
+# backlog (the first scan after a pause) keeps one run within a few seconds at 100,000 tickets
+# and is worked off by the next runs (at 500, such a run took 6.9 s; at 250, 5.3 s).
+BATCH = 250
 logger = logging.getLogger(__name__)
 
 # What a higher layer does on every scan (reports sends the weekly digests): each provider is

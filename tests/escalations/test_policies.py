@@ -436,3 +436,18 @@ def test_the_next_level_is_told_where_it_stands_in_the_policy(
     scan_when_due(first, django_capture_on_commit_callbacks)
     [told] = [m for m in mailoutbox if m.to == [bo.email] and "passed to you" in m.subject]
     assert "You are next in the escalation policy (level 2 of 2: Bo Named)" in told.body
+
+
+def test_a_backlog_larger_than_the_batch_is_worked_off_by_the_next_scans(agent, monkeypatch):
+    monkeypatch.setattr(silence, "BATCH", 2)
+    made = [ask(agent, AdministratorFactory()) for _ in range(3)]
+    Engagement.objects.filter(pk__in=[e.pk for e in made]).update(
+        answer_due_at=local(2026, 11, 24, 10, 0)
+    )
+    silent = AdminResponse.objects.filter(outcome=Outcome.NO_RESPONSE)
+    with time_machine.travel(local(2026, 11, 24, 10, 1), tick=False):
+        assert silence.run().silences == 2
+        assert silent.count() == 2
+        assert silence.run().silences == 1
+        assert silence.run().silences == 0
+    assert sorted(silent.values_list("engagement_id", flat=True)) == sorted(e.pk for e in made)
