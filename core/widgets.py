@@ -7,7 +7,7 @@ widget templates below with string joins instead, escaping exactly as the templa
 hands any other template (a project override, a widget not listed) to the template engine.
 tests/core/test_widgets.py holds the output to Django's, widget by widget.
 
-A form uses it with ``default_renderer = FAST_WIDGETS``.
+Every form uses it: it is the project's ``FORM_RENDERER`` (config/settings.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from admins.models import Service
 from core import versions
 from core.forms import BoundedDateTimeField, LocalDateTimeInput
 from core.roles import AGENT, SUPERVISOR, display_name
-from core.widgets import FAST_WIDGETS
 from tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket, Tier
 from tickets.services import EDITABLE_FIELDS, display_value
 
@@ -240,8 +239,6 @@ KEEP_MINE, KEEP_THEIRS = "mine", "theirs"
 
 
 class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
-    default_renderer = FAST_WIDGETS
-
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     # What the page showed, so a save applies only what this editor changed; after a conflict
@@ -387,8 +384,6 @@ class TicketEditForm(TicketFieldsMixin, forms.ModelForm):
 
 
 class TierForm(forms.Form):
-    default_renderer = FAST_WIDGETS
-
     tier = forms.ChoiceField(choices=SC_TIERS)
     reason = forms.CharField(
         required=False,
@@ -399,8 +394,6 @@ class TierForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    default_renderer = FAST_WIDGETS
-
     note = forms.CharField(
         required=False,
         max_length=1000,

@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from admins.models import Administrator, PurviewRole, Service
 from core.forms import BoundedDateTimeField
-from core.widgets import FAST_WIDGETS
 from escalations.guide.models import Scenario, check_placeholders
 from escalations.handoffs.inbound import outcome_choices
 from escalations.handoffs.models import (
@@ -22,8 +21,6 @@ from tickets.models import Tier
 
 class ChecklistForm(forms.Form):
     """One checkbox and one note per active checklist item, filled from the saved answers."""
-
-    default_renderer = FAST_WIDGETS
 
     def __init__(
         self, *args, items: list[ChecklistItem], answers: dict[int, ChecklistAnswer], **kw
@@ -114,8 +111,6 @@ class MessageMixin:
 
 
 class CollaborateForm(MessageMixin, forms.Form):
-    default_renderer = FAST_WIDGETS
-
     admins = forms.ModelMultipleChoiceField(
         queryset=Administrator.objects.active(),
         widget=forms.CheckboxSelectMultiple,
@@ -140,8 +135,6 @@ class CollaborateForm(MessageMixin, forms.Form):
 
 
 class EscalateForm(MessageMixin, forms.Form):
-    default_renderer = FAST_WIDGETS
-
     admin = forms.ModelChoiceField(
         queryset=Administrator.objects.active(),
         label="New owner",
@@ -182,8 +175,6 @@ class EscalateForm(MessageMixin, forms.Form):
 
 
 class DeescalateForm(forms.Form):
-    default_renderer = FAST_WIDGETS
-
     tier = forms.ChoiceField(
         choices=[(t.value, t.label) for t in (Tier.HANDLE, Tier.COLLABORATE)],
         label="Back to",
@@ -200,8 +191,6 @@ class DeescalateForm(forms.Form):
 class PassOnForm(forms.Form):
     """Where a declined, unanswered or redirected request goes next."""
 
-    default_renderer = FAST_WIDGETS
-
     admin = forms.ModelChoiceField(queryset=Administrator.objects.active(), label="Send to")
 
     def __init__(self, *args, engagement: Engagement, options: AdminOptions, **kw):
@@ -211,8 +200,6 @@ class PassOnForm(forms.Form):
 
 
 class ResponseForm(forms.Form):
-    default_renderer = FAST_WIDGETS
-
     engagement = forms.ModelChoiceField(queryset=Engagement.objects.none(), label="Request")
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
     channel = forms.ChoiceField(
@@ -290,8 +277,6 @@ class ResponseForm(forms.Form):
 
 
 class ProcedureForm(forms.Form):
-    default_renderer = FAST_WIDGETS
-
     title = forms.CharField(max_length=200)
     body = forms.CharField(
         max_length=10000, label="Steps", widget=forms.Textarea(attrs={"rows": 4})
@@ -306,8 +291,6 @@ class ChecklistItemForm(forms.ModelForm):
 
 
 class ClassifyForm(forms.Form):
-    default_renderer = FAST_WIDGETS
-
     outcome = forms.ChoiceField(label="The reply was", choices=())
     redirect_detail = forms.CharField(
         label="Redirected to", max_length=300, required=False, help_text="Only for a redirect."
