@@ -38,6 +38,7 @@ from benchmarks.common import (
     save_results,
     sqlite_db,
 )
+from benchmarks.peer_site import get
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -185,18 +186,18 @@ def measure(repeat: int, warmup: int) -> dict:
         fresh = key in FRESH
         runs = max(3, repeat // divisor)
         for _ in range(warmup):
-            _get(client, url)
+            get(client, url)
         times = []
         for _ in range(runs):
             if fresh:
                 cache.clear()
             started = time.perf_counter()
-            size = _get(client, url)
+            size = get(client, url)
             times.append((time.perf_counter() - started) * 1000)
         if fresh:
             cache.clear()
         with CaptureQueriesContext(connection) as queries:
-            _get(client, url)
+            get(client, url)
         rows.append(
             {
                 "key": key,
@@ -212,15 +213,6 @@ def measure(repeat: int, warmup: int) -> dict:
         )
         log(f"  {name:<26} p50 {rows[-1]['p50_ms']:>7.1f} ms  {len(queries):>3} queries")
     return {"tickets": Ticket.objects.count(), "pages": rows}
-
-
-def _get(client, url: str) -> int:
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"GET {url} answered {response.status_code}")
-    if response.streaming:
-        return len(b"".join(response.streaming_content))
-    return len(response.content)
 
 
 def run_child(db_env: dict[str, str], repeat: int, warmup: int) -> dict:
