@@ -5,7 +5,8 @@ ticket's due time or warning time passes. Those moments are stored on the ticket
 computation can give the counts for every moment until the next write: the counts now, and
 the change each later moment brings. ``Turns`` holds them (the first ``limit`` moments, in
 arrays, so the cached figure stays the same size at any number of tickets) and answers any
-moment up to ``holds_until`` by a binary search. No ORM here: plain values in, plain values out.
+moment up to ``holds_until`` by a binary search. Plain values in, plain values out; moments
+are compared as the whole microseconds SQL gives (``scalars.epoch_microseconds``).
 """
 
 from __future__ import annotations
@@ -14,17 +15,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from reports.scalars import epoch_microseconds
 
 # Enough moments for hours of a busy day at any size; a figure past them is computed again.
 LIMIT = 1000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _micros(moment: datetime) -> int:
-    # Whole microseconds, so a due time compares with a clock reading exactly as in SQL.
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class Turns:
     totals: dict[str, array]
 
     def at(self, moment: datetime) -> dict[str, int]:
-        passed = bisect_right(self.times, _micros(moment))
+        passed = bisect_right(self.times, epoch_microseconds(moment))
         if not passed:
             return dict(self.base)
         return {name: n + self.totals[name][passed - 1] for name, n in self.base.items()}
@@ -56,7 +52,7 @@ def turns(
     ordered = sorted(changes, key=lambda change: change[0])
     holds_until = ordered[limit][0] if len(ordered) > limit else None
     kept = ordered[:limit]
-    times = array("q", (_micros(moment) for moment, _name, _step in kept))
+    times = array("q", (epoch_microseconds(moment) for moment, _name, _step in kept))
     totals = {name: array("q") for name in base}
     running = dict.fromkeys(base, 0)
     for _moment, name, step in kept:
