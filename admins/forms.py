@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from admins.models import Administrator, Purview, PurviewRole, Service
+from core.forms import BoundedDateField
 
 
 class AdminChoiceField(forms.ModelChoiceField):
@@ -20,7 +21,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class PolicyDateField(forms.DateField):
+class PolicyDateField(BoundedDateField):
     """The day the direct-message policy was communicated: a real date, not in the future
     (seed 000 counts direct messages after it as a pattern, so a date to come would hold a
     message against someone before they were told)."""

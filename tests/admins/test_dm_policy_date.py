@@ -87,6 +87,7 @@ def test_only_supervisors_set_the_date(client, request, role, dana):
             (timezone.localdate() + timedelta(days=1)).isoformat(),
             "This date is still to come: give the day the policy was communicated.",
         ),
+        ("0001-01-01", "Enter a date between 2000 and 2100."),
     ],
 )
 def test_a_bad_date_is_refused_beside_the_field(supervisor_client, dana, value, message):
