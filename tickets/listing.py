@@ -23,9 +23,11 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import F, Min, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.utils import timezone
 
 from core import versions
 from core.htmx import id_param
+from core.templatetags.formatting import datetime_attr
 
 PAGE_SIZE = 50
 COUNT_SOURCES = ("tickets",)
@@ -272,6 +274,8 @@ def count_key(params, names, *, user_pk: int | None) -> str:
     import hashlib
 
     parts = sorted((name, params.get(name)) for name in names if params.get(name))
+    # The date filters' day boundaries are the calendar zone's midnights.
+    parts.append(("zone", timezone.get_current_timezone_name()))
     if user_pk is not None:
         parts.append(("user", str(user_pk)))
     return "ticket-list-count:" + hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -319,8 +323,6 @@ def rows(tickets: list[models.Model], *, now: datetime) -> list[dict[str, Any]]:
     current zone, as the ``date`` filter shows them."""
     from urllib.parse import quote
 
-    from django.utils import timezone
-
     from core.roles import display_name
     from tickets.models import sla_conditions
     from tickets.sla import clock
@@ -347,7 +349,7 @@ def rows(tickets: list[models.Model], *, now: datetime) -> list[dict[str, Any]]:
                 "tier_label": ticket.get_tier_display(),
                 "agent": display_name(ticket.agent),
                 "admin": (ticket.admin.name or "—") if ticket.admin_id else "—",
-                "opened_attr": opened.replace(microsecond=0).isoformat(),
+                "opened_attr": datetime_attr(opened),
                 "opened_date": opened.strftime("%Y-%m-%d"),
                 "sla": state.value,
                 "sla_label": state.label,

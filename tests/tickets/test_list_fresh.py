@@ -161,3 +161,17 @@ def test_an_invalid_choice_is_marked_on_its_control(agent_client):
     assert '<ul class="errorlist" id="id_status_error"><li>Select a valid choice.' in html
     assert 'value="soon" aria-invalid="true"' in html
     assert '<ul class="errorlist" id="id_opened_after_error"><li>Enter a valid date.' in html
+
+
+def test_a_count_is_kept_per_calendar_zone_as_the_date_filters_days_are():
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from tickets import listing
+
+    params = QueryDict("opened_from=2026-05-04")
+    with timezone.override("America/Los_Angeles"):
+        pacific = listing.count_key(params, ["opened_from"], user_pk=None)
+    with timezone.override("Europe/Berlin"):
+        berlin = listing.count_key(params, ["opened_from"], user_pk=None)
+    assert pacific != berlin
