@@ -25,7 +25,6 @@ from tickets.models import Ticket
 
 TIMELINE_LIMIT = 200
 SOURCES = (USERS,)
-VARIANTS = ("edit", "read")
 
 
 @dataclass(frozen=True)
@@ -43,13 +42,9 @@ class Timeline:
         return self.count > TIMELINE_LIMIT
 
 
-def _variant(user) -> str:
-    # Every role sees the same entries today; the key keeps them apart should that change.
-    return "edit" if user.has_perm("tickets.change_ticket") else "read"
-
-
-def _key(external_id: str, variant: str) -> str:
-    return f"ticket-timeline:{external_id}:{variant}"
+def _key(external_id: str) -> str:
+    # Every role sees the same entries, so one fragment serves every viewer.
+    return f"ticket-timeline:{external_id}"
 
 
 def timeline(request: HttpRequest, ticket: Ticket) -> Timeline:
@@ -63,20 +58,27 @@ def timeline(request: HttpRequest, ticket: Ticket) -> Timeline:
 
     html = versions.cached(
         SOURCES,
-        _key(ticket.external_id, _variant(request.user)),
+        _key(ticket.external_id),
         render,
         stamp=(ticket.pk, count, newest, timezone.get_current_timezone_name()),
     )
     return Timeline(mark_safe(html), count, newest)  # noqa: S308 - rendered by our template
 
 
+def ticket_of_page(request: HttpRequest) -> str | None:
+    """The ticket id of a ticket's page (or action) this request is for, else None; resolved
+    once a request, for the prefetchers of the request cache."""
+    if not hasattr(request, "_ticket_of_page"):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        found = match.kwargs.get("external_id") if match and match.namespace == "tickets" else None
+        request._ticket_of_page = found or None
+    return request._ticket_of_page
+
+
 def prefetch(request: HttpRequest) -> list[str]:
     """The timeline's cache keys on a ticket's pages, read with the keys every page needs."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return []
-    external_id = match.kwargs.get("external_id")
-    if match.namespace != "tickets" or not external_id:
-        return []
-    return [key for v in VARIANTS for key in versions.keys_for(SOURCES, _key(external_id, v))]
+    external_id = ticket_of_page(request)
+    return versions.keys_for(SOURCES, _key(external_id)) if external_id else []

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import Resolver404, resolve
 
 from admins.models import Administrator, Purview
 from core import versions
 from escalations.guide.models import Scenario
 from escalations.handoffs.models import ChecklistItem, Procedure
+from tickets.timeline import ticket_of_page
 
 SOURCES = (
     *Administrator.cache_versions,
@@ -79,11 +79,7 @@ def procedures(service_id: int | None) -> list[Procedure]:
 
 def prefetch(request: HttpRequest) -> list[str]:
     """The reference's cache keys on a ticket's pages, read with the keys every page needs."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return []
-    if match.namespace != "tickets" or not match.kwargs.get("external_id"):
+    if ticket_of_page(request) is None:
         return []
     return [
         *versions.keys_for(SOURCES, KEY),
