@@ -34,7 +34,7 @@ from reports import pdf
 from reports.models import IssuedReport, PeriodKind
 from reports.periods import Month, Period, Quarter
 from reports.scalars import one_row, total
-from reports.weekly import WeeklyReport, build, current_week, within, zone
+from reports.weekly import TIME_LABELS, WeeklyReport, build, current_week, within, zone
 from tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -207,12 +207,6 @@ ACTIVITY = {
     "withdrawn": "Withdrawn",
     "urgent": "Urgent requests",
 }
-TIMES = {
-    "answer": "First answer (wall clock)",
-    "answer_business": "First answer (business hours)",
-    "escalation": "To first escalation",
-    "resolve": "To resolve",
-}
 MEASURES = {"count": "over", "mean": "mean", "median": "median", "p90": "90th percentile"}
 
 
@@ -225,7 +219,7 @@ def label(key: str) -> str:
     if group == "times":
         what, _, measure = rest.partition(".")
         unit = "" if measure == "count" else " (seconds)"
-        return f"{TIMES.get(what, what)}: {MEASURES.get(measure, measure)}{unit}"
+        return f"{TIME_LABELS.get(what, what)}: {MEASURES.get(measure, measure)}{unit}"
     group, _, name = key.partition(".")
     return f"{group.capitalize()}: {name.replace('_', ' ')}"
 

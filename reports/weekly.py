@@ -92,6 +92,15 @@ def weeks_with_data() -> list[tuple[IsoWeek, int]]:
     return [(IsoWeek.containing(_local_date(row["week"])), row["n"]) for row in rows]
 
 
+# The times table's rows, in order: its labels on the page and in an issue's changes.
+TIME_LABELS = {
+    "answer": "First answer (wall clock)",
+    "answer_business": "First answer (business hours)",
+    "escalation": "To first escalation",
+    "resolve": "To resolve",
+}
+
+
 @dataclass
 class WeekRow:
     """One line of the week picker: the week's headline counts, each a grouped aggregate."""
@@ -791,13 +800,8 @@ class WeeklyReport:
     @property
     def time_rows(self) -> list[tuple[str, dict]]:
         """(label, spread) for the times table: mean, median and 90th percentile of each."""
-        labels = [
-            ("First answer (wall clock)", "answer"),
-            ("First answer (business hours)", "answer_business"),
-            ("To first escalation", "escalation"),
-            ("To resolve", "resolve"),
-        ]
-        return [(label, self.timings[key]) for label, key in labels if key in self.timings]
+        timings = self.timings
+        return [(label, timings[key]) for key, label in TIME_LABELS.items() if key in timings]
 
     @property
     def escalation_tables(self) -> list[tuple[str, list[dict], str]]:
