@@ -101,7 +101,3 @@ def html_to_pdf(html: str) -> bytes:
 
 def render_pdf(report: WeeklyReport, **extra) -> bytes:
     return html_to_pdf(render_html(report, **extra))
-
-
-def filename(report: WeeklyReport, suffix: str = "") -> str:
-    return f"{report.period.adjective}-report-{report.period}{suffix}.pdf"

@@ -210,6 +210,16 @@ class Quarter(_Span):
 Period = IsoWeek | Month | Quarter
 
 
+def report_title(period: Period) -> str:
+    """The report's name: "Weekly report 2026-W49", "Monthly report November 2026"."""
+    return f"{period.adjective.capitalize()} report {period.title}"
+
+
+def report_filename(period: Period, suffix: str = "") -> str:
+    """The PDF's file name, as downloaded, mailed and written by ``weekly_report``."""
+    return f"{period.adjective}-report-{period}{suffix}.pdf"
+
+
 def period_days(period: Period) -> tuple[date, date]:
     """(first day, first day after) of any period."""
     if isinstance(period, IsoWeek):

@@ -28,7 +28,7 @@ from escalations.notifications.notify import absolute_url, site_context, tidy
 from reports import issued
 from reports.links import url_for
 from reports.models import IssuedReport, PeriodKind, ReportSend, ReportSubscription
-from reports.periods import Month, Period
+from reports.periods import Month, Period, report_filename, report_title
 from reports.weeks import IsoWeek
 from tickets.sla.calendar import Calendar, is_working_day
 from tickets.sla.clock import load_calendar, organisation_zone
@@ -95,17 +95,13 @@ def message(report: IssuedReport, week: Period, to: str) -> EmailMessage:
     subject = " ".join(
         render_to_string(
             "reports/email_subject.txt",
-            {**context, "report": {"week": week, "title": _title(week)}},
+            {**context, "report": {"week": week, "title": report_title(week)}},
         ).split()
     )
     body = tidy(render_to_string("reports/subscription_email_body.txt", context))
     mail = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    mail.attach(f"{week.adjective}-report-{week}.pdf", bytes(report.pdf), "application/pdf")
+    mail.attach(report_filename(week), bytes(report.pdf), "application/pdf")
     return mail
-
-
-def _title(period: Period) -> str:
-    return f"{period.adjective.capitalize()} report {period.title}"
 
 
 def _claim(subscription: ReportSubscription, week: Period, report: IssuedReport, now):

@@ -16,7 +16,14 @@ from reports.converters import parse_in_range
 from reports.forms import ReissueForm
 from reports.links import KINDS, ROUTES, url_for
 from reports.models import ReportDownload
-from reports.periods import Month, Period, Quarter, period_days
+from reports.periods import (
+    Month,
+    Period,
+    Quarter,
+    period_days,
+    report_filename,
+    report_title,
+)
 from reports.weekly import build_cached, current_week, week_rows, zone
 from reports.weeks import IsoWeek
 
@@ -81,7 +88,7 @@ def week_list(request: HttpRequest) -> HttpResponse:
         "typed": typed,
         "TIME_ZONE": zone().key,
         "longer": [
-            (f"{p.adjective.capitalize()} report {p.title}", url_for(p))
+            (report_title(p), url_for(p))
             for p in (Month.containing(_today()).previous, Quarter.containing(_today()).previous)
         ],
     }
@@ -140,12 +147,12 @@ def _report_pdf(request: HttpRequest, period: Period) -> FileResponse:
     issue = issues.current_issue(period) if ended else None
     if issue is not None and not _live(request):
         content = bytes(issue.pdf)
-        name = f"{period.adjective}-report-{period}.pdf"
+        name = report_filename(period)
     else:
         report = build_cached(period)
         not_issued = ended and issue is None
         content = pdf.render_pdf(report, not_issued=not_issued)
-        name = pdf.filename(report, suffix="-live-not-issued" if not_issued else "")
+        name = report_filename(period, "-live-not-issued" if not_issued else "")
     ReportDownload.objects.create(
         user=request.user, period_kind=issues.kind_of(period), period_start=period_days(period)[0]
     )

@@ -41,7 +41,7 @@ from escalations.handoffs.models import (
 from reports import definitions, dm_pattern, funnel, governance, knowledge, metrics, timings
 from reports.dm_pattern import DmPattern
 from reports.links import url_for
-from reports.periods import Month, Part, Period, Quarter
+from reports.periods import Month, Part, Period, Quarter, report_title
 from reports.scalars import SecondsBetween, one_row_at, total
 from reports.summary import AdminSummary, response_summary
 from reports.summary_table import WEEK_KEYS, table_context
@@ -730,7 +730,7 @@ class WeeklyReport:
 
     @property
     def title(self) -> str:
-        return f"{self.period.adjective.capitalize()} report {self.period.title}"
+        return report_title(self.period)
 
     @property
     def trend_title(self) -> str:

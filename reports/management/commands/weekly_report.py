@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from reports import issued, pdf, subscriptions
 from reports.models import PeriodKind, ReportSend
+from reports.periods import report_filename
 from reports.weekly import build, current_week
 from reports.weeks import IsoWeek
 
@@ -91,7 +92,7 @@ class Command(BaseCommand):
             kind = "the live figures"
             if ended:
                 kind += " (not issued yet: the periodic job issues each week after it ends)"
-        path = path or Path(f"weekly-report-{week}.pdf")
+        path = path or Path(report_filename(week))
         path.write_bytes(content)
         self.stdout.write(
             f"Wrote {path} ({len(content) // 1024} KB), the report for {week}, {kind}."
