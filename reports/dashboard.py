@@ -19,6 +19,7 @@ from reports.summary import (
     DEFAULT_PERIOD,
     median_first_response,
     sort_summary,
+    summary_figure,
     summary_for_period,
 )
 from reports.summary_table import DASHBOARD_KEYS, table_context
@@ -55,8 +56,7 @@ def read_cached_figures(now) -> None:
     week = current_week(now)
     week_start, _end = week.bounds(zone())
     figures = [
-        # summary_for_period's sources and key.
-        (("handoffs", "admins"), f"summary:{DEFAULT_PERIOD}"),
+        summary_figure(DEFAULT_PERIOD),
         TICKET_COUNTS,
         AWAITING,
         median_figure(week_start),

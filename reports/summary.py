@@ -168,7 +168,12 @@ def summary_for_period(period: str, *, now: datetime | None = None) -> list[Admi
             return rows, None
         return rows, min(firsts) + (now - since)
 
-    return versions.cached(("handoffs", "admins"), f"summary:{period}", compute, now=now)
+    return versions.cached(*summary_figure(period), compute, now=now)
+
+
+def summary_figure(period: str) -> tuple[tuple[str, ...], str]:
+    """The sources and cache key of ``summary_for_period``'s figure, for a reader of many."""
+    return ("handoffs", "admins"), f"summary:{period}"
 
 
 def _percentiles(engagements) -> list[tuple[int, float, float]]:
